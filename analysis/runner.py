@@ -1,0 +1,216 @@
+"""Replicated runs of one scenario: seeds, parallel execution, summaries and output files.
+
+Replication ``i`` of a run with seed ``S`` uses the ``i``-th child of
+``numpy.random.SeedSequence(S)``, so replications are independent streams, a seed fixes every
+result whatever the number of workers, and scenarios run with the same seed share their
+random numbers replication by replication (common random numbers).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+import sim
+from analysis.stats import mean_ci
+from sim.metrics import CANONICAL, METRICS
+from sim.model import SalesOrgModel
+from sim.params import kwarg_name
+from sim.scenario import Scenario
+
+__all__ = ["Replications", "RunResult", "format_summary", "map_ordered", "replicate", "replication_seeds", "run_one"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def replication_seeds(seed: int, n: int) -> list[int]:
+    """The model seed of each of ``n`` replications: independent SeedSequence children."""
+    return [int(child.generate_state(1, np.uint64)[0]) for child in np.random.SeedSequence(seed).spawn(n)]
+
+
+@dataclass
+class RunResult:
+    """One replication: its seed, its metrics, and the tables it produced."""
+
+    replication: int
+    seed: int
+    metrics: dict[str, float]
+    timeseries: pd.DataFrame
+    reps: pd.DataFrame | None = None
+    managers: pd.DataFrame | None = None
+    hours: pd.DataFrame | None = None
+
+
+def run_one(values: dict[str, Any], seed: int, replication: int = 0, detail: bool = True) -> RunResult:
+    """Run the model once with parameter ``values`` (dotted names) and model ``seed``."""
+    model = SalesOrgModel(seed=seed, **{kwarg_name(k): v for k, v in values.items()})
+    model.run_model()
+    ts = model.datacollector.get_model_vars_dataframe().iloc[model.p.sim.warmup_weeks + 1 :]
+    ts = ts.reset_index(drop=True)
+    ts.insert(0, "week", np.arange(1, len(ts) + 1))
+    ts.insert(0, "seed", seed)
+    ts.insert(0, "replication", replication)
+    result = RunResult(replication, seed, model.metrics(), ts)
+    if detail:
+        tag = {"replication": replication, "seed": seed}
+        result.reps = model.rep_table().assign(**tag)
+        result.managers = model.manager_table().assign(**tag)
+        result.hours = model.hours_by_activity().assign(**tag)
+    return result
+
+
+def _progress(total: int, desc: str, show: bool | None):
+    from tqdm.auto import tqdm
+
+    if show is None:
+        show = sys.stderr.isatty()
+    return tqdm(total=total, desc=desc, disable=not show, unit="run", leave=False)
+
+
+def map_ordered(
+    func: Callable[[T], R],
+    items: Sequence[T],
+    workers: int | None = None,
+    progress: bool | None = None,
+    desc: str = "runs",
+) -> list[R]:
+    """Apply ``func`` to ``items`` over local processes; results come back in input order."""
+    workers = min(workers or os.cpu_count() or 1, len(items)) or 1
+    results: list[Any] = [None] * len(items)
+    with _progress(len(items), desc, progress) as bar:
+        if workers == 1:
+            for i, item in enumerate(items):
+                results[i] = func(item)
+                bar.update()
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                futures = {pool.submit(func, item): i for i, item in enumerate(items)}
+                for fut in as_completed(futures):
+                    results[futures[fut]] = fut.result()
+                    bar.update()
+    return results
+
+
+def _run_task(task: tuple[dict[str, Any], int, int, bool]) -> RunResult:
+    values, seed, replication, detail = task
+    return run_one(values, seed, replication, detail)
+
+
+@dataclass
+class Replications:
+    """Replicated runs of one scenario, with summaries across replications."""
+
+    scenario: Scenario
+    seed: int
+    runs: list[RunResult]
+    command: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        """One row per replication: replication, seed and every canonical metric."""
+        return pd.DataFrame([{"replication": r.replication, "seed": r.seed, **r.metrics} for r in self.runs])
+
+    def summary(self) -> pd.DataFrame:
+        """Per canonical metric: mean, std, 95% CI and n across replications."""
+        df = self.metrics
+        rows = []
+        for name in CANONICAL:
+            s = mean_ci(df[name].to_numpy())
+            rows.append({"metric": name, "mean": s.mean, "std": s.std, "ci_low": s.ci_low, "ci_high": s.ci_high, "n": s.n})
+        return pd.DataFrame(rows)
+
+    def timeseries(self) -> pd.DataFrame:
+        """Tidy weekly series: replication, seed, week, one column per metric (year to date)."""
+        return pd.concat([r.timeseries for r in self.runs], ignore_index=True)
+
+    def _concat(self, attr: str) -> pd.DataFrame:
+        frames = [getattr(r, attr) for r in self.runs if getattr(r, attr) is not None]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def rep_table(self) -> pd.DataFrame:
+        """Every rep of every replication at the end of the run."""
+        return self._concat("reps")
+
+    def manager_table(self) -> pd.DataFrame:
+        """Every manager seat of every replication at the end of the run."""
+        return self._concat("managers")
+
+    def hours(self) -> pd.DataFrame:
+        """Counted hours by tier and activity: mean across replications."""
+        df = self._concat("hours")
+        if df.empty:
+            return df
+        return df.groupby(["tier", "activity"], sort=False)[["hours", "share"]].mean().reset_index()
+
+    def write(self, out: str | os.PathLike[str]) -> Path:
+        """Write summary.csv, timeseries.parquet, reps.parquet, managers.parquet, hours.csv, run.json."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        self.summary().to_csv(out / "summary.csv", index=False)
+        self.timeseries().to_parquet(out / "timeseries.parquet", index=False)
+        reps = self.rep_table()
+        if not reps.empty:
+            reps.to_parquet(out / "reps.parquet", index=False)
+            self.manager_table().to_parquet(out / "managers.parquet", index=False)
+            self.hours().to_csv(out / "hours.csv", index=False)
+        meta = {
+            "coachsim_version": sim.__version__,
+            "scenario": self.scenario.name,
+            "scenario_file": str(self.scenario.path) if self.scenario.path else None,
+            "description": self.scenario.description,
+            "overrides": dict(self.scenario.overrides),
+            "parameters": self.scenario.values,
+            "seed": self.seed,
+            "replications": len(self.runs),
+            "replication_seeds": [r.seed for r in self.runs],
+            "command": self.command,
+            "metrics": {m.name: {"unit": m.unit, "help": m.help} for m in METRICS},
+            **self.extra,
+        }
+        (out / "run.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
+        return out
+
+
+def replicate(
+    scenario: Scenario,
+    replications: int = 10,
+    seed: int = 0,
+    workers: int | None = None,
+    progress: bool | None = None,
+    detail: bool = True,
+) -> Replications:
+    """Run ``replications`` independent replications of ``scenario`` in parallel."""
+    values = scenario.values
+    seeds = replication_seeds(seed, replications)
+    tasks = [(values, s, i, detail) for i, s in enumerate(seeds)]
+    runs = map_ordered(_run_task, tasks, workers, progress, desc=scenario.name)
+    return Replications(scenario, seed, runs)
+
+
+def format_summary(summary: pd.DataFrame) -> str:
+    """The summary as a readable table: metric, mean, 95% CI, unit."""
+    units = {m.name: m.unit for m in METRICS}
+    lines = [f"{'metric':30} {'mean':>12}  {'95% CI':>25}  unit"]
+    for row in summary.itertuples():
+        lines.append(
+            f"{row.metric:30} {_fmt(row.mean):>12}  [{_fmt(row.ci_low):>11}, {_fmt(row.ci_high):>11}]  {units[row.metric]}"
+        )
+    return "\n".join(lines)
+
+
+def _fmt(x: float) -> str:
+    if not np.isfinite(x):
+        return "n/a"
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3f}"
+

@@ -1,0 +1,159 @@
+"""The canonical metrics of MODEL.md and the ledger that accumulates them over counted weeks.
+
+Every metric is a run-to-date value over the counted weeks (after the warm-up): the value the
+DataCollector records in the last week is the run's result, and earlier rows are the year to
+date, which is how a sales organisation reads its own numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["CANONICAL", "METRICS", "MIN_WEEKS_FOR_REP_ATTAINMENT", "Ledger", "Metric", "SEGMENTS"]
+
+WEEKS_PER_MONTH = 52 / 12
+
+#: A rep counts in ``rep_attainment_mean`` and ``reps_at_quota`` after this many counted weeks
+#: in seat (a quarter), so that a rep hired in the last week is not scored on one week of quota.
+MIN_WEEKS_FOR_REP_ATTAINMENT = 13
+
+#: New hires' productivity is tracked by tenure week up to this tenure; reps beyond it are the
+#: tenured benchmark for the ramp (T7).
+RAMP_TRACK_WEEKS = 104
+#: A new hire is fully productive when a month's expected bookings reach this share of the
+#: tenured reps' average.
+RAMP_FULL_SHARE = 0.9
+
+#: Rep segments, fixed for each person when they take their seat.
+SEGMENTS = ("star", "core", "struggler", "new_hire")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A canonical outcome: its name, unit and meaning."""
+
+    name: str
+    unit: str
+    help: str
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("attainment", "fraction", "Total bookings / total quota, reps and managers' personal quota together."),
+    Metric("rep_attainment_mean", "fraction", "Mean over reps of bookings / quota prorated to weeks in seat (reps with 13+ counted weeks)."),
+    Metric("reps_at_quota", "fraction", "Share of reps (13+ counted weeks in seat) at or above 100% of quota."),
+    Metric("bookings", "currency", "Total bookings of reps and managers."),
+    Metric("coaching_hours_per_rep_month", "hours/rep/month", "Real one-on-one coaching delivered per rep in seat (ride-alongs excluded)."),
+    Metric("manager_coaching_share", "fraction", "Share of manager hours in coaching as managers report it: one-on-ones with ride-alongs, plus team meetings."),
+    Metric("manager_selling_share", "fraction", "Share of manager hours spent on their own selling."),
+    Metric("rep_selling_share", "fraction", "Share of rep hours spent selling."),
+    Metric("rep_turnover", "1/year", "Reps leaving per rep in seat, annualised."),
+    Metric("mean_skill", "skill (0-1)", "Mean selling skill of reps in seat, averaged over counted weeks."),
+    Metric("mean_motivation", "motivation (0-1)", "Mean motivation of reps in seat, averaged over counted weeks."),
+)
+CANONICAL: tuple[str, ...] = tuple(m.name for m in METRICS)
+
+ACTIVITIES = {
+    "rep": ("selling", "admin", "team_meeting", "being_coached", "executive_deal_talks"),
+    "manager": ("admin", "distractions", "team_meeting", "coaching", "ride_alongs", "selling", "other"),
+    "executive": ("internal", "coaching_managers", "field_visits", "deal_focus", "other"),
+}
+
+
+def _ratio(num: float, den: float) -> float:
+    return float(num / den) if den > 0 else float("nan")
+
+
+class Ledger:
+    """Totals over the counted weeks, from which every canonical metric is computed."""
+
+    def __init__(self, n_reps: int) -> None:
+        """Start empty; per-seat accumulators are for the seat's current occupant."""
+        self.weeks = 0
+        self.hours = {tier: dict.fromkeys(acts, 0.0) for tier, acts in ACTIVITIES.items()}
+        self.rep_book = self.rep_quota = self.mgr_book = self.mgr_quota = 0.0
+        self.rep_weeks = self.mgr_weeks = 0.0
+        self.coached = 0.0
+        self.departures = 0
+        self.skill_sum = self.motivation_sum = 0.0
+        # per seat, the current occupant
+        self.seat_book = np.zeros(n_reps)
+        self.seat_quota = np.zeros(n_reps)
+        self.seat_weeks = np.zeros(n_reps)
+        self.seat_coached = np.zeros(n_reps)
+        # occupants who have left their seat, folded in
+        self.done_n = 0
+        self.done_at_quota = 0
+        self.done_att_sum = 0.0
+        # the ramp of new hires (all weeks, warm-up included: it is a property of the org)
+        self.ramp_sum = np.zeros(RAMP_TRACK_WEEKS)
+        self.ramp_n = np.zeros(RAMP_TRACK_WEEKS)
+        self.tenured_sum = 0.0
+        self.tenured_n = 0
+
+    def reset_seats(self, seats: np.ndarray) -> None:
+        """Clear the per-seat accumulators for new occupants."""
+        for arr in (self.seat_book, self.seat_quota, self.seat_weeks, self.seat_coached):
+            arr[seats] = 0.0
+
+    def fold_leavers(self, seats: np.ndarray) -> None:
+        """Fold the occupants leaving ``seats`` into the per-rep attainment statistics."""
+        ok = seats[self.seat_weeks[seats] >= MIN_WEEKS_FOR_REP_ATTAINMENT]
+        att = self.seat_book[ok] / self.seat_quota[ok]
+        self.done_n += len(ok)
+        self.done_at_quota += int(np.count_nonzero(att >= 1.0))
+        self.done_att_sum += float(att.sum())
+
+    def ramp_profile(self) -> np.ndarray:
+        """Hires' expected weekly bookings by tenure month, relative to tenured reps."""
+        months = RAMP_TRACK_WEEKS // 4
+        s = self.ramp_sum[: months * 4].reshape(months, 4).sum(axis=1)
+        n = self.ramp_n[: months * 4].reshape(months, 4).sum(axis=1)
+        tenured = self.tenured_sum / self.tenured_n if self.tenured_n else np.nan
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return s / n / tenured
+
+    def ramp_months(self) -> float:
+        """Months until a new hire's expected bookings reach 90% of a tenured rep's (T7)."""
+        profile = self.ramp_profile()
+        reached = np.flatnonzero(profile >= RAMP_FULL_SHARE)
+        return float(reached[0] + 1) if reached.size else float("nan")
+
+    def _current_attainments(self) -> np.ndarray:
+        ok = self.seat_weeks >= MIN_WEEKS_FOR_REP_ATTAINMENT
+        return self.seat_book[ok] / self.seat_quota[ok]
+
+    def metrics(self) -> dict[str, float]:
+        """Every canonical metric, to date."""
+        return {name: self.metric(name) for name in CANONICAL}
+
+    def metric(self, name: str) -> float:
+        """One canonical metric, to date (NaN before the first counted week)."""
+        h = self.hours
+        if name == "attainment":
+            return _ratio(self.rep_book + self.mgr_book, self.rep_quota + self.mgr_quota)
+        if name in ("rep_attainment_mean", "reps_at_quota"):
+            att = self._current_attainments()
+            n = len(att) + self.done_n
+            if name == "reps_at_quota":
+                return _ratio(np.count_nonzero(att >= 1.0) + self.done_at_quota, n)
+            return _ratio(att.sum() + self.done_att_sum, n)
+        if name == "bookings":
+            return float(self.rep_book + self.mgr_book) if self.weeks else float("nan")
+        if name == "coaching_hours_per_rep_month":
+            return _ratio(self.coached * WEEKS_PER_MONTH, self.rep_weeks)
+        if name == "manager_coaching_share":
+            m = h["manager"]
+            return _ratio(m["coaching"] + m["ride_alongs"] + m["team_meeting"], sum(m.values()))
+        if name == "manager_selling_share":
+            return _ratio(h["manager"]["selling"], sum(h["manager"].values()))
+        if name == "rep_selling_share":
+            return _ratio(h["rep"]["selling"], sum(h["rep"].values()))
+        if name == "rep_turnover":
+            return _ratio(self.departures * 52.0, self.rep_weeks)
+        if name == "mean_skill":
+            return _ratio(self.skill_sum, self.weeks)
+        if name == "mean_motivation":
+            return _ratio(self.motivation_sum, self.weeks)
+        raise KeyError(name)

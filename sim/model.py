@@ -1,0 +1,640 @@
+"""coachsim: coaching, quota load and attainment in a sales organisation.
+
+An agent-based model of executives, front-line managers and sales reps, after the domain
+specification in MODEL.md and its sources: the Sales Executive Council finding that reps
+coached three or more hours a month attain about 107% of goal against 88-90% for those coached
+two hours or less (seed 003), the reasons managers do not coach (seed 001: quota, no training,
+no common language, no KPI), coaching the coaches (seeds 000 and 004), meetings and ride-alongs
+(seed 003), and promotion of top reps (seed 002). The model is described in ODD form in
+docs/ODD.md.
+
+One step is one week. Each week every person's hours are planned against competing demands,
+coaching develops skill and motivation, reps and managers sell from a pipeline, and people
+leave and are replaced.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from types import SimpleNamespace
+from typing import Any
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim import params as registry
+from sim.agents import Executive, Manager, Rep
+from sim.metrics import ACTIVITIES, CANONICAL, RAMP_TRACK_WEEKS, SEGMENTS, WEEKS_PER_MONTH, Ledger
+
+__all__ = ["SalesOrgModel"]
+
+WEEKS_PER_QUARTER = 13.0
+ROLLING_WEEKS = 13.0  # memory of the rolling attainment that drives pressure and quitting
+TINY = 1e-12
+
+
+def _sections(values: Mapping[str, Any]) -> SimpleNamespace:
+    """Turn dotted names into nested namespaces: ``p.coaching.kpi_inspection``."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, value in values.items():
+        section, key = name.split(".", 1)
+        out.setdefault(section, {})[key] = value
+    return SimpleNamespace(**{s: SimpleNamespace(**kv) for s, kv in out.items()})
+
+
+def _saturating(x: np.ndarray | float, scale: float) -> np.ndarray | float:
+    """Diminishing returns: 1 - exp(-x / scale), 0 at 0 and approaching 1."""
+    return -np.expm1(-np.asarray(x) / scale)
+
+
+class SalesOrgModel(mesa.Model):
+    """A sales organisation of executives, managers and reps, stepped a week at a time.
+
+    Every parameter of the registry (``python run.py params``) is a keyword argument, spelled
+    with ``_`` for the dot: ``coaching.hours_per_rep_month`` is ``coaching_hours_per_rep_month``.
+    Parameters left out take their registry defaults, which describe a typical organisation.
+
+    Args:
+        seed: Seed for the random number generator; a seed fixes the whole run.
+        rng: A numpy seed-like or Generator, as an alternative to ``seed``.
+        **kwargs: Model parameters by keyword name (see ``sim.params.REGISTRY``).
+    """
+
+    def __init__(self, *, seed: int | None = None, rng: Any = None, **kwargs: Any) -> None:
+        super().__init__(seed=seed, rng=rng)
+        dotted = {}
+        for kwarg, value in kwargs.items():
+            try:
+                dotted[registry.by_kwarg(kwarg).name] = value
+            except KeyError:
+                raise registry.unknown(kwarg.replace("_", ".", 1), "SalesOrgModel") from None
+        self.params: dict[str, Any] = registry.resolve(dotted, "SalesOrgModel")
+        self.p = p = _sections(self.params)
+        self.total_weeks = p.sim.warmup_weeks + p.sim.weeks
+
+        # Independent streams for each process, all derived from model.rng, so that a seed
+        # fixes everything and policies compared side by side keep their draws aligned.
+        root = np.random.SeedSequence(int(self.rng.integers(2**63)))
+        self._rng_init, self._rng_sell, self._rng_turn, self._rng_hire = (
+            np.random.default_rng(s) for s in root.spawn(4)
+        )
+
+        self._build_org()
+        self._init_reps()
+        self._init_managers()
+        self.ledger = Ledger(self.org.n_reps)
+        self.departed: list[pd.DataFrame] = []
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: _reporter(name) for name in CANONICAL}
+        )
+        self.running = True
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ construction
+    def _build_org(self) -> None:
+        p = self.p
+        n_reps = p.org.reps
+        n_mgr = math.ceil(n_reps / p.org.span_of_control)
+        n_exec = math.ceil(n_mgr / p.org.managers_per_executive)
+        team = np.arange(n_reps) // p.org.span_of_control
+        exec_of_manager = np.arange(n_mgr) // p.org.managers_per_executive
+        self.org = SimpleNamespace(
+            n_reps=n_reps,
+            n_managers=n_mgr,
+            n_executives=n_exec,
+            team=team,
+            exec_of_manager=exec_of_manager,
+            exec_of_rep=exec_of_manager[team],
+            managers_of_exec=np.bincount(exec_of_manager, minlength=n_exec).astype(float),
+            seats_of_exec=np.bincount(exec_of_manager[team], minlength=n_exec).astype(float),
+        )
+        self.executive_agents = [Executive(self, i) for i in range(n_exec)]
+
+    def _draw_aptitude(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return np.clip(rng.normal(self.p.rep.aptitude_mean, self.p.rep.aptitude_sd, n), 0.05, 0.98)
+
+    def _segment_of(self, aptitude: np.ndarray, new_hire: np.ndarray) -> np.ndarray:
+        """Star, core or struggler by aptitude (top and bottom fifth); new hires apart."""
+        cut = 0.8416 * self.p.rep.aptitude_sd
+        mean = self.p.rep.aptitude_mean
+        seg = np.where(aptitude >= mean + cut, 0, np.where(aptitude <= mean - cut, 2, 1))
+        return np.where(new_hire, 3, seg).astype(np.int8)
+
+    def _init_reps(self) -> None:
+        p, rng, n = self.p, self._rng_init, self.org.n_reps
+        aptitude = self._draw_aptitude(rng, n)
+        # tenure of a workforce with a constant quit rate is geometric
+        tenure = rng.geometric(max(p.rep.attrition_per_year, 0.02) / 52, n) - 1
+        ramp = p.rep.ramp_weeks
+        share = np.where(
+            tenure < ramp,
+            p.rep.new_hire_skill_share
+            + (p.rep.initial_skill_share - p.rep.new_hire_skill_share) * tenure / max(ramp, 1),
+            p.rep.initial_skill_share,
+        )
+        skill = np.clip(aptitude * share * (1 + 0.05 * rng.standard_normal(n)), 0.01, 1)
+        motivation = np.clip(p.rep.initial_motivation + 0.05 * rng.standard_normal(n), 0.02, 1)
+        # the coaching and attention received recently, consistent with the starting state
+        fp = p.rep.practice_share
+        reach = np.clip((p.rep.initial_skill_share - fp) / max(1 - fp, TINY), 0, 0.99)
+        lift = np.clip((p.rep.initial_motivation - p.motivation.base) / max(p.motivation.coaching_effect, TINY), 0, 0.99)
+        weekly_quota = p.rep.quota / 52
+        self.reps = SimpleNamespace(
+            occupied=np.ones(n, bool),
+            vacancy_left=np.zeros(n, np.int64),
+            aptitude=aptitude,
+            skill=skill,
+            motivation=motivation,
+            tenure=tenure.astype(np.int64),
+            segment=self._segment_of(aptitude, tenure < ramp),
+            coach_stock=np.full(n, -p.coaching.dose_scale * math.log1p(-reach)),
+            attention=np.full(n, -p.motivation.attention_scale * math.log1p(-lift)),
+            roll_book=np.full(n, weekly_quota),
+            roll_quota=np.full(n, weekly_quota),
+            hire_week=-tenure.astype(np.int64),
+        )
+        self._week_hours_init()
+        # a pipeline in its steady state for the starting selling hours
+        sellers = n + self.org.n_managers
+        selling = max(p.rep.hours_per_week - p.rep.admin_hours_per_week, 0)
+        new_rate = np.zeros(sellers)
+        new_rate[:n] = selling * motivation * p.pipeline.opportunities_per_hour
+        leave = 1 / p.pipeline.cycle_weeks + p.pipeline.stall_rate
+        active = rng.poisson(new_rate / leave)
+        stalled = rng.poisson(new_rate / leave * p.pipeline.stall_rate / (p.pipeline.stalled_loss_rate + 0.05))
+        self.sellers = SimpleNamespace(active=active.astype(np.int64), stalled=stalled.astype(np.int64))
+        self.rep_agents: list[Rep | None] = [Rep(self, i) for i in range(n)]
+
+    def _new_manager_state(self, idx: np.ndarray | int, skill_mean: float, rng: np.random.Generator) -> None:
+        m, p = self.managers, self.p
+        idx = np.atleast_1d(idx)
+        k = idx.size
+        m.coach_base[idx] = np.clip(rng.normal(skill_mean, p.manager.coaching_skill_sd, k), 0.02, 0.95)
+        m.coach_skill[idx] = m.coach_base[idx]
+        m.sell_skill[idx] = np.clip(rng.normal(p.manager.selling_skill_mean, 0.08, k), 0.05, 1)
+        m.extra_selling[idx] = 0.0
+        m.weeks_in_role[idx] = 0
+        m.present[idx] = True
+        m.practice[idx] = 0.0
+
+    def _init_managers(self) -> None:
+        p, n = self.p, self.org.n_managers
+        self.managers = SimpleNamespace(
+            present=np.ones(n, bool),
+            vacancy_left=np.zeros(n, np.int64),
+            coach_base=np.zeros(n),
+            coach_skill=np.zeros(n),
+            quality=np.zeros(n),
+            sell_skill=np.zeros(n),
+            extra_selling=np.zeros(n),
+            weeks_in_role=np.zeros(n, np.int64),
+            practice=np.zeros(n),
+            exec_stock=np.full(n, p.executive.coaching_hours_per_manager_month),
+            visit_stock=np.full(n, p.executive.field_visits_per_manager_quarter),
+            meet_stock=np.full(n, 1 / (1 - (1 - p.meetings.memory_decay) ** p.meetings.cadence_weeks)),
+            roll_book=np.full(n, p.manager.quota_share * p.rep.quota / 52),
+            roll_quota=np.full(n, p.manager.quota_share * p.rep.quota / 52),
+        )
+        self._new_manager_state(np.arange(n), p.manager.coaching_skill_mean, self._rng_init)
+        self.managers.weeks_in_role[:] = 52  # an established team
+        self._update_quality()
+        self.manager_agents: list[Manager | None] = [Manager(self, i) for i in range(n)]
+
+    def _week_hours_init(self) -> None:
+        n, m, e = self.org.n_reps, self.org.n_managers, self.org.n_executives
+        self.week_hours = {
+            "rep": {a: np.zeros(n) for a in ACTIVITIES["rep"]},
+            "manager": {a: np.zeros(m) for a in ACTIVITIES["manager"]},
+            "executive": {a: np.zeros(e) for a in ACTIVITIES["executive"]},
+        }
+
+    # ------------------------------------------------------------------ the week
+    def step(self) -> None:
+        """One week: plan everyone's hours, develop people, sell, then people come and go."""
+        self._plan_hours()
+        self._develop_people()
+        self._sell()
+        self._turn_over()
+        self._close_week()
+
+    def _plan_hours(self) -> None:
+        """Split each tier's week between its competing demands."""
+        p, org, R, M = self.p, self.org, self.reps, self.managers
+        week = self.steps - 1  # Mesa counts the step before running it
+        team_n = np.bincount(org.team, weights=R.occupied, minlength=org.n_managers)
+        self.meeting = M.present & (week % p.meetings.cadence_weeks == 0)
+
+        # executives: internal work first, then deal talks, then coaching and field visits
+        eh = p.executive.hours_per_week
+        discretionary = eh * (1 - p.executive.internal_share)
+        deal = discretionary * p.executive.deal_focus_share
+        rest = discretionary - deal
+        coach_need = p.executive.coaching_hours_per_manager_month * org.managers_of_exec / WEEKS_PER_MONTH
+        visit_need = (p.executive.field_visits_per_manager_quarter * org.managers_of_exec / WEEKS_PER_QUARTER
+                      * p.executive.field_visit_hours)
+        scale = np.minimum(1.0, rest / np.maximum(coach_need + visit_need, TINY))
+        E = self.week_hours["executive"]
+        E["internal"][:] = eh - discretionary
+        E["deal_focus"][:] = deal
+        E["coaching_managers"][:] = coach_need * scale
+        E["field_visits"][:] = visit_need * scale
+        E["other"][:] = rest - (coach_need + visit_need) * scale
+        per_mgr = 1 / org.managers_of_exec[org.exec_of_manager]
+        self.exec_coaching_month = (E["coaching_managers"][org.exec_of_manager] * per_mgr * WEEKS_PER_MONTH)
+        visits_quarter = (E["field_visits"][org.exec_of_manager] * per_mgr / p.executive.field_visit_hours
+                          * WEEKS_PER_QUARTER)
+        M.visit_stock += (visits_quarter - M.visit_stock) / WEEKS_PER_QUARTER
+        # inspection: a coaching KPI, strengthened by field visits that see the coaching
+        self.inspection = 1 - (1 - p.coaching.kpi_inspection) * np.exp(-p.executive.visit_protection * M.visit_stock)
+        k = self.inspection
+
+        # managers: fixed demands, then selling and coaching compete for what is left
+        mh = p.manager.hours_per_week
+        admin = p.manager.admin_hours_per_week + p.manager.admin_hours_per_rep * team_n
+        meet = self.meeting * p.meetings.duration_hours
+        fixed = admin + p.manager.distraction_hours_per_week + meet
+        squeeze = np.minimum(1.0, mh / np.maximum(fixed, TINY))
+        avail = np.maximum(mh - fixed, 0.0)
+        behind = np.clip(1 - M.roll_book / np.maximum(M.roll_quota, TINY), 0, 1) * (M.roll_quota > 0)
+        base_sell = (p.manager.quota_share * p.manager.selling_hours_per_quota
+                     + M.extra_selling * np.exp(-M.weeks_in_role / 52))
+        sell_need = base_sell * (1 + (1 - k) * p.manager.quota_pressure * behind)
+        target = p.coaching.hours_per_rep_month
+        if target is None:  # no set hours: coach with the time left after the base selling
+            coach_need = np.maximum(avail - base_sell, 0.0)
+        else:
+            coach_need = target * team_n / WEEKS_PER_MONTH
+        protected = np.minimum(k * coach_need, avail)
+        sell = np.minimum(sell_need, avail - protected)
+        coach = protected + np.minimum(coach_need - protected, avail - protected - sell)
+        present = M.present
+        coach, sell, avail = coach * present, sell * present, avail * present
+        ride = coach * (p.coaching.ride_along_share * (1 - k))
+        H = self.week_hours["manager"]
+        H["admin"][:] = admin * squeeze * present
+        H["distractions"][:] = p.manager.distraction_hours_per_week * squeeze * present
+        H["team_meeting"][:] = meet * squeeze
+        H["selling"][:] = sell
+        H["ride_alongs"][:] = ride
+        H["coaching"][:] = coach - ride
+
+        # coaching is spread over the team by the allocation rule
+        weights = self._allocation_weights() * R.occupied
+        share = weights / np.maximum(np.bincount(org.team, weights=weights, minlength=org.n_managers), TINY)[org.team]
+        real = H["coaching"][org.team] * share
+        self.ride_rep = H["ride_alongs"][org.team] * share
+        self.meeting_rep = self.meeting[org.team] & R.occupied
+
+        # reps: admin and meetings first, then being coached, then deal talks; selling is the rest
+        rh = p.rep.hours_per_week
+        r_admin = min(p.rep.admin_hours_per_week, rh) * R.occupied
+        r_meet = np.minimum(self.meeting_rep * p.meetings.duration_hours, rh - r_admin) * R.occupied
+        free = rh * R.occupied - r_admin - r_meet
+        coached = np.minimum(real, free)
+        talk_need = (E["deal_focus"] / np.maximum(org.seats_of_exec, 1))[org.exec_of_rep] * R.occupied
+        talk = np.minimum(talk_need, free - coached)
+        r = self.week_hours["rep"]
+        r["admin"][:] = r_admin
+        r["team_meeting"][:] = r_meet
+        r["being_coached"][:] = coached
+        r["executive_deal_talks"][:] = talk
+        r["selling"][:] = free - coached - talk
+        # what the manager could not deliver (reps out of hours) is time left over
+        H["coaching"][:] = np.bincount(org.team, weights=coached, minlength=org.n_managers)
+        H["other"][:] = np.maximum(mh * present - sum(H[a] for a in ACTIVITIES["manager"] if a != "other"), 0.0)
+
+    def _allocation_weights(self) -> np.ndarray:
+        """Relative coaching weights within each team under ``coaching.allocation``."""
+        rule, R = self.p.coaching.allocation, self.reps
+        if rule == "equal":
+            return np.ones(self.org.n_reps)
+        if rule == "new_hires":
+            return np.where(R.tenure < max(self.p.rep.ramp_weeks, 1), 3.0, 0.5)
+        # percentile of rolling attainment within the team, 0 = lowest, 1 = highest
+        att = np.where(R.occupied, R.roll_book / np.maximum(R.roll_quota, TINY), np.inf)
+        order = np.lexsort((att, self.org.team))
+        sorted_team = self.org.team[order]
+        first = np.searchsorted(sorted_team, sorted_team, side="left")
+        counts = np.bincount(self.org.team, weights=R.occupied, minlength=self.org.n_managers)
+        pct = np.empty(self.org.n_reps)
+        pct[order] = (np.arange(self.org.n_reps) - first) / np.maximum(counts[sorted_team] - 1, 1)
+        if rule == "needs":
+            return 1.75 - 1.5 * pct
+        if rule == "top":
+            return 0.25 + 1.5 * pct
+        return 1.75 - 3.0 * np.abs(pct - 0.5)  # core
+
+    def _update_quality(self) -> None:
+        M, p = self.managers, self.p
+        mult = p.coaching.framework_multiplier if p.coaching.framework else 1.0
+        M.quality = np.minimum(1.0, M.coach_skill * mult) * M.present
+
+    def _develop_people(self) -> None:
+        """Coaching builds skill and motivation over weeks; managers learn to coach."""
+        p, org, R, M = self.p, self.org, self.reps, self.managers
+        r = self.week_hours["rep"]
+        q = M.quality[org.team]
+        real, ride, talk = r["being_coached"], self.ride_rep, r["executive_deal_talks"]
+        memory = 1 / p.coaching.memory_weeks
+        # skill: a target set by practice and a saturating coaching dose (quantity x quality)
+        dose = (real * (1 - p.coaching.pipeline_review_share) + ride * p.coaching.ride_along_teaching) * q
+        R.coach_stock += memory * (dose * WEEKS_PER_MONTH - R.coach_stock)
+        nominal = max(p.rep.hours_per_week - p.rep.admin_hours_per_week, TINY)
+        practice = np.minimum(1.0, r["selling"] / nominal)
+        fp = p.rep.practice_share
+        target = R.aptitude * (fp * practice + (1 - fp) * _saturating(R.coach_stock, p.coaching.dose_scale))
+        rate = np.where(
+            target > R.skill,
+            np.where(R.tenure < p.rep.ramp_weeks, p.rep.ramp_learning_rate, p.rep.learning_rate),
+            p.rep.skill_decay,
+        )
+        R.skill += rate * (target - R.skill) * R.occupied
+        # motivation: attention and regular meetings raise it, falling behind lowers it
+        R.attention += memory * ((real + ride + talk) * WEEKS_PER_MONTH - R.attention)
+        M.meet_stock = M.meet_stock * (1 - p.meetings.memory_decay) + self.meeting * min(1.0, p.meetings.duration_hours)
+        meet_effect = np.minimum(1.0, p.meetings.memory_decay * M.meet_stock)[org.team]
+        behind = np.clip(1 - R.roll_book / np.maximum(R.roll_quota, TINY), 0, 1)
+        m_target = (p.motivation.base
+                    + p.motivation.coaching_effect * _saturating(R.attention, p.motivation.attention_scale)
+                    + p.motivation.meeting_effect * meet_effect
+                    - p.motivation.behind_effect * behind)
+        R.motivation += p.motivation.adjust_rate * (np.clip(m_target, 0.02, 1.0) - R.motivation) * R.occupied
+        # managers' coaching skill: training, executive coaching, debriefs, practice
+        M.exec_stock += (self.exec_coaching_month - M.exec_stock) / WEEKS_PER_QUARTER
+        team_n = np.bincount(org.team, weights=R.occupied, minlength=org.n_managers)
+        per_rep = self.week_hours["manager"]["coaching"] / np.maximum(team_n, 1) * WEEKS_PER_MONTH
+        M.practice += (per_rep - M.practice) / WEEKS_PER_QUARTER
+        q_target = (M.coach_base
+                    + p.manager.training * p.manager.training_gain
+                    + p.executive.coaching_gain * _saturating(M.exec_stock, p.executive.coaching_scale)
+                    + p.executive.visit_skill_gain * _saturating(M.visit_stock, 1.0)
+                    + p.manager.practice_gain * _saturating(M.practice, 2.0))
+        M.coach_skill += p.manager.skill_adjust_rate * (np.minimum(q_target, 1.0) - M.coach_skill) * M.present
+        self._update_quality()
+
+    def _sell(self) -> None:
+        """Create, progress, stall, unstick, win and lose deals; book the wins."""
+        p, org, R, M, S = self.p, self.org, self.reps, self.managers, self.sellers
+        rng, n = self._rng_sell, org.n_reps
+        pp = p.pipeline
+        r = self.week_hours["rep"]
+        q = M.quality[org.team]
+        review = r["being_coached"] * p.coaching.pipeline_review_share * q
+        boost = (p.coaching.ride_along_win_boost * np.minimum(1.0, self.ride_rep / 2)
+                 + p.coaching.deal_strategy_boost * review
+                 + p.executive.deal_win_boost * _saturating(r["executive_deal_talks"], 0.25))
+        hours = np.concatenate((r["selling"] * R.motivation, self.week_hours["manager"]["selling"] * p.manager.motivation))
+        skill = np.concatenate((R.skill, M.sell_skill))
+        win = np.minimum(pp.win_rate_at_full_skill * skill * np.concatenate((1 + boost, np.ones(org.n_managers))), 0.95)
+        unstick = np.zeros(n + org.n_managers)
+        unstick[:n] = -np.expm1(-(pp.review_unstick * review + pp.meeting_unstick * self.meeting_rep))
+
+        self._track_ramp(S.active[:n] * (win[:n] * pp.deal_size / pp.cycle_weeks))
+        new = rng.poisson(hours * pp.opportunities_per_hour)
+        resolved = rng.binomial(S.active, 1 / pp.cycle_weeks)
+        won = rng.binomial(resolved, win)
+        S.active -= resolved
+        stalls = rng.binomial(S.active, pp.stall_rate)
+        revived = rng.binomial(S.stalled, unstick)
+        S.stalled -= revived
+        S.stalled -= rng.binomial(S.stalled, pp.stalled_loss_rate)
+        S.stalled += stalls
+        S.active += revived + new - stalls
+        cv2 = pp.deal_size_cv**2
+        value = rng.gamma(won / cv2, pp.deal_size * cv2)  # a sum of `won` deal sizes
+        self.rep_book, self.mgr_book = value[:n], value[n:]
+        self.rep_quota = R.occupied * (p.rep.quota / 52)
+        self.mgr_quota = M.present * (p.manager.quota_share * p.rep.quota / 52)
+        R.roll_book += (self.rep_book - R.roll_book) / ROLLING_WEEKS * R.occupied
+        R.roll_quota += (self.rep_quota - R.roll_quota) / ROLLING_WEEKS * R.occupied
+        M.roll_book += (self.mgr_book - M.roll_book) / ROLLING_WEEKS
+        M.roll_quota += (self.mgr_quota - M.roll_quota) / ROLLING_WEEKS
+
+    def _track_ramp(self, expected: np.ndarray) -> None:
+        """Record expected weekly bookings by tenure for hires, against tenured reps."""
+        R, L = self.reps, self.ledger
+        hired = R.occupied & (R.hire_week >= 0) & (R.tenure < RAMP_TRACK_WEEKS)
+        L.ramp_sum += np.bincount(R.tenure[hired], weights=expected[hired], minlength=RAMP_TRACK_WEEKS)
+        L.ramp_n += np.bincount(R.tenure[hired], minlength=RAMP_TRACK_WEEKS)
+        tenured = R.occupied & (R.tenure >= RAMP_TRACK_WEEKS)
+        L.tenured_sum += float(expected[tenured].sum())
+        L.tenured_n += int(np.count_nonzero(tenured))
+
+    def _turn_over(self) -> None:
+        """Reps and managers leave; vacancies are filled after a lag; managers are replaced."""
+        p, R, M, rng = self.p, self.reps, self.managers, self._rng_turn
+        week = self.steps - 1
+        # this week's draws are made for every seat, so policies keep their draws aligned
+        u_rep = rng.random(self.org.n_reps)
+        u_mgr = rng.random(self.org.n_managers)
+        # rep vacancies whose lag has run out are filled
+        R.vacancy_left -= ~R.occupied
+        fill = np.flatnonzero(~R.occupied & (R.vacancy_left <= 0))
+        if fill.size:
+            self._hire_reps(fill, week)
+        # reps quit with a hazard raised by low motivation and falling behind
+        behind = np.clip(1 - R.roll_book / np.maximum(R.roll_quota, TINY), 0, 1)
+        base = -math.log1p(-min(p.rep.attrition_per_year, 0.999)) / 52
+        hazard = base * np.exp(p.rep.attrition_motivation_sensitivity * (1 - R.motivation)
+                               + p.rep.attrition_attainment_sensitivity * behind)
+        quits = np.flatnonzero(R.occupied & (u_rep < -np.expm1(-hazard)))
+        if quits.size:
+            self._vacate_reps(quits, week, "quit")
+            if self.steps > p.sim.warmup_weeks:
+                self.ledger.departures += quits.size
+        # managers: vacancies filled, then departures replaced by the promotion policy
+        M.vacancy_left -= ~M.present
+        for i in np.flatnonzero(~M.present & (M.vacancy_left <= 0)):
+            self._new_manager_state(i, p.promotion.experienced_coaching_skill, self._rng_hire)
+            self.manager_agents[i] = Manager(self, int(i))
+        m_base = -math.log1p(-min(p.manager.attrition_per_year, 0.999)) / 52
+        for i in np.flatnonzero(M.present & (u_mgr < -math.expm1(-m_base))):
+            self._replace_manager(int(i), week)
+        R.tenure += R.occupied
+        M.weeks_in_role += M.present
+
+    def _hire_reps(self, seats: np.ndarray, week: int) -> None:
+        p, R, S, rng = self.p, self.reps, self.sellers, self._rng_hire
+        k = seats.size
+        R.occupied[seats] = True
+        R.aptitude[seats] = self._draw_aptitude(rng, k)
+        R.skill[seats] = R.aptitude[seats] * p.rep.new_hire_skill_share
+        R.motivation[seats] = p.rep.new_hire_motivation
+        R.tenure[seats] = 0
+        R.hire_week[seats] = week
+        R.segment[seats] = self._segment_of(R.aptitude[seats], np.ones(k, bool))
+        R.coach_stock[seats] = 0.0
+        R.attention[seats] = 0.0
+        R.roll_book[seats] = R.roll_quota[seats] = p.rep.quota / 52
+        S.active[seats] = S.stalled[seats] = 0
+        self.ledger.reset_seats(seats)
+        for i in seats:
+            self.rep_agents[i] = Rep(self, int(i))
+
+    def _vacate_reps(self, seats: np.ndarray, week: int, reason: str) -> None:
+        R, S, ledger = self.reps, self.sellers, self.ledger
+        self.departed.append(self._rep_frame(seats, reason))
+        ledger.fold_leavers(seats)
+        for i in seats:
+            self.rep_agents[i].remove()
+            self.rep_agents[i] = None
+        R.occupied[seats] = False
+        R.vacancy_left[seats] = self.p.rep.hiring_lag_weeks
+        S.active[seats] = S.stalled[seats] = 0
+        ledger.reset_seats(seats)
+
+    def _replace_manager(self, i: int, week: int) -> None:
+        """A manager leaves: promote the team's top rep or start hiring an experienced one."""
+        p, M, R, S = self.p, self.managers, self.reps, self.sellers
+        n = self.org.n_reps
+        self.manager_agents[i].remove()
+        self.manager_agents[i] = None
+        S.active[n + i] = S.stalled[n + i] = 0
+        seats = self.team_seats(i)
+        seats = seats[R.occupied[seats]]
+        if p.promotion.policy == "promote_top_rep" and seats.size:
+            top = seats[np.argmax(R.roll_book[seats] / np.maximum(R.roll_quota[seats], TINY))]
+            self._new_manager_state(i, p.promotion.promoted_coaching_skill, self._rng_hire)
+            M.coach_base[i] = M.coach_skill[i] = p.promotion.promoted_coaching_skill
+            M.sell_skill[i] = R.skill[top]
+            M.extra_selling[i] = p.promotion.promoted_extra_selling_hours
+            # the new manager keeps their own deals and keeps selling them
+            S.active[n + i], S.stalled[n + i] = S.active[top], S.stalled[top]
+            self._vacate_reps(np.array([top]), week, "promoted")
+            self.manager_agents[i] = Manager(self, i)
+        else:
+            M.present[i] = False
+            M.vacancy_left[i] = p.promotion.hire_lag_weeks
+            if p.promotion.hire_lag_weeks == 0:
+                self._new_manager_state(i, p.promotion.experienced_coaching_skill, self._rng_hire)
+                self.manager_agents[i] = Manager(self, i)
+        self._update_quality()
+
+    def _close_week(self) -> None:
+        """Add the week to the ledger if it is counted, then collect the metrics."""
+        if self.steps > self.p.sim.warmup_weeks:
+            L, R, M = self.ledger, self.reps, self.managers
+            for tier, acts in self.week_hours.items():
+                for a, arr in acts.items():
+                    L.hours[tier][a] += float(arr.sum())
+            L.weeks += 1
+            L.rep_book += float(self.rep_book.sum())
+            L.rep_quota += float(self.rep_quota.sum())
+            L.mgr_book += float(self.mgr_book.sum())
+            L.mgr_quota += float(self.mgr_quota.sum())
+            occupied = R.occupied
+            heads = int(np.count_nonzero(occupied))
+            L.rep_weeks += heads
+            L.mgr_weeks += int(np.count_nonzero(M.present))
+            coached = self.week_hours["rep"]["being_coached"]
+            L.coached += float(coached.sum())
+            L.seat_book += self.rep_book
+            L.seat_quota += self.rep_quota
+            L.seat_weeks += occupied
+            L.seat_coached += coached
+            if heads:
+                L.skill_sum += float(R.skill[occupied].mean())
+                L.motivation_sum += float(R.motivation[occupied].mean())
+        self.running = self.steps < self.total_weeks
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ reading the model
+    def team_seats(self, manager: int) -> np.ndarray:
+        """Rep seat indices of a manager's team."""
+        span = self.p.org.span_of_control
+        return np.arange(manager * span, min((manager + 1) * span, self.org.n_reps))
+
+    def rep_hours(self, i: int) -> dict[str, float]:
+        """Rep seat ``i``'s hours by activity this week."""
+        return {a: float(v[i]) for a, v in self.week_hours["rep"].items()}
+
+    def manager_hours(self, i: int) -> dict[str, float]:
+        """Manager ``i``'s hours by activity this week."""
+        return {a: float(v[i]) for a, v in self.week_hours["manager"].items()}
+
+    def executive_hours(self, i: int) -> dict[str, float]:
+        """Executive ``i``'s hours by activity this week."""
+        return {a: float(v[i]) for a, v in self.week_hours["executive"].items()}
+
+    @property
+    def counted_weeks(self) -> int:
+        """Weeks counted so far (after the warm-up)."""
+        return self.ledger.weeks
+
+    def metrics(self) -> dict[str, float]:
+        """The canonical metrics over the counted weeks so far."""
+        return self.ledger.metrics()
+
+    def hours_by_activity(self) -> pd.DataFrame:
+        """Counted hours by tier and activity, with each tier's shares."""
+        rows = [
+            {"tier": tier, "activity": a, "hours": h}
+            for tier, acts in self.ledger.hours.items()
+            for a, h in acts.items()
+        ]
+        df = pd.DataFrame(rows)
+        df["share"] = df["hours"] / df.groupby("tier")["hours"].transform("sum")
+        return df
+
+    def _rep_frame(self, seats: np.ndarray, status: str) -> pd.DataFrame:
+        R, L = self.reps, self.ledger
+        quota = L.seat_quota[seats]
+        return pd.DataFrame({
+            "seat": seats,
+            "rep_id": [self.rep_agents[i].unique_id for i in seats],
+            "manager": self.org.team[seats],
+            "status": status,
+            "segment": np.asarray(SEGMENTS)[R.segment[seats]],
+            "hire_week": R.hire_week[seats],
+            "end_week": self.steps,
+            "tenure_weeks": R.tenure[seats],
+            "aptitude": R.aptitude[seats],
+            "skill": R.skill[seats],
+            "motivation": R.motivation[seats],
+            "counted_weeks": L.seat_weeks[seats],
+            "bookings": L.seat_book[seats],
+            "quota": quota,
+            "attainment": np.divide(L.seat_book[seats], quota, out=np.full(seats.size, np.nan), where=quota > 0),
+            "coaching_hours_per_month": np.divide(
+                L.seat_coached[seats] * WEEKS_PER_MONTH, L.seat_weeks[seats],
+                out=np.zeros(seats.size), where=L.seat_weeks[seats] > 0),
+        })
+
+    def rep_table(self) -> pd.DataFrame:
+        """Every rep who held a seat in the run: those who left, then those in seat now."""
+        current = self._rep_frame(np.flatnonzero(self.reps.occupied), "in_seat")
+        return pd.concat([*self.departed, current], ignore_index=True)
+
+    def manager_table(self) -> pd.DataFrame:
+        """Each manager seat now: coaching skill and quality, team, hours and results."""
+        M, org, L = self.managers, self.org, self.ledger
+        team_book = np.bincount(org.team, weights=L.seat_book, minlength=org.n_managers)
+        team_quota = np.bincount(org.team, weights=L.seat_quota, minlength=org.n_managers)
+        team_coached = np.bincount(org.team, weights=L.seat_coached, minlength=org.n_managers)
+        team_weeks = np.bincount(org.team, weights=L.seat_weeks, minlength=org.n_managers)
+        return pd.DataFrame({
+            "manager": np.arange(org.n_managers),
+            "manager_id": [a.unique_id if a else -1 for a in self.manager_agents],
+            "executive": org.exec_of_manager,
+            "present": M.present,
+            "weeks_in_role": M.weeks_in_role,
+            "coaching_skill": M.coach_skill,
+            "coaching_quality": M.quality,
+            "selling_skill": M.sell_skill,
+            "inspection": self.inspection if self.steps else np.nan,
+            "team_reps": np.bincount(org.team, weights=self.reps.occupied, minlength=org.n_managers),
+            "team_attainment_current_reps": np.divide(team_book, team_quota, out=np.full(org.n_managers, np.nan), where=team_quota > 0),
+            "coaching_hours_per_rep_month": np.divide(team_coached * WEEKS_PER_MONTH, team_weeks, out=np.zeros(org.n_managers), where=team_weeks > 0),
+        })
+
+
+def _reporter(name: str):
+    """A DataCollector model reporter for one canonical metric."""
+
+    def report(model: SalesOrgModel) -> float:
+        return model.ledger.metric(name)
+
+    report.__name__ = name
+    return report

@@ -1,0 +1,153 @@
+"""Scenario files: TOML in ``scenarios/``, sections matching the dotted parameter names.
+
+A scenario file holds a plain-words ``description``, optionally ``extends = "parent"`` (a
+shipped scenario name or a path relative to the file), and one table per registry section::
+
+    description = "Three hours of protected coaching a rep a month."
+    extends = "baseline"
+
+    [coaching]
+    hours_per_rep_month = 3
+    kpi_inspection = 1.0
+
+Keys left out take their parent's value, or the registry default. Every key and value is
+checked; any problem raises :class:`ScenarioError` naming the file, the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim import params as registry
+from sim.params import ParameterError
+
+__all__ = ["SCENARIO_DIR", "Scenario", "ScenarioError", "load", "shipped"]
+
+#: Where shipped scenarios live; COACHSIM_SCENARIOS overrides it.
+SCENARIO_DIR = Path(os.environ.get("COACHSIM_SCENARIOS", Path(__file__).resolve().parents[1] / "scenarios"))
+TOP_LEVEL_KEYS = ("description", "extends")
+
+
+class ScenarioError(ParameterError):
+    """A scenario that cannot be loaded: missing, unreadable, malformed or invalid."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named policy: its description, where it came from, and the parameters it sets."""
+
+    name: str
+    description: str = ""
+    path: Path | None = None
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The full parameter set: defaults with this scenario's settings applied."""
+        return registry.resolve(self.overrides, self.origin)
+
+    @property
+    def origin(self) -> str:
+        """How to name this scenario in a message: its file, or its name."""
+        return str(self.path) if self.path else self.name
+
+    def with_overrides(self, changes: Mapping[str, Any], origin: str = "--set") -> Scenario:
+        """A copy with ``changes`` (dotted names, already parsed) applied and checked."""
+        merged = dict(self.overrides)
+        for name, value in changes.items():
+            try:
+                merged[name] = registry.by_name(name).check(value, origin)
+            except KeyError:
+                raise registry.unknown(name, origin) from None
+        return Scenario(self.name, self.description, self.path, merged)
+
+
+def shipped() -> dict[str, Path]:
+    """The shipped scenarios, by name."""
+    if not SCENARIO_DIR.is_dir():
+        return {}
+    return {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.toml"))}
+
+
+def _locate(ref: str, relative_to: Path | None = None) -> Path:
+    candidates = []
+    path = Path(ref)
+    if relative_to is not None and not path.is_absolute():
+        candidates.append(relative_to.parent / path)
+    candidates.append(path)
+    for c in candidates:
+        if c.is_file():
+            return c
+        if c.suffix != ".toml" and c.with_suffix(".toml").is_file() and relative_to is not None:
+            return c.with_suffix(".toml")
+    named = shipped()
+    if ref in named:
+        return named[ref]
+    close = difflib.get_close_matches(ref, list(named), n=1, cutoff=0.5)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    where = f"{relative_to}: extends = {ref!r}: " if relative_to else ""
+    listing = ", ".join(named) or "none"
+    raise ScenarioError(
+        f"{where}no scenario file or shipped scenario named {ref!r}{hint}; shipped scenarios: {listing}"
+    )
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: not a text file: {exc}") from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read the file: {exc.strerror or exc}") from None
+
+
+def _flatten(doc: Mapping[str, Any], path: Path) -> dict[str, Any]:
+    sections = sorted({p.section for p in registry.REGISTRY})
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if key in TOP_LEVEL_KEYS:
+            if not isinstance(value, str):
+                raise ScenarioError(f"{path}: {key} must be a string, not {value!r}")
+            continue
+        if key not in sections:
+            pool = [*TOP_LEVEL_KEYS, *sections, *(p.name for p in registry.REGISTRY)]
+            close = difflib.get_close_matches(key, pool, n=1, cutoff=0.5)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ScenarioError(
+                f"{path}: unknown key {key!r}{hint}; allowed at the top level: "
+                f"{', '.join(TOP_LEVEL_KEYS)} and the sections [{'], ['.join(sections)}]"
+            )
+        if not isinstance(value, dict):
+            raise ScenarioError(f"{path}: {key} must be a section [{key}] of parameters, not a value")
+        for sub, v in value.items():
+            name = f"{key}.{sub}"
+            if isinstance(v, dict):
+                raise ScenarioError(f"{path}: {name} must be a value, not a table")
+            try:
+                out[name] = registry.by_name(name).check(v, str(path))
+            except KeyError:
+                raise registry.unknown(name, str(path)) from None
+    return out
+
+
+def load(ref: str | os.PathLike[str], _chain: tuple[Path, ...] = ()) -> Scenario:
+    """Load a scenario by file path or shipped name, following ``extends``; check everything."""
+    path = _locate(str(ref), _chain[-1] if _chain else None).resolve()
+    if path in _chain:
+        cycle = " -> ".join(p.name for p in (*_chain, path))
+        raise ScenarioError(f"{_chain[0]}: extends forms a cycle: {cycle}")
+    doc = _read(path)
+    overrides = _flatten(doc, path)
+    if "extends" in doc:
+        parent = load(doc["extends"], (*_chain, path))
+        overrides = {**parent.overrides, **overrides}
+    return Scenario(path.stem, doc.get("description", ""), path, overrides)
