@@ -46,6 +46,7 @@ class RunResult:
     seed: int
     metrics: dict[str, float]
     timeseries: pd.DataFrame
+    diagnostics: dict[str, float] = field(default_factory=dict)
     reps: pd.DataFrame | None = None
     managers: pd.DataFrame | None = None
     hours: pd.DataFrame | None = None
@@ -60,7 +61,8 @@ def run_one(values: dict[str, Any], seed: int, replication: int = 0, detail: boo
     ts.insert(0, "week", np.arange(1, len(ts) + 1))
     ts.insert(0, "seed", seed)
     ts.insert(0, "replication", replication)
-    result = RunResult(replication, seed, model.metrics(), ts)
+    diagnostics = {"ramp_months": model.ledger.ramp_months()}
+    result = RunResult(replication, seed, model.metrics(), ts, diagnostics)
     if detail:
         tag = {"replication": replication, "seed": seed}
         result.reps = model.rep_table().assign(**tag)
@@ -127,7 +129,9 @@ class Replications:
         rows = []
         for name in CANONICAL:
             s = mean_ci(df[name].to_numpy())
-            rows.append({"metric": name, "mean": s.mean, "std": s.std, "ci_low": s.ci_low, "ci_high": s.ci_high, "n": s.n})
+            rows.append(
+                {"metric": name, "mean": s.mean, "std": s.std, "ci_low": s.ci_low, "ci_high": s.ci_high, "n": s.n}
+            )
         return pd.DataFrame(rows)
 
     def timeseries(self) -> pd.DataFrame:
@@ -203,9 +207,8 @@ def format_summary(summary: pd.DataFrame) -> str:
     units = {m.name: m.unit for m in METRICS}
     lines = [f"{'metric':30} {'mean':>12}  {'95% CI':>25}  unit"]
     for row in summary.itertuples():
-        lines.append(
-            f"{row.metric:30} {_fmt(row.mean):>12}  [{_fmt(row.ci_low):>11}, {_fmt(row.ci_high):>11}]  {units[row.metric]}"
-        )
+        ci = f"[{_fmt(row.ci_low):>11}, {_fmt(row.ci_high):>11}]"
+        lines.append(f"{row.metric:30} {_fmt(row.mean):>12}  {ci}  {units[row.metric]}")
     return "\n".join(lines)
 
 
@@ -213,4 +216,3 @@ def _fmt(x: float) -> str:
     if not np.isfinite(x):
         return "n/a"
     return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3f}"
-

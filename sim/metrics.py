@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CANONICAL", "METRICS", "MIN_WEEKS_FOR_REP_ATTAINMENT", "Ledger", "Metric", "SEGMENTS"]
+__all__ = ["CANONICAL", "METRICS", "MIN_WEEKS_FOR_REP_ATTAINMENT", "SEGMENTS", "Ledger", "Metric"]
 
 WEEKS_PER_MONTH = 52 / 12
 
@@ -19,9 +19,11 @@ WEEKS_PER_MONTH = 52 / 12
 #: in seat (a quarter), so that a rep hired in the last week is not scored on one week of quota.
 MIN_WEEKS_FOR_REP_ATTAINMENT = 13
 
-#: New hires' productivity is tracked by tenure week up to this tenure; reps beyond it are the
-#: tenured benchmark for the ramp (T7).
+#: New hires' productivity is tracked by tenure week up to this tenure (T7).
 RAMP_TRACK_WEEKS = 104
+#: Reps past their first year are the ramp's benchmark: older cohorts are survivors of attrition
+#: (which falls hardest on low performers) and out-sell the average fully-ramped rep.
+RAMP_BENCHMARK_WEEKS = 52
 #: A new hire is fully productive when a month's expected bookings reach this share of the
 #: tenured reps' average.
 RAMP_FULL_SHARE = 0.9
@@ -41,11 +43,23 @@ class Metric:
 
 METRICS: tuple[Metric, ...] = (
     Metric("attainment", "fraction", "Total bookings / total quota, reps and managers' personal quota together."),
-    Metric("rep_attainment_mean", "fraction", "Mean over reps of bookings / quota prorated to weeks in seat (reps with 13+ counted weeks)."),
+    Metric(
+        "rep_attainment_mean",
+        "fraction",
+        "Mean over reps of bookings / quota prorated to weeks in seat (reps with 13+ counted weeks).",
+    ),
     Metric("reps_at_quota", "fraction", "Share of reps (13+ counted weeks in seat) at or above 100% of quota."),
     Metric("bookings", "currency", "Total bookings of reps and managers."),
-    Metric("coaching_hours_per_rep_month", "hours/rep/month", "Real one-on-one coaching delivered per rep in seat (ride-alongs excluded)."),
-    Metric("manager_coaching_share", "fraction", "Share of manager hours in coaching as managers report it: one-on-ones with ride-alongs, plus team meetings."),
+    Metric(
+        "coaching_hours_per_rep_month",
+        "hours/rep/month",
+        "Real one-on-one coaching delivered per rep in seat (ride-alongs excluded).",
+    ),
+    Metric(
+        "manager_coaching_share",
+        "fraction",
+        "Share of manager hours in coaching as managers report it: one-on-ones with ride-alongs, plus team meetings.",
+    ),
     Metric("manager_selling_share", "fraction", "Share of manager hours spent on their own selling."),
     Metric("rep_selling_share", "fraction", "Share of rep hours spent selling."),
     Metric("rep_turnover", "1/year", "Reps leaving per rep in seat, annualised."),
@@ -107,9 +121,9 @@ class Ledger:
 
     def ramp_profile(self) -> np.ndarray:
         """Hires' expected weekly bookings by tenure month, relative to tenured reps."""
-        months = RAMP_TRACK_WEEKS // 4
-        s = self.ramp_sum[: months * 4].reshape(months, 4).sum(axis=1)
-        n = self.ramp_n[: months * 4].reshape(months, 4).sum(axis=1)
+        month = (np.arange(RAMP_TRACK_WEEKS) // WEEKS_PER_MONTH).astype(int)
+        s = np.bincount(month, weights=self.ramp_sum)
+        n = np.bincount(month, weights=self.ramp_n)
         tenured = self.tenured_sum / self.tenured_n if self.tenured_n else np.nan
         with np.errstate(invalid="ignore", divide="ignore"):
             return s / n / tenured

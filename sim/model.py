@@ -26,7 +26,8 @@ import pandas as pd
 
 from sim import params as registry
 from sim.agents import Executive, Manager, Rep
-from sim.metrics import ACTIVITIES, CANONICAL, RAMP_TRACK_WEEKS, SEGMENTS, WEEKS_PER_MONTH, Ledger
+from sim.metrics import ACTIVITIES, CANONICAL, RAMP_BENCHMARK_WEEKS, RAMP_TRACK_WEEKS, SEGMENTS, WEEKS_PER_MONTH, Ledger
+from sim.roster import load_roster
 
 __all__ = ["SalesOrgModel"]
 
@@ -85,21 +86,29 @@ class SalesOrgModel(mesa.Model):
         self._init_reps()
         self._init_managers()
         self.ledger = Ledger(self.org.n_reps)
-        self.departed: list[pd.DataFrame] = []
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: _reporter(name) for name in CANONICAL}
-        )
+        self.departed: list[dict[str, np.ndarray]] = []
+        self.datacollector = mesa.DataCollector(model_reporters={name: _reporter(name) for name in CANONICAL})
         self.running = True
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ construction
     def _build_org(self) -> None:
         p = self.p
-        n_reps = p.org.reps
-        n_mgr = math.ceil(n_reps / p.org.span_of_control)
-        n_exec = math.ceil(n_mgr / p.org.managers_per_executive)
-        team = np.arange(n_reps) // p.org.span_of_control
-        exec_of_manager = np.arange(n_mgr) // p.org.managers_per_executive
+        self.roster = load_roster(p.org.roster) if p.org.roster else None
+        if self.roster is not None:
+            ros = self.roster
+            n_reps, n_mgr, n_exec = ros.n_reps, len(ros.manager_ids), len(ros.exec_ids)
+            team, exec_of_manager = ros.rep_manager, ros.manager_exec
+            rep_quota, mgr_quota = ros.rep_quota, ros.manager_quota
+        else:
+            n_reps = p.org.reps
+            n_mgr = math.ceil(n_reps / p.org.span_of_control)
+            n_exec = math.ceil(n_mgr / p.org.managers_per_executive)
+            team = np.arange(n_reps) // p.org.span_of_control
+            exec_of_manager = np.arange(n_mgr) // p.org.managers_per_executive
+            rep_quota = np.full(n_reps, p.rep.quota)
+            mgr_quota = np.full(n_mgr, p.manager.quota_share * p.rep.quota)
+        order = np.argsort(team, kind="stable")
         self.org = SimpleNamespace(
             n_reps=n_reps,
             n_managers=n_mgr,
@@ -109,6 +118,13 @@ class SalesOrgModel(mesa.Model):
             exec_of_rep=exec_of_manager[team],
             managers_of_exec=np.bincount(exec_of_manager, minlength=n_exec).astype(float),
             seats_of_exec=np.bincount(exec_of_manager[team], minlength=n_exec).astype(float),
+            # a team's seats are order[bounds[m]:bounds[m + 1]]
+            seat_order=order,
+            team_bounds=np.searchsorted(team[order], np.arange(n_mgr + 1)),
+            rep_quota=rep_quota,  # annual, per seat
+            manager_quota=mgr_quota,  # annual personal quota, per manager seat
+            # selling hours a week that carrying the personal quota takes
+            manager_selling_need=mgr_quota / max(float(rep_quota.mean()), TINY) * p.manager.selling_hours_per_quota,
         )
         self.executive_agents = [Executive(self, i) for i in range(n_exec)]
 
@@ -125,8 +141,12 @@ class SalesOrgModel(mesa.Model):
     def _init_reps(self) -> None:
         p, rng, n = self.p, self._rng_init, self.org.n_reps
         aptitude = self._draw_aptitude(rng, n)
-        # tenure of a workforce with a constant quit rate is geometric
-        tenure = rng.geometric(max(p.rep.attrition_per_year, 0.02) / 52, n) - 1
+        if self.roster is not None:
+            tenure = self.roster.rep_tenure.copy()
+            aptitude = _order_like(aptitude, self.roster.rep_attainment, rng)
+        else:
+            # tenure of a workforce with a constant quit rate is geometric
+            tenure = rng.geometric(max(p.rep.attrition_per_year, 0.02) / 52, n) - 1
         ramp = p.rep.ramp_weeks
         share = np.where(
             tenure < ramp,
@@ -139,8 +159,10 @@ class SalesOrgModel(mesa.Model):
         # the coaching and attention received recently, consistent with the starting state
         fp = p.rep.practice_share
         reach = np.clip((p.rep.initial_skill_share - fp) / max(1 - fp, TINY), 0, 0.99)
-        lift = np.clip((p.rep.initial_motivation - p.motivation.base) / max(p.motivation.coaching_effect, TINY), 0, 0.99)
-        weekly_quota = p.rep.quota / 52
+        lift = np.clip(
+            (p.rep.initial_motivation - p.motivation.base) / max(p.motivation.coaching_effect, TINY), 0, 0.99
+        )
+        weekly_quota = self.org.rep_quota / 52
         self.reps = SimpleNamespace(
             occupied=np.ones(n, bool),
             vacancy_left=np.zeros(n, np.int64),
@@ -151,16 +173,17 @@ class SalesOrgModel(mesa.Model):
             segment=self._segment_of(aptitude, tenure < ramp),
             coach_stock=np.full(n, -p.coaching.dose_scale * math.log1p(-reach)),
             attention=np.full(n, -p.motivation.attention_scale * math.log1p(-lift)),
-            roll_book=np.full(n, weekly_quota),
-            roll_quota=np.full(n, weekly_quota),
+            roll_book=weekly_quota.copy(),
+            roll_quota=weekly_quota.copy(),
             hire_week=-tenure.astype(np.int64),
         )
         self._week_hours_init()
         # a pipeline in its steady state for the starting selling hours
         sellers = n + self.org.n_managers
         selling = max(p.rep.hours_per_week - p.rep.admin_hours_per_week, 0)
-        new_rate = np.zeros(sellers)
+        new_rate = np.empty(sellers)
         new_rate[:n] = selling * motivation * p.pipeline.opportunities_per_hour
+        new_rate[n:] = self.org.manager_selling_need * p.manager.motivation * p.pipeline.opportunities_per_hour
         leave = 1 / p.pipeline.cycle_weeks + p.pipeline.stall_rate
         active = rng.poisson(new_rate / leave)
         stalled = rng.poisson(new_rate / leave * p.pipeline.stall_rate / (p.pipeline.stalled_loss_rate + 0.05))
@@ -178,6 +201,7 @@ class SalesOrgModel(mesa.Model):
         m.weeks_in_role[idx] = 0
         m.present[idx] = True
         m.practice[idx] = 0.0
+        m.exec_stock[idx] = 0.0
 
     def _init_managers(self) -> None:
         p, n = self.p, self.org.n_managers
@@ -194,11 +218,12 @@ class SalesOrgModel(mesa.Model):
             exec_stock=np.full(n, p.executive.coaching_hours_per_manager_month),
             visit_stock=np.full(n, p.executive.field_visits_per_manager_quarter),
             meet_stock=np.full(n, 1 / (1 - (1 - p.meetings.memory_decay) ** p.meetings.cadence_weeks)),
-            roll_book=np.full(n, p.manager.quota_share * p.rep.quota / 52),
-            roll_quota=np.full(n, p.manager.quota_share * p.rep.quota / 52),
+            roll_book=self.org.manager_quota / 52,
+            roll_quota=self.org.manager_quota / 52,
         )
         self._new_manager_state(np.arange(n), p.manager.coaching_skill_mean, self._rng_init)
-        self.managers.weeks_in_role[:] = 52  # an established team
+        self.managers.weeks_in_role[:] = self.roster.manager_tenure if self.roster is not None else 52
+        self.managers.exec_stock[:] = p.executive.coaching_hours_per_manager_month
         self._update_quality()
         self.manager_agents: list[Manager | None] = [Manager(self, i) for i in range(n)]
 
@@ -232,19 +257,24 @@ class SalesOrgModel(mesa.Model):
         deal = discretionary * p.executive.deal_focus_share
         rest = discretionary - deal
         coach_need = p.executive.coaching_hours_per_manager_month * org.managers_of_exec / WEEKS_PER_MONTH
-        visit_need = (p.executive.field_visits_per_manager_quarter * org.managers_of_exec / WEEKS_PER_QUARTER
-                      * p.executive.field_visit_hours)
+        visit_need = (
+            p.executive.field_visits_per_manager_quarter
+            * org.managers_of_exec
+            / WEEKS_PER_QUARTER
+            * p.executive.field_visit_hours
+        )
         scale = np.minimum(1.0, rest / np.maximum(coach_need + visit_need, TINY))
         E = self.week_hours["executive"]
         E["internal"][:] = eh - discretionary
         E["deal_focus"][:] = deal
         E["coaching_managers"][:] = coach_need * scale
         E["field_visits"][:] = visit_need * scale
-        E["other"][:] = rest - (coach_need + visit_need) * scale
+        E["other"][:] = np.maximum(rest - (coach_need + visit_need) * scale, 0.0)
         per_mgr = 1 / org.managers_of_exec[org.exec_of_manager]
-        self.exec_coaching_month = (E["coaching_managers"][org.exec_of_manager] * per_mgr * WEEKS_PER_MONTH)
-        visits_quarter = (E["field_visits"][org.exec_of_manager] * per_mgr / p.executive.field_visit_hours
-                          * WEEKS_PER_QUARTER)
+        self.exec_coaching_month = E["coaching_managers"][org.exec_of_manager] * per_mgr * WEEKS_PER_MONTH
+        visits_quarter = (
+            E["field_visits"][org.exec_of_manager] * per_mgr / p.executive.field_visit_hours * WEEKS_PER_QUARTER
+        )
         M.visit_stock += (visits_quarter - M.visit_stock) / WEEKS_PER_QUARTER
         # inspection: a coaching KPI, strengthened by field visits that see the coaching
         self.inspection = 1 - (1 - p.coaching.kpi_inspection) * np.exp(-p.executive.visit_protection * M.visit_stock)
@@ -258,8 +288,7 @@ class SalesOrgModel(mesa.Model):
         squeeze = np.minimum(1.0, mh / np.maximum(fixed, TINY))
         avail = np.maximum(mh - fixed, 0.0)
         behind = np.clip(1 - M.roll_book / np.maximum(M.roll_quota, TINY), 0, 1) * (M.roll_quota > 0)
-        base_sell = (p.manager.quota_share * p.manager.selling_hours_per_quota
-                     + M.extra_selling * np.exp(-M.weeks_in_role / 52))
+        base_sell = org.manager_selling_need + M.extra_selling * np.exp(-M.weeks_in_role / 52)
         sell_need = base_sell * (1 + (1 - k) * p.manager.quota_pressure * behind)
         target = p.coaching.hours_per_rep_month
         if target is None:  # no set hours: coach with the time left after the base selling
@@ -356,21 +385,25 @@ class SalesOrgModel(mesa.Model):
         M.meet_stock = M.meet_stock * (1 - p.meetings.memory_decay) + self.meeting * min(1.0, p.meetings.duration_hours)
         meet_effect = np.minimum(1.0, p.meetings.memory_decay * M.meet_stock)[org.team]
         behind = np.clip(1 - R.roll_book / np.maximum(R.roll_quota, TINY), 0, 1)
-        m_target = (p.motivation.base
-                    + p.motivation.coaching_effect * _saturating(R.attention, p.motivation.attention_scale)
-                    + p.motivation.meeting_effect * meet_effect
-                    - p.motivation.behind_effect * behind)
+        m_target = (
+            p.motivation.base
+            + p.motivation.coaching_effect * _saturating(R.attention, p.motivation.attention_scale)
+            + p.motivation.meeting_effect * meet_effect
+            - p.motivation.behind_effect * behind
+        )
         R.motivation += p.motivation.adjust_rate * (np.clip(m_target, 0.02, 1.0) - R.motivation) * R.occupied
         # managers' coaching skill: training, executive coaching, debriefs, practice
         M.exec_stock += (self.exec_coaching_month - M.exec_stock) / WEEKS_PER_QUARTER
         team_n = np.bincount(org.team, weights=R.occupied, minlength=org.n_managers)
         per_rep = self.week_hours["manager"]["coaching"] / np.maximum(team_n, 1) * WEEKS_PER_MONTH
         M.practice += (per_rep - M.practice) / WEEKS_PER_QUARTER
-        q_target = (M.coach_base
-                    + p.manager.training * p.manager.training_gain
-                    + p.executive.coaching_gain * _saturating(M.exec_stock, p.executive.coaching_scale)
-                    + p.executive.visit_skill_gain * _saturating(M.visit_stock, 1.0)
-                    + p.manager.practice_gain * _saturating(M.practice, 2.0))
+        q_target = (
+            M.coach_base
+            + p.manager.training * p.manager.training_gain
+            + p.executive.coaching_gain * _saturating(M.exec_stock, p.executive.coaching_scale)
+            + p.executive.visit_skill_gain * _saturating(M.visit_stock, 1.0)
+            + p.manager.practice_gain * _saturating(M.practice, 2.0)
+        )
         M.coach_skill += p.manager.skill_adjust_rate * (np.minimum(q_target, 1.0) - M.coach_skill) * M.present
         self._update_quality()
 
@@ -382,10 +415,14 @@ class SalesOrgModel(mesa.Model):
         r = self.week_hours["rep"]
         q = M.quality[org.team]
         review = r["being_coached"] * p.coaching.pipeline_review_share * q
-        boost = (p.coaching.ride_along_win_boost * np.minimum(1.0, self.ride_rep / 2)
-                 + p.coaching.deal_strategy_boost * review
-                 + p.executive.deal_win_boost * _saturating(r["executive_deal_talks"], 0.25))
-        hours = np.concatenate((r["selling"] * R.motivation, self.week_hours["manager"]["selling"] * p.manager.motivation))
+        boost = (
+            p.coaching.ride_along_win_boost * np.minimum(1.0, self.ride_rep / 2)
+            + p.coaching.deal_strategy_boost * review
+            + p.executive.deal_win_boost * _saturating(r["executive_deal_talks"], 0.25)
+        )
+        hours = np.concatenate(
+            (r["selling"] * R.motivation, self.week_hours["manager"]["selling"] * p.manager.motivation)
+        )
         skill = np.concatenate((R.skill, M.sell_skill))
         win = np.minimum(pp.win_rate_at_full_skill * skill * np.concatenate((1 + boost, np.ones(org.n_managers))), 0.95)
         unstick = np.zeros(n + org.n_managers)
@@ -393,24 +430,39 @@ class SalesOrgModel(mesa.Model):
 
         self._track_ramp(S.active[:n] * (win[:n] * pp.deal_size / pp.cycle_weeks))
         new = rng.poisson(hours * pp.opportunities_per_hour)
-        resolved = rng.binomial(S.active, 1 / pp.cycle_weeks)
-        won = rng.binomial(resolved, win)
+        resolved = _binomial(rng, S.active, 1 / pp.cycle_weeks)
+        won = _binomial(rng, resolved, win)
         S.active -= resolved
-        stalls = rng.binomial(S.active, pp.stall_rate)
-        revived = rng.binomial(S.stalled, unstick)
+        stalls = _binomial(rng, S.active, pp.stall_rate)
+        revived = _binomial(rng, S.stalled, unstick)
         S.stalled -= revived
-        S.stalled -= rng.binomial(S.stalled, pp.stalled_loss_rate)
+        S.stalled -= _binomial(rng, S.stalled, pp.stalled_loss_rate)
         S.stalled += stalls
         S.active += revived + new - stalls
+        value = np.zeros(won.size)
+        winners = np.flatnonzero(won)
         cv2 = pp.deal_size_cv**2
-        value = rng.gamma(won / cv2, pp.deal_size * cv2)  # a sum of `won` deal sizes
+        value[winners] = rng.gamma(won[winners] / cv2, pp.deal_size * cv2)  # a sum of `won` deal sizes
         self.rep_book, self.mgr_book = value[:n], value[n:]
-        self.rep_quota = R.occupied * (p.rep.quota / 52)
-        self.mgr_quota = M.present * (p.manager.quota_share * p.rep.quota / 52)
+        self.rep_quota = R.occupied * (org.rep_quota / 52)
+        self.mgr_quota = M.present * (org.manager_quota / 52)
         R.roll_book += (self.rep_book - R.roll_book) / ROLLING_WEEKS * R.occupied
         R.roll_quota += (self.rep_quota - R.roll_quota) / ROLLING_WEEKS * R.occupied
         M.roll_book += (self.mgr_book - M.roll_book) / ROLLING_WEEKS
         M.roll_quota += (self.mgr_quota - M.roll_quota) / ROLLING_WEEKS
+        self.worked = R.occupied.copy()  # who held a seat this week, before anyone leaves
+        if self.steps > p.sim.warmup_weeks:
+            L = self.ledger
+            L.seat_book += self.rep_book
+            L.seat_quota += self.rep_quota
+            L.seat_weeks += self.worked
+            L.seat_coached += r["being_coached"]
+            heads = int(np.count_nonzero(self.worked))
+            L.rep_weeks += heads
+            L.mgr_weeks += int(np.count_nonzero(M.present))
+            if heads:
+                L.skill_sum += float(R.skill[self.worked].mean())
+                L.motivation_sum += float(R.motivation[self.worked].mean())
 
     def _track_ramp(self, expected: np.ndarray) -> None:
         """Record expected weekly bookings by tenure for hires, against tenured reps."""
@@ -418,7 +470,7 @@ class SalesOrgModel(mesa.Model):
         hired = R.occupied & (R.hire_week >= 0) & (R.tenure < RAMP_TRACK_WEEKS)
         L.ramp_sum += np.bincount(R.tenure[hired], weights=expected[hired], minlength=RAMP_TRACK_WEEKS)
         L.ramp_n += np.bincount(R.tenure[hired], minlength=RAMP_TRACK_WEEKS)
-        tenured = R.occupied & (R.tenure >= RAMP_TRACK_WEEKS)
+        tenured = R.occupied & (R.tenure >= RAMP_BENCHMARK_WEEKS)
         L.tenured_sum += float(expected[tenured].sum())
         L.tenured_n += int(np.count_nonzero(tenured))
 
@@ -429,29 +481,32 @@ class SalesOrgModel(mesa.Model):
         # this week's draws are made for every seat, so policies keep their draws aligned
         u_rep = rng.random(self.org.n_reps)
         u_mgr = rng.random(self.org.n_managers)
-        # rep vacancies whose lag has run out are filled
-        R.vacancy_left -= ~R.occupied
-        fill = np.flatnonzero(~R.occupied & (R.vacancy_left <= 0))
-        if fill.size:
-            self._hire_reps(fill, week)
         # reps quit with a hazard raised by low motivation and falling behind
         behind = np.clip(1 - R.roll_book / np.maximum(R.roll_quota, TINY), 0, 1)
         base = -math.log1p(-min(p.rep.attrition_per_year, 0.999)) / 52
-        hazard = base * np.exp(p.rep.attrition_motivation_sensitivity * (1 - R.motivation)
-                               + p.rep.attrition_attainment_sensitivity * behind)
+        hazard = base * np.exp(
+            p.rep.attrition_motivation_sensitivity * (1 - R.motivation)
+            + p.rep.attrition_attainment_sensitivity * behind
+        )
+        R.vacancy_left -= ~R.occupied
         quits = np.flatnonzero(R.occupied & (u_rep < -np.expm1(-hazard)))
         if quits.size:
             self._vacate_reps(quits, week, "quit")
             if self.steps > p.sim.warmup_weeks:
                 self.ledger.departures += quits.size
-        # managers: vacancies filled, then departures replaced by the promotion policy
+        # managers leave and are replaced by the promotion policy (a promotion vacates a rep seat)
         M.vacancy_left -= ~M.present
-        for i in np.flatnonzero(~M.present & (M.vacancy_left <= 0)):
-            self._new_manager_state(i, p.promotion.experienced_coaching_skill, self._rng_hire)
-            self.manager_agents[i] = Manager(self, int(i))
         m_base = -math.log1p(-min(p.manager.attrition_per_year, 0.999)) / 52
         for i in np.flatnonzero(M.present & (u_mgr < -math.expm1(-m_base))):
             self._replace_manager(int(i), week)
+        for i in np.flatnonzero(~M.present & (M.vacancy_left <= 0)):
+            self._new_manager_state(i, p.promotion.experienced_coaching_skill, self._rng_hire)
+            self.manager_agents[i] = Manager(self, int(i))
+        self._update_quality()
+        # vacancies whose hiring lag has run out are filled: a lag of L weeks leaves L weeks empty
+        fill = np.flatnonzero(~R.occupied & (R.vacancy_left <= 0))
+        if fill.size:
+            self._hire_reps(fill, week)
         R.tenure += R.occupied
         M.weeks_in_role += M.present
 
@@ -467,7 +522,7 @@ class SalesOrgModel(mesa.Model):
         R.segment[seats] = self._segment_of(R.aptitude[seats], np.ones(k, bool))
         R.coach_stock[seats] = 0.0
         R.attention[seats] = 0.0
-        R.roll_book[seats] = R.roll_quota[seats] = p.rep.quota / 52
+        R.roll_book[seats] = R.roll_quota[seats] = self.org.rep_quota[seats] / 52
         S.active[seats] = S.stalled[seats] = 0
         self.ledger.reset_seats(seats)
         for i in seats:
@@ -475,7 +530,7 @@ class SalesOrgModel(mesa.Model):
 
     def _vacate_reps(self, seats: np.ndarray, week: int, reason: str) -> None:
         R, S, ledger = self.reps, self.sellers, self.ledger
-        self.departed.append(self._rep_frame(seats, reason))
+        self.departed.append(self._rep_records(seats, reason))
         ledger.fold_leavers(seats)
         for i in seats:
             self.rep_agents[i].remove()
@@ -507,15 +562,11 @@ class SalesOrgModel(mesa.Model):
         else:
             M.present[i] = False
             M.vacancy_left[i] = p.promotion.hire_lag_weeks
-            if p.promotion.hire_lag_weeks == 0:
-                self._new_manager_state(i, p.promotion.experienced_coaching_skill, self._rng_hire)
-                self.manager_agents[i] = Manager(self, i)
-        self._update_quality()
 
     def _close_week(self) -> None:
         """Add the week to the ledger if it is counted, then collect the metrics."""
         if self.steps > self.p.sim.warmup_weeks:
-            L, R, M = self.ledger, self.reps, self.managers
+            L = self.ledger
             for tier, acts in self.week_hours.items():
                 for a, arr in acts.items():
                     L.hours[tier][a] += float(arr.sum())
@@ -524,27 +575,15 @@ class SalesOrgModel(mesa.Model):
             L.rep_quota += float(self.rep_quota.sum())
             L.mgr_book += float(self.mgr_book.sum())
             L.mgr_quota += float(self.mgr_quota.sum())
-            occupied = R.occupied
-            heads = int(np.count_nonzero(occupied))
-            L.rep_weeks += heads
-            L.mgr_weeks += int(np.count_nonzero(M.present))
-            coached = self.week_hours["rep"]["being_coached"]
-            L.coached += float(coached.sum())
-            L.seat_book += self.rep_book
-            L.seat_quota += self.rep_quota
-            L.seat_weeks += occupied
-            L.seat_coached += coached
-            if heads:
-                L.skill_sum += float(R.skill[occupied].mean())
-                L.motivation_sum += float(R.motivation[occupied].mean())
+            L.coached += float(self.week_hours["rep"]["being_coached"].sum())
         self.running = self.steps < self.total_weeks
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ reading the model
     def team_seats(self, manager: int) -> np.ndarray:
         """Rep seat indices of a manager's team."""
-        span = self.p.org.span_of_control
-        return np.arange(manager * span, min((manager + 1) * span, self.org.n_reps))
+        b = self.org.team_bounds
+        return self.org.seat_order[b[manager] : b[manager + 1]]
 
     def rep_hours(self, i: int) -> dict[str, float]:
         """Rep seat ``i``'s hours by activity this week."""
@@ -578,34 +617,40 @@ class SalesOrgModel(mesa.Model):
         df["share"] = df["hours"] / df.groupby("tier")["hours"].transform("sum")
         return df
 
-    def _rep_frame(self, seats: np.ndarray, status: str) -> pd.DataFrame:
+    def _rep_records(self, seats: np.ndarray, status: str) -> dict[str, np.ndarray]:
+        """End-of-tenure records of the reps in ``seats``, as columns (cheap: no DataFrame)."""
         R, L = self.reps, self.ledger
-        quota = L.seat_quota[seats]
-        return pd.DataFrame({
+        k = seats.size
+        return {
             "seat": seats,
-            "rep_id": [self.rep_agents[i].unique_id for i in seats],
+            "rep_id": np.fromiter((self.rep_agents[i].unique_id for i in seats), np.int64, k),
             "manager": self.org.team[seats],
-            "status": status,
-            "segment": np.asarray(SEGMENTS)[R.segment[seats]],
-            "hire_week": R.hire_week[seats],
-            "end_week": self.steps,
-            "tenure_weeks": R.tenure[seats],
-            "aptitude": R.aptitude[seats],
-            "skill": R.skill[seats],
-            "motivation": R.motivation[seats],
-            "counted_weeks": L.seat_weeks[seats],
-            "bookings": L.seat_book[seats],
-            "quota": quota,
-            "attainment": np.divide(L.seat_book[seats], quota, out=np.full(seats.size, np.nan), where=quota > 0),
-            "coaching_hours_per_month": np.divide(
-                L.seat_coached[seats] * WEEKS_PER_MONTH, L.seat_weeks[seats],
-                out=np.zeros(seats.size), where=L.seat_weeks[seats] > 0),
-        })
+            "status": np.full(k, status, dtype=object),
+            "segment": R.segment[seats].copy(),
+            "hire_week": R.hire_week[seats].copy(),
+            "end_week": np.full(k, self.steps),
+            "tenure_weeks": R.tenure[seats].copy(),
+            "aptitude": R.aptitude[seats].copy(),
+            "skill": R.skill[seats].copy(),
+            "motivation": R.motivation[seats].copy(),
+            "counted_weeks": L.seat_weeks[seats].copy(),
+            "bookings": L.seat_book[seats].copy(),
+            "quota": L.seat_quota[seats].copy(),
+            "coached_hours": L.seat_coached[seats].copy(),
+        }
 
     def rep_table(self) -> pd.DataFrame:
         """Every rep who held a seat in the run: those who left, then those in seat now."""
-        current = self._rep_frame(np.flatnonzero(self.reps.occupied), "in_seat")
-        return pd.concat([*self.departed, current], ignore_index=True)
+        current = self._rep_records(np.flatnonzero(self.reps.occupied), "in_seat")
+        parts = [*self.departed, current]
+        df = pd.DataFrame({c: np.concatenate([part[c] for part in parts]) for c in current})
+        df["segment"] = np.asarray(SEGMENTS)[df["segment"].to_numpy()]
+        quota, weeks = df["quota"].to_numpy(), df["counted_weeks"].to_numpy()
+        df["attainment"] = np.divide(df["bookings"].to_numpy(), quota, out=np.full(len(df), np.nan), where=quota > 0)
+        df["coaching_hours_per_month"] = np.divide(
+            df.pop("coached_hours").to_numpy() * WEEKS_PER_MONTH, weeks, out=np.zeros(len(df)), where=weeks > 0
+        )
+        return df
 
     def manager_table(self) -> pd.DataFrame:
         """Each manager seat now: coaching skill and quality, team, hours and results."""
@@ -614,20 +659,51 @@ class SalesOrgModel(mesa.Model):
         team_quota = np.bincount(org.team, weights=L.seat_quota, minlength=org.n_managers)
         team_coached = np.bincount(org.team, weights=L.seat_coached, minlength=org.n_managers)
         team_weeks = np.bincount(org.team, weights=L.seat_weeks, minlength=org.n_managers)
-        return pd.DataFrame({
-            "manager": np.arange(org.n_managers),
-            "manager_id": [a.unique_id if a else -1 for a in self.manager_agents],
-            "executive": org.exec_of_manager,
-            "present": M.present,
-            "weeks_in_role": M.weeks_in_role,
-            "coaching_skill": M.coach_skill,
-            "coaching_quality": M.quality,
-            "selling_skill": M.sell_skill,
-            "inspection": self.inspection if self.steps else np.nan,
-            "team_reps": np.bincount(org.team, weights=self.reps.occupied, minlength=org.n_managers),
-            "team_attainment_current_reps": np.divide(team_book, team_quota, out=np.full(org.n_managers, np.nan), where=team_quota > 0),
-            "coaching_hours_per_rep_month": np.divide(team_coached * WEEKS_PER_MONTH, team_weeks, out=np.zeros(org.n_managers), where=team_weeks > 0),
-        })
+        return pd.DataFrame(
+            {
+                "manager": np.arange(org.n_managers),
+                "manager_id": [a.unique_id if a else -1 for a in self.manager_agents],
+                "executive": org.exec_of_manager,
+                "present": M.present,
+                "weeks_in_role": M.weeks_in_role,
+                "coaching_skill": M.coach_skill,
+                "coaching_quality": M.quality,
+                "selling_skill": M.sell_skill,
+                "inspection": self.inspection if self.steps else np.nan,
+                "team_reps": np.bincount(org.team, weights=self.reps.occupied, minlength=org.n_managers),
+                "team_attainment_current_reps": np.divide(
+                    team_book, team_quota, out=np.full(org.n_managers, np.nan), where=team_quota > 0
+                ),
+                "coaching_hours_per_rep_month": np.divide(
+                    team_coached * WEEKS_PER_MONTH, team_weeks, out=np.zeros(org.n_managers), where=team_weeks > 0
+                ),
+            }
+        )
+
+
+def _order_like(values: np.ndarray, key: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Reassign ``values`` so their order follows ``key`` (NaN keys get the rest at random)."""
+    out = np.empty_like(values)
+    known = np.flatnonzero(np.isfinite(key))
+    ranked = np.sort(values)
+    # spread the known ranks evenly over the sorted values; the unknown get what is left
+    slots = np.round(np.linspace(0, values.size - 1, known.size)).astype(int) if known.size else np.array([], int)
+    out[known[np.argsort(key[known], kind="stable")]] = ranked[slots]
+    rest = np.setdiff1d(np.arange(values.size), slots)
+    unknown = np.flatnonzero(~np.isfinite(key))
+    out[unknown] = rng.permutation(ranked[rest])
+    return out
+
+
+def _binomial(rng: np.random.Generator, n: np.ndarray, p: np.ndarray | float) -> np.ndarray:
+    """Binomial draws, made only where there is something to draw (numpy's cost is per element)."""
+    out = np.zeros(n.shape, np.int64)
+    some = np.flatnonzero(n)
+    if np.ndim(p):
+        out[some] = rng.binomial(n[some], p[some])
+    else:
+        out[some] = rng.binomial(n[some], p)
+    return out
 
 
 def _reporter(name: str):

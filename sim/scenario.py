@@ -27,7 +27,7 @@ from typing import Any
 from sim import params as registry
 from sim.params import ParameterError
 
-__all__ = ["SCENARIO_DIR", "Scenario", "ScenarioError", "load", "shipped"]
+__all__ = ["SCENARIO_DIR", "Scenario", "ScenarioError", "dump", "load", "shipped"]
 
 #: Where shipped scenarios live; COACHSIM_SCENARIOS overrides it.
 SCENARIO_DIR = Path(os.environ.get("COACHSIM_SCENARIOS", Path(__file__).resolve().parents[1] / "scenarios"))
@@ -135,7 +135,9 @@ def _flatten(doc: Mapping[str, Any], path: Path) -> dict[str, Any]:
             try:
                 out[name] = registry.by_name(name).check(v, str(path))
             except KeyError:
-                raise registry.unknown(name, str(path)) from None
+                raise ScenarioError(str(registry.unknown(name, str(path)))) from None
+            except ParameterError as exc:
+                raise ScenarioError(str(exc)) from None
     return out
 
 
@@ -151,3 +153,27 @@ def load(ref: str | os.PathLike[str], _chain: tuple[Path, ...] = ()) -> Scenario
         parent = load(doc["extends"], (*_chain, path))
         overrides = {**parent.overrides, **overrides}
     return Scenario(path.stem, doc.get("description", ""), path, overrides)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return repr(value)
+
+
+def dump(values: Mapping[str, Any], description: str = "", extends: str | None = None) -> str:
+    """Render dotted-name ``values`` as a scenario file (None values are left out: unset)."""
+    lines = [f"description = {_toml_value(description)}"]
+    if extends:
+        lines.append(f"extends = {_toml_value(extends)}")
+    sections: dict[str, list[str]] = {}
+    for name, value in values.items():
+        if value is None:
+            continue
+        section, key = name.split(".", 1)
+        sections.setdefault(section, []).append(f"{key} = {_toml_value(value)}")
+    for section, items in sections.items():
+        lines += ["", f"[{section}]", *items]
+    return "\n".join(lines) + "\n"
