@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import mesa
 import numpy as np
 import pandas as pd
 
@@ -27,7 +28,16 @@ from sim.model import SalesOrgModel
 from sim.params import kwarg_name
 from sim.scenario import Scenario
 
-__all__ = ["Replications", "RunResult", "format_summary", "map_ordered", "replicate", "replication_seeds", "run_one"]
+__all__ = [
+    "Replications",
+    "RunResult",
+    "format_summary",
+    "map_ordered",
+    "release",
+    "replicate",
+    "replication_seeds",
+    "run_one",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -52,9 +62,29 @@ class RunResult:
     hours: pd.DataFrame | None = None
 
 
+def release(model: Any) -> None:
+    """Let a finished model be garbage-collected.
+
+    Mesa 3.3 counts agent ids in a class attribute, ``mesa.Agent._ids``, keyed by the model, so
+    every model ever built stays alive with all its agents and arrays (mesa issue #3179, fixed
+    upstream in mesa PR #3180). A worker running thousands of runs would grow by the size of a
+    model per run; dropping the finished model's entry keeps it flat.
+    """
+    ids = getattr(mesa.Agent, "_ids", None)
+    if isinstance(ids, dict):
+        ids.pop(model, None)
+
+
 def run_one(values: dict[str, Any], seed: int, replication: int = 0, detail: bool = True) -> RunResult:
     """Run the model once with parameter ``values`` (dotted names) and model ``seed``."""
     model = SalesOrgModel(seed=seed, **{kwarg_name(k): v for k, v in values.items()})
+    try:
+        return _results(model, seed, replication, detail)
+    finally:
+        release(model)
+
+
+def _results(model: SalesOrgModel, seed: int, replication: int, detail: bool) -> RunResult:
     model.run_model()
     ts = model.datacollector.get_model_vars_dataframe().iloc[model.p.sim.warmup_weeks + 1 :]
     ts = ts.reset_index(drop=True)

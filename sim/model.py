@@ -32,6 +32,7 @@ from sim.roster import load_roster
 __all__ = ["SalesOrgModel"]
 
 WEEKS_PER_QUARTER = 13.0
+STREAM_INIT, STREAM_SELL, STREAM_TURNOVER = 0, 1, 2
 ROLLING_WEEKS = 13.0  # memory of the rolling attainment that drives pressure and quitting
 TINY = 1e-12
 
@@ -75,12 +76,14 @@ class SalesOrgModel(mesa.Model):
         self.p = p = _sections(self.params)
         self.total_weeks = p.sim.warmup_weeks + p.sim.weeks
 
-        # Independent streams for each process, all derived from model.rng, so that a seed
-        # fixes everything and policies compared side by side keep their draws aligned.
-        root = np.random.SeedSequence(int(self.rng.integers(2**63)))
-        self._rng_init, self._rng_sell, self._rng_turn, self._rng_hire = (
-            np.random.default_rng(s) for s in root.spawn(4)
-        )
+        # All randomness derives from model.rng, so a seed fixes the run. Each process draws from
+        # its own stream, re-derived every week (SeedSequence spawn keys), so that two policies
+        # run with the same seed share their luck: a difference in one week's draws does not
+        # shift every later draw (common random numbers that stay common).
+        self._entropy = int(self.rng.integers(2**63))
+        # initialisation: reps, pipelines and managers each draw from their own stream, so that
+        # changing one (say the managers' quota, hence their pipelines) leaves the others alike
+        self._rng_reps, self._rng_pipeline, self._rng_hire = self._streams(STREAM_INIT, 3)
 
         self._build_org()
         self._init_reps()
@@ -128,6 +131,18 @@ class SalesOrgModel(mesa.Model):
         )
         self.executive_agents = [Executive(self, i) for i in range(n_exec)]
 
+    def _streams(self, stream: int, k: int) -> list[np.random.Generator]:
+        """``k`` independent generators for ``stream`` in the current week."""
+        seq = np.random.SeedSequence(self._entropy, spawn_key=(stream, self.steps))
+        return [np.random.default_rng(c) for c in seq.spawn(k)]
+
+    def _typical_weekly_quit(self) -> float:
+        """Weekly quit probability of a rep at the starting motivation who is on plan."""
+        p = self.p
+        base = -math.log1p(-min(p.rep.attrition_per_year, 0.999)) / 52
+        hazard = base * math.exp(p.rep.attrition_motivation_sensitivity * (1 - p.rep.initial_motivation))
+        return max(-math.expm1(-hazard), 1e-4)
+
     def _draw_aptitude(self, rng: np.random.Generator, n: int) -> np.ndarray:
         return np.clip(rng.normal(self.p.rep.aptitude_mean, self.p.rep.aptitude_sd, n), 0.05, 0.98)
 
@@ -139,14 +154,15 @@ class SalesOrgModel(mesa.Model):
         return np.where(new_hire, 3, seg).astype(np.int8)
 
     def _init_reps(self) -> None:
-        p, rng, n = self.p, self._rng_init, self.org.n_reps
+        p, rng, n = self.p, self._rng_reps, self.org.n_reps
         aptitude = self._draw_aptitude(rng, n)
         if self.roster is not None:
             tenure = self.roster.rep_tenure.copy()
             aptitude = _order_like(aptitude, self.roster.rep_attainment, rng)
         else:
-            # tenure of a workforce with a constant quit rate is geometric
-            tenure = rng.geometric(max(p.rep.attrition_per_year, 0.02) / 52, n) - 1
+            # tenure of a workforce with a constant quit rate is geometric; the rate is a typical
+            # rep's (at the starting motivation, on plan), not the base rate of a fully motivated one
+            tenure = rng.geometric(self._typical_weekly_quit(), n) - 1
         ramp = p.rep.ramp_weeks
         share = np.where(
             tenure < ramp,
@@ -163,9 +179,16 @@ class SalesOrgModel(mesa.Model):
             (p.rep.initial_motivation - p.motivation.base) / max(p.motivation.coaching_effect, TINY), 0, 0.99
         )
         weekly_quota = self.org.rep_quota / 52
+        # in a steady state some seats are between a quit and a hire
+        lag = p.rep.hiring_lag_weeks
+        if self.roster is None and lag:
+            q = self._typical_weekly_quit()
+            vacant = rng.random(n) < lag * q / (1 + lag * q)
+        else:
+            vacant = np.zeros(n, bool)
         self.reps = SimpleNamespace(
-            occupied=np.ones(n, bool),
-            vacancy_left=np.zeros(n, np.int64),
+            occupied=~vacant,
+            vacancy_left=np.where(vacant, rng.integers(1, max(lag, 1) + 1, n), 0),
             aptitude=aptitude,
             skill=skill,
             motivation=motivation,
@@ -185,10 +208,12 @@ class SalesOrgModel(mesa.Model):
         new_rate[:n] = selling * motivation * p.pipeline.opportunities_per_hour
         new_rate[n:] = self.org.manager_selling_need * p.manager.motivation * p.pipeline.opportunities_per_hour
         leave = 1 / p.pipeline.cycle_weeks + p.pipeline.stall_rate
-        active = rng.poisson(new_rate / leave)
-        stalled = rng.poisson(new_rate / leave * p.pipeline.stall_rate / (p.pipeline.stalled_loss_rate + 0.05))
+        active = self._rng_pipeline.poisson(new_rate / leave)
+        stall_share = p.pipeline.stall_rate / (p.pipeline.stalled_loss_rate + 0.05)
+        stalled = self._rng_pipeline.poisson(new_rate / leave * stall_share)
         self.sellers = SimpleNamespace(active=active.astype(np.int64), stalled=stalled.astype(np.int64))
-        self.rep_agents: list[Rep | None] = [Rep(self, i) for i in range(n)]
+        self.sellers.active[:n][vacant] = self.sellers.stalled[:n][vacant] = 0
+        self.rep_agents: list[Rep | None] = [None if vacant[i] else Rep(self, i) for i in range(n)]
 
     def _new_manager_state(self, idx: np.ndarray | int, skill_mean: float, rng: np.random.Generator) -> None:
         m, p = self.managers, self.p
@@ -221,7 +246,7 @@ class SalesOrgModel(mesa.Model):
             roll_book=self.org.manager_quota / 52,
             roll_quota=self.org.manager_quota / 52,
         )
-        self._new_manager_state(np.arange(n), p.manager.coaching_skill_mean, self._rng_init)
+        self._new_manager_state(np.arange(n), p.manager.coaching_skill_mean, self._rng_hire)
         self.managers.weeks_in_role[:] = self.roster.manager_tenure if self.roster is not None else 52
         self.managers.exec_stock[:] = p.executive.coaching_hours_per_manager_month
         self._update_quality()
@@ -410,7 +435,7 @@ class SalesOrgModel(mesa.Model):
     def _sell(self) -> None:
         """Create, progress, stall, unstick, win and lose deals; book the wins."""
         p, org, R, M, S = self.p, self.org, self.reps, self.managers, self.sellers
-        rng, n = self._rng_sell, org.n_reps
+        n = org.n_reps
         pp = p.pipeline
         r = self.week_hours["rep"]
         q = M.quality[org.team]
@@ -429,20 +454,21 @@ class SalesOrgModel(mesa.Model):
         unstick[:n] = -np.expm1(-(pp.review_unstick * review + pp.meeting_unstick * self.meeting_rep))
 
         self._track_ramp(S.active[:n] * (win[:n] * pp.deal_size / pp.cycle_weeks))
-        new = rng.poisson(hours * pp.opportunities_per_hour)
-        resolved = _binomial(rng, S.active, 1 / pp.cycle_weeks)
-        won = _binomial(rng, resolved, win)
+        g_new, g_res, g_win, g_stall, g_revive, g_lost, g_value = self._streams(STREAM_SELL, 7)
+        new = g_new.poisson(hours * pp.opportunities_per_hour)
+        resolved = _binomial(g_res, S.active, 1 / pp.cycle_weeks)
+        won = _binomial(g_win, resolved, win)
         S.active -= resolved
-        stalls = _binomial(rng, S.active, pp.stall_rate)
-        revived = _binomial(rng, S.stalled, unstick)
+        stalls = _binomial(g_stall, S.active, pp.stall_rate)
+        revived = _binomial(g_revive, S.stalled, unstick)
         S.stalled -= revived
-        S.stalled -= _binomial(rng, S.stalled, pp.stalled_loss_rate)
+        S.stalled -= _binomial(g_lost, S.stalled, pp.stalled_loss_rate)
         S.stalled += stalls
         S.active += revived + new - stalls
         value = np.zeros(won.size)
         winners = np.flatnonzero(won)
         cv2 = pp.deal_size_cv**2
-        value[winners] = rng.gamma(won[winners] / cv2, pp.deal_size * cv2)  # a sum of `won` deal sizes
+        value[winners] = g_value.gamma(won[winners] / cv2, pp.deal_size * cv2)  # a sum of `won` deal sizes
         self.rep_book, self.mgr_book = value[:n], value[n:]
         self.rep_quota = R.occupied * (org.rep_quota / 52)
         self.mgr_quota = M.present * (org.manager_quota / 52)
@@ -476,8 +502,9 @@ class SalesOrgModel(mesa.Model):
 
     def _turn_over(self) -> None:
         """Reps and managers leave; vacancies are filled after a lag; managers are replaced."""
-        p, R, M, rng = self.p, self.reps, self.managers, self._rng_turn
+        p, R, M = self.p, self.reps, self.managers
         week = self.steps - 1
+        rng, self._rng_hire = self._streams(STREAM_TURNOVER, 2)
         # this week's draws are made for every seat, so policies keep their draws aligned
         u_rep = rng.random(self.org.n_reps)
         u_mgr = rng.random(self.org.n_managers)

@@ -83,7 +83,7 @@ class Param:
             noun = "a whole number" if self.kind is int else "a number"
             text = f"{noun} from {_show(self.low)} to {_show(self.high)}"
         if self.nullable:
-            text += " (or leave it unset: " + self.null_help + ")"
+            text += ' (or "unset": ' + self.null_help + ")"
         return text
 
     def check(self, value: Any, origin: str = "") -> Any:
@@ -92,7 +92,7 @@ class Param:
             value = value.item()
         where = f"{origin}: " if origin else ""
         bad = f"{where}{self.name} = {_show(value)} is not allowed; expected {self.allowed()}"
-        if value is None:
+        if value is None or (self.nullable and isinstance(value, str) and value.strip().lower() in UNSET):
             if self.nullable:
                 return None
             raise ParameterError(bad)
@@ -130,7 +130,7 @@ class Param:
     def parse(self, text: str, origin: str = "") -> Any:
         """Convert a command-line string to a value and check it."""
         raw = text.strip()
-        if self.nullable and raw.lower() in {"none", "null", "unset", ""}:
+        if self.nullable and raw.lower() in {*UNSET, ""}:
             return None
         if self.kind is bool:
             low = raw.lower()
@@ -156,6 +156,10 @@ def _show(value: Any) -> str:
     if isinstance(value, str):
         return repr(value)
     return str(value)
+
+
+#: The spellings of "no value" for a nullable parameter (TOML has no null).
+UNSET = ("unset", "none", "null")
 
 
 def kwarg_name(name: str) -> str:
@@ -212,12 +216,12 @@ REGISTRY: tuple[Param, ...] = (
     P("rep.hours_per_week", 45.0, "hours/week", "A rep's working week.", 10, 80, source=ASSUMED),
     P(
         "rep.admin_hours_per_week",
-        23.6466,
+        25.4679,
         "hours/week",
         "Rep admin: CRM, internal meetings, reporting, travel, training.",
         0,
         80,
-        source=f"{CSO}: reps sell 41% of their time (T6)",
+        source=f"{FIT}; T6 is {CSO}: reps sell 41% of their time",
     ),
     P(
         "rep.quota",
@@ -238,16 +242,16 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.aptitude_sd",
-        0.12,
+        0.0995,
         "skill (0-1)",
         "Spread of aptitude across reps (stars to strugglers).",
         0,
         0.4,
-        source=ASSUMED,
+        source=FIT,
     ),
     P(
         "rep.initial_skill_share",
-        0.721,
+        0.778,
         "share of aptitude",
         "Tenured reps' skill at the start, as a share of their aptitude (the typical org's steady state).",
         0,
@@ -256,7 +260,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.initial_motivation",
-        0.744,
+        0.707,
         "motivation (0-1)",
         "Tenured reps' motivation at the start (the typical org's steady state).",
         0,
@@ -285,21 +289,21 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.ramp_learning_rate",
-        0.1099,
+        0.2225,
         "1/week",
         "Weekly share of the gap to target skill closed during onboarding.",
         0,
         1,
-        source=ASSUMED,
+        source=FIT,
     ),
     P(
         "rep.learning_rate",
-        0.05,
+        0.0242,
         "1/week",
         "Weekly share of the gap to target skill closed when skill is rising.",
         0,
         1,
-        source=ASSUMED,
+        source=FIT,
     ),
     P(
         "rep.skill_decay",
@@ -312,7 +316,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.practice_share",
-        0.6363,
+        0.761,
         "share of aptitude",
         "Share of aptitude reachable by selling practice alone, without coaching.",
         0,
@@ -321,7 +325,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.attrition_per_year",
-        0.1333,
+        0.1228,
         "1/year",
         "Annual quit rate of a fully motivated rep on plan; lower motivation and falling behind raise it.",
         0,
@@ -359,7 +363,7 @@ REGISTRY: tuple[Param, ...] = (
     # --- motivation ----------------------------------------------------------------------------
     P(
         "motivation.base",
-        0.5142,
+        0.4968,
         "motivation (0-1)",
         "Motivation a rep settles at with no coaching, no meetings and on plan.",
         0,
@@ -414,7 +418,7 @@ REGISTRY: tuple[Param, ...] = (
     # --- pipeline --------------------------------------------------------------------------------
     P(
         "pipeline.opportunities_per_hour",
-        0.1266,
+        0.1289,
         "opportunities/hour",
         "New opportunities created per productive selling hour (quantity of calls).",
         0,
@@ -504,7 +508,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "coaching.ride_along_share",
-        0.439,
+        0.653,
         "share",
         "Share of hours counted as coaching that are joint selling (ride-alongs) when not inspected.",
         0,
@@ -540,7 +544,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "coaching.dose_scale",
-        2.2402,
+        2.2345,
         "quality-weighted hours/month",
         "Coaching dose at which 63% of coaching's skill benefit is reached (diminishing returns).",
         0.01,
@@ -617,7 +621,7 @@ REGISTRY: tuple[Param, ...] = (
     P("manager.hours_per_week", 50.0, "hours/week", "A front-line manager's working week.", 10, 90, source=ASSUMED),
     P(
         "manager.admin_hours_per_week",
-        13.1291,
+        18.2022,
         "hours/week",
         "Fixed manager admin: reporting, forecasting, CRM, internal meetings.",
         0,

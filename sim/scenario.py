@@ -132,6 +132,8 @@ def _flatten(doc: Mapping[str, Any], path: Path) -> dict[str, Any]:
             name = f"{key}.{sub}"
             if isinstance(v, dict):
                 raise ScenarioError(f"{path}: {name} must be a value, not a table")
+            if name == "org.roster" and isinstance(v, str) and not Path(v).is_absolute():
+                v = str(path.parent / v)  # a roster named in a scenario file is found beside it
             try:
                 out[name] = registry.by_name(name).check(v, str(path))
             except KeyError:
@@ -149,10 +151,12 @@ def load(ref: str | os.PathLike[str], _chain: tuple[Path, ...] = ()) -> Scenario
         raise ScenarioError(f"{_chain[0]}: extends forms a cycle: {cycle}")
     doc = _read(path)
     overrides = _flatten(doc, path)
+    description = doc.get("description", "")
     if "extends" in doc:
         parent = load(doc["extends"], (*_chain, path))
         overrides = {**parent.overrides, **overrides}
-    return Scenario(path.stem, doc.get("description", ""), path, overrides)
+        description = description or parent.description
+    return Scenario(path.stem, description, path, overrides)
 
 
 def _toml_value(value: Any) -> str:

@@ -1,9 +1,17 @@
-"""Shared fixtures: the repository root on the path, and small fast models."""
+"""Shared fixtures: the repository root on the path, small fast models, scenario files, the CLI.
+
+Model factories are session-scoped so that hypothesis tests (which refuse function-scoped
+fixtures) can use them too.
+"""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,8 +19,74 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from sim.model import SalesOrgModel  # noqa: E402  (needs ROOT on the path)
+from sim.params import kwarg_name  # noqa: E402
+
 
 @pytest.fixture
 def root() -> Path:
     """The repository root."""
     return ROOT
+
+
+# ----------------------------------------------------------------------------- models
+ModelFactory = Callable[..., SalesOrgModel]
+
+
+def _build(values: Mapping[str, Any] | None = None, seed: int = 0) -> SalesOrgModel:
+    return SalesOrgModel(seed=seed, **{kwarg_name(k): v for k, v in (values or {}).items()})
+
+
+def _run(values: Mapping[str, Any] | None = None, seed: int = 0) -> SalesOrgModel:
+    model = _build(values, seed)
+    model.run_model()
+    return model
+
+
+@pytest.fixture(scope="session")
+def build_model() -> ModelFactory:
+    """``build_model(values, seed)``: a model from dotted parameter names (``{"org.reps": 16}``)."""
+    return _build
+
+
+@pytest.fixture(scope="session")
+def run_model() -> ModelFactory:
+    """``run_model(values, seed)``: a model run through its warm-up and counted weeks."""
+    return _run
+
+
+# ----------------------------------------------------------------------------- files and CLI
+@pytest.fixture
+def write_toml(tmp_path: Path) -> Callable[[str, str], Path]:
+    """Write ``text`` to ``tmp_path/name`` (``.toml`` added if missing) and return the path."""
+
+    def write(name: str, text: str) -> Path:
+        path = tmp_path / (name if name.endswith(".toml") else f"{name}.toml")
+        path.write_text(text)
+        return path
+
+    return write
+
+
+def cli_env() -> dict[str, str]:
+    """The environment for ``run.py`` subprocesses: the repository on PYTHONPATH, shipped scenarios."""
+    env = {k: v for k, v in os.environ.items() if k != "COACHSIM_SCENARIOS"}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+@pytest.fixture(scope="session")
+def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run ``python run.py ARGS`` from the repository root and capture its output."""
+
+    def run(*args: str | os.PathLike[str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, str(ROOT / "run.py"), *map(str, args)],
+            cwd=ROOT,
+            env=cli_env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    return run
