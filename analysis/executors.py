@@ -1,0 +1,342 @@
+"""Executors: where a sweep's runs are computed, behind one interface.
+
+An executor maps a function over tasks and yields each result as soon as it is ready, in
+whatever order the tasks finish. Three executors share that interface, so a sweep runs
+unchanged in this process, over local processes, or on a Dask cluster:
+
+- :class:`InProcessExecutor`: one task after another in this process (debugging, profiling);
+- :class:`ProcessExecutor`: a pool of local processes (default: one per core);
+- :class:`DaskExecutor`: a Dask ``distributed`` cluster, either one already running
+  (``address="tcp://host:port"``) or a local one started for the sweep. Dask is optional:
+  ``pip install "coachsim[distributed]"``.
+
+Every executor keeps at most ``max_pending`` tasks submitted at a time and pulls the next task
+from the iterable only when one finishes, so neither the tasks nor their results pile up in
+memory however long the sweep. Results do not depend on the executor: a task carries its own
+seeds.
+
+A Dask worker that dies is handled by the Dask scheduler, which recomputes the tasks the worker
+held on another worker; the client still receives one result per task. The sweep keys its rows
+by (point, replication) and drops any row it already has, so a task computed twice is never
+stored twice.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, TypeVar
+
+from sim.params import ParameterError
+
+__all__ = [
+    "DaskExecutor",
+    "Executor",
+    "InProcessExecutor",
+    "ProcessExecutor",
+    "make_executor",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Tasks kept submitted per unit of parallelism: enough to keep every worker busy while the
+#: caller handles a result, few enough that memory and the work lost to a kill stay small.
+PENDING_PER_WORKER = 2
+
+INSTALL_HINT = 'pip install "coachsim[distributed]" (or pip install "dask[distributed]")'
+
+
+class Executor(ABC):
+    """Computes tasks and yields their results as they complete."""
+
+    #: A short name for messages and metadata.
+    name: str = "executor"
+
+    @property
+    @abstractmethod
+    def workers(self) -> int:
+        """How many tasks run at the same time."""
+
+    @abstractmethod
+    def map_unordered(self, func: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        """Apply ``func`` to every task; yield each result when it is ready, in any order."""
+
+    def describe(self) -> str:
+        """Where the tasks run, in words."""
+        return f"{self.workers} {self.name} worker{'s' if self.workers != 1 else ''}"
+
+    def start(self) -> None:  # noqa: B027  (an optional hook)
+        """Get ready to run (start workers, connect); called before the first task. Optional."""
+
+    def close(self) -> None:  # noqa: B027  (an optional hook)
+        """Release processes, clusters or connections this executor started."""
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class InProcessExecutor(Executor):
+    """Runs every task in this process, one after another, in order."""
+
+    name = "in-process"
+
+    @property
+    def workers(self) -> int:
+        """One: the calling process."""
+        return 1
+
+    def describe(self) -> str:
+        """Where the tasks run, in words."""
+        return "this process"
+
+    def map_unordered(self, func: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        """Apply ``func`` to each task in turn."""
+        for task in tasks:
+            yield func(task)
+
+
+def _ignore_sigint() -> None:
+    """Pool-worker initializer: Ctrl-C is the parent's to handle, not every worker's."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class ProcessExecutor(Executor):
+    """A pool of local worker processes, started on first use and reused until closed.
+
+    Args:
+        workers: Number of processes (default: every core this process may use).
+        max_pending: Tasks submitted at a time (default: twice the workers).
+        start_method: ``multiprocessing`` start method. The default is ``fork`` on Linux: the
+            workers inherit the parent's imported modules and start in milliseconds, where
+            ``spawn`` (which Mesa sets as the default when imported) re-imports numpy, Mesa,
+            the model and ``analysis`` in every worker, a second or more each. The pool is
+            forked from :meth:`start` before the sweep opens its progress bar, and the workers
+            run only the model. Elsewhere the platform's default (``spawn`` on macOS and
+            Windows, where ``fork`` is unsafe or missing).
+    """
+
+    name = "local process"
+
+    def __init__(self, workers: int | None = None, max_pending: int | None = None, start_method: str | None = None):
+        self._workers = max(1, workers or _usable_cores())
+        self.max_pending = max_pending or PENDING_PER_WORKER * self._workers
+        self.start_method = start_method or _default_start_method()
+        self._pool: ProcessPoolExecutor | None = None
+
+    @property
+    def workers(self) -> int:
+        """The number of worker processes."""
+        return self._workers
+
+    def start(self) -> None:
+        """Start the worker processes now (with ``fork``, all of them at the first task)."""
+        self._get_pool().submit(int).result()
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            ctx = multiprocessing.get_context(self.start_method)
+            self._pool = ProcessPoolExecutor(self._workers, mp_context=ctx, initializer=_ignore_sigint)
+        return self._pool
+
+    def map_unordered(self, func: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        """Submit tasks to the pool, at most ``max_pending`` at a time; yield results as they finish."""
+        pool = self._get_pool()
+        source = iter(tasks)
+        pending: set[Future[R]] = set()
+        finished = False
+        try:
+            while True:
+                while not finished and len(pending) < self.max_pending:
+                    try:
+                        task = next(source)
+                    except StopIteration:
+                        finished = True
+                        break
+                    pending.add(pool.submit(func, task))
+                if not pending:
+                    return
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    yield fut.result()
+        except BaseException:
+            # Interrupted, or a task failed: drop what has not started and stop the workers
+            # now rather than after the tasks in flight (their results would be discarded).
+            for fut in pending:
+                fut.cancel()
+            self._abort()
+            raise
+
+    def _abort(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        processes = list(getattr(pool, "_processes", {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            if proc.is_alive():
+                proc.terminate()
+
+    def close(self) -> None:
+        """Shut the pool down, waiting for its workers to exit."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _default_start_method() -> str | None:
+    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+        return "fork"
+    return None
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _import_distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise ParameterError(
+            f"running on Dask needs dask.distributed, which is not installed: {INSTALL_HINT}"
+        ) from None
+    return distributed
+
+
+class DaskExecutor(Executor):
+    """Runs tasks on a Dask ``distributed`` cluster.
+
+    Args:
+        address: Scheduler address of a running cluster, e.g. ``tcp://10.0.0.5:8786``. Without
+            it (and without ``client``) a local cluster of ``workers`` single-threaded worker
+            processes is started for this executor and closed with it.
+        client: An existing ``distributed.Client`` to use (left open on close).
+        workers: Worker processes of the local cluster started when there is no address.
+        max_pending: Tasks submitted at a time (default: twice the cluster's threads).
+        timeout: Seconds to wait for the scheduler when connecting.
+
+    A worker lost mid-task is the scheduler's to handle: it reruns the task elsewhere (up to
+    its ``allowed-failures`` setting, after which the task fails with ``KilledWorker``).
+    """
+
+    name = "Dask"
+
+    def __init__(
+        self,
+        address: str | None = None,
+        *,
+        client: Any = None,
+        workers: int | None = None,
+        max_pending: int | None = None,
+        timeout: float = 30,
+    ):
+        distributed = _import_distributed()
+        self._distributed = distributed
+        self._own_client = client is None
+        self._cluster = None
+        if client is None:
+            if address:
+                try:
+                    client = distributed.Client(address, timeout=timeout)
+                except (OSError, TimeoutError) as exc:
+                    raise ParameterError(
+                        f"--scheduler {address}: cannot connect to a Dask scheduler there: {exc}"
+                    ) from None
+            else:
+                self._cluster = distributed.LocalCluster(
+                    n_workers=workers or _usable_cores(), threads_per_worker=1, processes=True
+                )
+                client = distributed.Client(self._cluster)
+        self.client = client
+        self.address = address or getattr(client.scheduler, "address", "")
+        self._max_pending = max_pending
+
+    @property
+    def workers(self) -> int:
+        """Threads across the cluster's workers right now (at least 1)."""
+        try:
+            return max(1, sum(self.client.nthreads().values()))
+        except Exception:  # a cluster still starting up, or gone
+            return 1
+
+    def describe(self) -> str:
+        """Where the tasks run, in words."""
+        return f"Dask at {self.address} ({self.workers} worker threads)"
+
+    def map_unordered(self, func: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        """Submit tasks to the cluster, at most ``max_pending`` at a time; yield results as they finish."""
+        dist = self._distributed
+        limit = self._max_pending or PENDING_PER_WORKER * self.workers
+        batch = uuid.uuid4().hex[:12]
+        source = iter(tasks)
+        count = 0
+
+        def submit() -> Any | None:
+            nonlocal count
+            try:
+                task = next(source)
+            except StopIteration:
+                return None
+            count += 1
+            # A unique key per task: pure=False semantics, and never a stale result of
+            # another sweep that happened to use the same key on a shared cluster.
+            return self.client.submit(func, task, key=f"coachsim-{batch}-{count}", pure=False)
+
+        futures = [f for f in (submit() for _ in range(limit)) if f is not None]
+        pending = set(futures)
+        ready = dist.as_completed(futures)
+        try:
+            for fut in ready:
+                pending.discard(fut)
+                result = fut.result()
+                fut.release()
+                nxt = submit()
+                if nxt is not None:
+                    pending.add(nxt)
+                    ready.add(nxt)
+                yield result
+        finally:
+            # On success nothing is left; on an error or interrupt cancel what is queued.
+            if pending:
+                self.client.cancel(list(pending))
+
+    def close(self) -> None:
+        """Close the client and the local cluster if this executor started them."""
+        if self._own_client:
+            self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_executor(kind: str | None = None, workers: int | None = None, scheduler: str | None = None) -> Executor:
+    """Build an executor from command-line style choices.
+
+    ``scheduler`` (a Dask address) selects Dask; otherwise ``kind`` is ``"process"`` (the
+    default), ``"inprocess"`` or ``"dask"`` (a local Dask cluster). ``workers=1`` without a
+    kind runs in this process, which is what one worker means and saves starting a pool.
+    """
+    if scheduler:
+        if workers is not None:
+            raise ParameterError("--workers and --scheduler do not go together: the Dask cluster decides its workers")
+        return DaskExecutor(scheduler)
+    kind = kind or ("inprocess" if workers == 1 else "process")
+    if kind == "inprocess":
+        return InProcessExecutor()
+    if kind == "process":
+        return ProcessExecutor(workers)
+    if kind == "dask":
+        return DaskExecutor(workers=workers)
+    raise ParameterError(f"executor {kind!r} is not known; expected one of inprocess, process, dask")
