@@ -1,8 +1,12 @@
 """coachsim's command line: parses, delegates to ``analysis/``, prints.
 
     python run.py run SCENARIO [--set key=value ...] [--replications N] [--seed S] [--out DIR]
+    python run.py compare A B C ... [--baseline A] [--replications N] [--seed S] [--out DIR]
+    python run.py workshop [--out DIR] [--replications N] [--seed S]
+    python run.py sweep SCENARIO --vary KEY=SPEC [--vary ...] [--sampler grid|lhs|sobol] [--resume] ...
     python run.py params
     python run.py scenarios
+    python run.py dashboard [--port P] [--host H]
 
 Bad input (an unknown key, a value out of range, a malformed scenario file) gets one clear
 message naming the file or option, the key and what is allowed, and exit code 2.
@@ -42,6 +46,16 @@ def _seed(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (0 to 65535; 0 picks a free one)")
+    return value
+
+
 def parse_sets(items: Sequence[str]) -> dict[str, object]:
     """Parse ``--set key=value`` items against the registry."""
     out: dict[str, object] = {}
@@ -62,8 +76,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from analysis.runner import format_summary, replicate
     from sim.scenario import load
 
-    scenario = load(args.scenario).with_overrides(parse_sets(args.set))
-    scenario.values  # check the whole set before any run starts
+    scenario = load(args.scenario).with_overrides({**parse_sets(args.set), **org_override(args.org)})
+    _ = scenario.values  # check the whole set before any run starts
     out = Path(args.out or Path("results") / scenario.name)
     reps = replicate(scenario, args.replications, args.seed, args.workers)
     reps.command = "python run.py " + shlex.join(sys.argv[1:])
@@ -73,6 +87,100 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(format_summary(reps.summary()))
     print(f"\nwrote {out}/: summary.csv, timeseries.parquet, reps.parquet, managers.parquet, hours.csv, run.json")
     return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Compare scenarios side by side with common random numbers; write the table, charts and report."""
+    from analysis.compare import DEFAULT_WARMUP_WEEKS, compare
+
+    warmup = DEFAULT_WARMUP_WEEKS if args.warmup is None else args.warmup
+    comp = compare(
+        args.scenarios,
+        baseline=args.baseline,
+        replications=args.replications,
+        seed=args.seed,
+        workers=args.workers,
+        warmup=warmup,
+        overrides={**parse_sets(args.set), **org_override(args.org)},
+    )
+    return _finish_comparison(comp, Path(args.out or Path("results") / "compare"))
+
+
+def cmd_workshop(args: argparse.Namespace) -> int:
+    """Run the shipped workshop comparison and write its report."""
+    from analysis.compare import workshop
+
+    comp = workshop(replications=args.replications, seed=args.seed, workers=args.workers)
+    return _finish_comparison(comp, Path(args.out or Path("results") / "workshop"))
+
+
+def _finish_comparison(comp, out: Path) -> int:
+    comp.write(out)
+    print(comp.question + "\n")
+    print(comp.format_table())
+    print(f"\nwrote {out}/: comparison.csv, report.html, charts (PNG and SVG)")
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run (or resume) a parameter sweep and write its runs, summary, charts and indices."""
+    from analysis.sweep import command_line, format_report, run_sweep
+    from sim.scenario import load
+
+    scenario = load(args.scenario).with_overrides(parse_sets(args.set))
+    out = Path(args.out or Path("results") / f"sweep-{scenario.name}")
+    try:
+        result = run_sweep(
+            scenario,
+            args.vary,
+            sampler=args.sampler,
+            samples=args.samples,
+            replications=args.replications,
+            seed=args.seed,
+            seeds=args.seeds,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            out=out,
+            resume=args.resume,
+            chunk_size=args.chunk_size,
+            command=command_line(sys.argv[1:]),
+        )
+    except KeyboardInterrupt:
+        print(f"coachsim: the finished runs are in {out}/runs/; add --resume to continue", file=sys.stderr)
+        raise
+    print(format_report(result))
+    return 0
+
+
+def org_override(path: str | None) -> dict[str, object]:
+    """``--org roster.csv`` as a parameter setting, the roster checked before anything runs."""
+    if not path:
+        return {}
+    from sim.roster import load_roster
+
+    load_roster(path)
+    return {"org.roster": str(Path(path).resolve())}
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Run targets T1-T7 in their settings and report model against published figures."""
+    from analysis.validation import validate
+
+    values = {**parse_sets(args.set), **org_override(args.org)}
+    res = validate(values, args.replications, args.seed, args.workers, screen=not args.no_screen)
+    out = res.write(Path(args.out or "results/validation"))
+    print(f"Validation against MODEL.md's published figures: {args.replications} replications, seed {args.seed},")
+    print("each target in steady state (one warm-up year, then a counted year).\n")
+    print(res.text())
+    print(f"\n{'all targets pass' if res.passed else 'some targets FAIL'}; wrote {out}/validation.csv")
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Fit free parameters to chosen targets and write them as a scenario file."""
+    from analysis.calibration import calibrate_command
+
+    return calibrate_command(args.targets, args.free, args.out, args.max_evaluations)
 
 
 def cmd_params(args: argparse.Namespace) -> int:
@@ -112,6 +220,22 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    """Serve the live workshop dashboard (a Mesa SolaraViz page) until interrupted."""
+    try:
+        from analysis.dashboard import serve
+    except ImportError as exc:
+        print(
+            f"coachsim: error: the dashboard needs the dashboard extra ({exc.name} is missing); "
+            'install it with: pip install -e ".[dashboard]"',
+            file=sys.stderr,
+        )
+        return 1
+    if args.port:
+        print(f"coachsim dashboard: open http://{args.host}:{args.port}/ in a browser (Ctrl-C stops it)", flush=True)
+    return serve(host=args.host, port=args.port)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser."""
     ap = argparse.ArgumentParser(
@@ -122,13 +246,148 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run replications of one scenario")
     run.add_argument("scenario", help="a scenario file, or the name of a shipped scenario (see `scenarios`)")
-    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                     help="override a parameter, e.g. --set coaching.hours_per_rep_month=3 (repeatable)")
+    run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter, e.g. --set coaching.hours_per_rep_month=3 (repeatable)",
+    )
     run.add_argument("--replications", type=_positive_int, default=10, metavar="N", help="replications (default 10)")
     run.add_argument("--seed", type=_seed, default=0, metavar="S", help="seed of the whole run (default 0)")
     run.add_argument("--workers", type=_positive_int, default=None, metavar="N", help="processes (default: all cores)")
     run.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/SCENARIO)")
+    run.add_argument("--org", default=None, metavar="ROSTER.csv", help="build the org chart from a roster CSV")
     run.set_defaults(func=cmd_run)
+
+    comp = sub.add_parser("compare", help="compare scenarios side by side: statistics, charts, HTML report")
+    comp.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files or shipped scenario names")
+    comp.add_argument("--baseline", default=None, metavar="SCENARIO", help="the reference (default: the first)")
+    comp.add_argument(
+        "--replications",
+        type=_positive_int,
+        default=20,
+        metavar="N",
+        help="replications of every scenario (default 20)",
+    )
+    comp.add_argument("--seed", type=_seed, default=0, metavar="S", help="seed of the whole comparison (default 0)")
+    comp.add_argument("--workers", type=_positive_int, default=None, metavar="N", help="processes (default: all cores)")
+    comp.add_argument(
+        "--warmup",
+        type=_seed,
+        default=None,
+        metavar="WEEKS",
+        help="weeks every policy runs before the counted year (default 52, steady state; 0: first year)",
+    )
+    comp.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter in every scenario, e.g. --set org.reps=128 (repeatable)",
+    )
+    comp.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/compare)")
+    comp.add_argument("--org", default=None, metavar="ROSTER.csv", help="build the org chart from a roster CSV")
+    comp.set_defaults(func=cmd_compare)
+
+    shop = sub.add_parser("workshop", help="the main job: the shipped policy comparison and its HTML report")
+    shop.add_argument(
+        "--replications",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="replications of every scenario (default 40)",
+    )
+    shop.add_argument("--seed", type=_seed, default=0, metavar="S", help="seed of the whole comparison (default 0)")
+    shop.add_argument("--workers", type=_positive_int, default=None, metavar="N", help="processes (default: all cores)")
+    shop.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/workshop)")
+    shop.set_defaults(func=cmd_workshop)
+
+    swp = sub.add_parser("sweep", help="sweep parameters: grid, lhs or sobol; local or Dask; resumable Parquet")
+    swp.add_argument("scenario", help="a scenario file, or the name of a shipped scenario (see `scenarios`)")
+    swp.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="KEY=SPEC",
+        required=True,
+        help="a parameter and its values: a list 0,1,2, a range 0:6:0.5 (stop included when on the "
+        "grid) or bounds 0..6 (lhs, sobol); choice parameters take lists (repeatable)",
+    )
+    swp.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="fix a parameter for every run, e.g. --set org.reps=100 (repeatable)",
+    )
+    swp.add_argument(
+        "--sampler",
+        choices=("grid", "lhs", "sobol"),
+        default="grid",
+        help="grid: every combination; lhs: Latin hypercube; sobol: Saltelli design and Sobol indices",
+    )
+    swp.add_argument(
+        "--samples",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="lhs: points; sobol: base points, a power of two (default 64)",
+    )
+    swp.add_argument("--replications", type=_positive_int, default=10, metavar="N", help="runs per point (default 10)")
+    swp.add_argument("--seed", type=_seed, default=0, metavar="S", help="seed of the whole sweep (default 0)")
+    swp.add_argument(
+        "--seeds",
+        choices=("common", "independent"),
+        default="common",
+        help="common: replication r uses the same seed at every point (default); independent: per point",
+    )
+    swp.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="local processes (default: all cores; 1 runs in this process)",
+    )
+    swp.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on a Dask cluster, e.g. tcp://host:8786 (needs coachsim[distributed])",
+    )
+    swp.add_argument(
+        "--chunk-size",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="runs per task and per Parquet file (default: automatic, at most 50)",
+    )
+    swp.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/sweep-SCENARIO)")
+    swp.add_argument("--resume", action="store_true", help="continue the sweep in --out, running only what is missing")
+    swp.set_defaults(func=cmd_sweep)
+
+    val = sub.add_parser("validate", help="check the model against the published figures T1-T7")
+    val.add_argument("--replications", type=_positive_int, default=8, metavar="N", help="replications (default 8)")
+    val.add_argument("--seed", type=_seed, default=0, metavar="S", help="seed (default 0)")
+    val.add_argument("--workers", type=_positive_int, default=None, metavar="N", help="processes (default: all cores)")
+    val.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter")
+    val.add_argument("--org", default=None, metavar="ROSTER.csv", help="build the org chart from a roster")
+    val.add_argument("--no-screen", action="store_true", help="skip the one-at-a-time sensitivity screen")
+    val.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/validation)")
+    val.set_defaults(func=cmd_validate)
+
+    cal = sub.add_parser("calibrate", help="fit free parameters to the published targets; write a scenario")
+    cal.add_argument("--targets", default="T1,T2,T3,T4,T5,T6,T7", metavar="T1,T2,...", help="targets to fit")
+    cal.add_argument(
+        "--free",
+        nargs="+",
+        default=None,
+        metavar="KEY[=LOW..HIGH]",
+        help="parameters to fit (default: the shipped calibration's free set)",
+    )
+    cal.add_argument("--out", default="results/calibrated.toml", metavar="FILE", help="scenario file to write")
+    cal.add_argument("--max-evaluations", type=_positive_int, default=300, metavar="N")
+    cal.set_defaults(func=cmd_calibrate)
 
     params = sub.add_parser("params", help="list every parameter: default, unit, range, meaning")
     params.add_argument("--format", choices=("table", "csv"), default="table")
@@ -136,6 +395,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     scen = sub.add_parser("scenarios", help="list the shipped scenarios")
     scen.set_defaults(func=cmd_scenarios)
+
+    dash = sub.add_parser("dashboard", help="serve the live workshop dashboard: two policies side by side")
+    dash.add_argument("--port", type=_port, default=8765, metavar="P", help="port to serve on (default 8765)")
+    dash.add_argument(
+        "--host",
+        default="127.0.0.1",
+        metavar="H",
+        help="address to serve on (default 127.0.0.1, this machine only; 0.0.0.0 for all interfaces)",
+    )
+    dash.set_defaults(func=cmd_dashboard)
     return ap
 
 

@@ -1,0 +1,314 @@
+"""Speed benchmark: one 52-week SalesOrgModel run against Mesa's own floor, on one core.
+
+    python benchmarks/bench_model.py [--sizes 1000,10000,100000] [--repeats N] [--json PATH]
+
+For each org size (number of reps) it measures, in this one process:
+
+- the model: construction of ``SalesOrgModel(org_reps=n, sim_weeks=52, sim_warmup_weeks=0)``
+  and its 52 steps, timed separately; ``total`` is construction plus steps, ``week`` is the
+  steps alone divided by 52;
+- Mesa's floor: a plain ``mesa.Model`` holding ``n`` trivial ``mesa.Agent`` subclasses whose
+  ``step`` adds 1 to an attribute, and the time of one ``model.agents.do("step")`` over them
+  (the cheapest per-agent step Mesa offers);
+- the ratio week / do, whose goal is at most 1: a model week costs no more than touching every
+  agent once the Mesa way.
+
+Each figure is the best of ``--repeats`` repeats (default 3 below 100,000 reps, 1 from there).
+The process is pinned to one CPU when the OS allows it, so the figures are for one core. The
+goals checked at the end are those of issue 2, item 8.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import resource
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+WEEKS = 52
+#: Bare ``do`` steps timed per repeat (their mean is one repeat's figure).
+FLOOR_STEPS = 20
+DEFAULT_SIZES = (1_000, 10_000, 100_000)
+BIG = 100_000  # from this size on, one repeat by default
+GOAL_SIZE = 10_000
+GOAL_SECONDS = 0.5
+
+
+def _model_class() -> type:
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from sim.model import SalesOrgModel
+
+    return SalesOrgModel
+
+
+class CountingAgent(mesa.Agent):
+    """The trivial agent of Mesa's floor: adds 1 to an attribute each step."""
+
+    def __init__(self, model: mesa.Model) -> None:
+        """Register with the model and start counting at 0."""
+        super().__init__(model)
+        self.count = 0
+
+    def step(self) -> None:
+        """Add 1."""
+        self.count += 1
+
+
+class FloorModel(mesa.Model):
+    """A Mesa model of ``n`` counting agents and nothing else."""
+
+    def __init__(self, n: int = 1000, seed: int | None = None) -> None:
+        """Create ``n`` counting agents."""
+        super().__init__(seed=seed)
+        for _ in range(n):
+            CountingAgent(self)
+
+    def step(self) -> None:
+        """Every agent adds 1, the Mesa way."""
+        self.agents.do("step")
+
+
+@dataclass
+class SizeResult:
+    """The figures for one org size (seconds; best of ``repeats``)."""
+
+    reps: int
+    agents: int
+    repeats: int
+    construct_s: float
+    steps_s: float
+    total_s: float
+    week_s: float
+    do_s: float
+    ratio_week_do: float
+    steps_completed: int
+
+
+def _best(func: Callable[[], Any], repeats: int) -> list[Any]:
+    """Run ``func`` ``repeats`` times after a garbage collection; return every result."""
+    out = []
+    for _ in range(repeats):
+        gc.collect()
+        out.append(func())
+    return out
+
+
+def time_model(n: int, seed: int) -> tuple[float, float, int, int]:
+    """Construct and run one 52-week model: (construct seconds, step seconds, steps, agents)."""
+    model_cls = _model_class()
+    t0 = time.perf_counter()
+    model = model_cls(seed=seed, org_reps=n, sim_weeks=WEEKS, sim_warmup_weeks=0)
+    t1 = time.perf_counter()
+    for _ in range(WEEKS):
+        model.step()
+    t2 = time.perf_counter()
+    agents = len(model.agents)
+    steps = model.steps
+    del model
+    return t1 - t0, t2 - t1, steps, agents
+
+
+def time_floor(n: int, steps: int = FLOOR_STEPS) -> float:
+    """Seconds of one ``model.agents.do("step")`` over ``n`` trivial agents (mean of ``steps``)."""
+    model = FloorModel(n, seed=0)
+    model.step()  # the first call warms caches
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        model.step()
+    seconds = (time.perf_counter() - t0) / steps
+    assert all(a.count == steps + 1 for a in model.agents)
+    del model
+    return seconds
+
+
+def measure(n: int, repeats: int, seed: int = 1) -> SizeResult:
+    """Every figure for one size."""
+    runs = _best(lambda: time_model(n, seed), repeats)
+    construct = min(r[0] for r in runs)
+    steps_s = min(r[1] for r in runs)
+    total = min(r[0] + r[1] for r in runs)
+    do_s = min(_best(lambda: time_floor(n), repeats))
+    week = steps_s / WEEKS
+    return SizeResult(
+        reps=n,
+        agents=runs[0][3],
+        repeats=repeats,
+        construct_s=construct,
+        steps_s=steps_s,
+        total_s=total,
+        week_s=week,
+        do_s=do_s,
+        ratio_week_do=week / do_s if do_s > 0 else float("inf"),
+        steps_completed=min(r[2] for r in runs),
+    )
+
+
+def pin_one_core() -> str:
+    """Pin this process to one CPU if the OS allows; say which."""
+    if not hasattr(os, "sched_setaffinity"):
+        return "not pinned (no sched_setaffinity on this OS)"
+    try:
+        cpus = sorted(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cpus[-1]})
+        return f"pinned to CPU {cpus[-1]}"
+    except OSError as exc:
+        return f"not pinned ({exc})"
+
+
+def cpu_model() -> str:
+    """The CPU model from /proc/cpuinfo, or what platform knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def environment(pinning: str) -> dict[str, Any]:
+    """Versions and machine, for the JSON record."""
+    env = {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "mesa": mesa.__version__,
+        "cpu": cpu_model(),
+        "logical_cpus": os.cpu_count(),
+        "pinning": pinning,
+        "platform": platform.platform(),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    try:
+        _model_class()
+        import sim
+
+        env["coachsim"] = sim.__version__
+    except ImportError:
+        pass
+    return env
+
+
+def goals(results: Sequence[SizeResult]) -> list[dict[str, Any]]:
+    """The goals of issue 2, item 8: each with pass, fail or not measured."""
+    by_size = {r.reps: r for r in results}
+    out = []
+    r = by_size.get(GOAL_SIZE)
+    out.append(
+        {
+            "goal": f"{GOAL_SIZE:,} reps simulate {WEEKS} weeks in under {GOAL_SECONDS} s on one core",
+            "status": "not measured" if r is None else ("pass" if r.total_s < GOAL_SECONDS else "fail"),
+            "value": None if r is None else r.total_s,
+        }
+    )
+    worst = max(results, key=lambda x: x.ratio_week_do) if results else None
+    out.append(
+        {
+            "goal": "a model week costs no more than a bare Mesa do over as many agents (ratio <= 1, every size)",
+            "status": "not measured" if worst is None else ("pass" if worst.ratio_week_do <= 1 else "fail"),
+            "value": None if worst is None else worst.ratio_week_do,
+        }
+    )
+    r = by_size.get(BIG)
+    out.append(
+        {
+            "goal": f"{BIG:,} reps run ({WEEKS} weeks)",
+            "status": "not measured" if r is None else ("pass" if r.steps_completed == WEEKS else "fail"),
+            "value": None if r is None else r.total_s,
+        }
+    )
+    return out
+
+
+def _sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(s.replace("_", "")) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected comma-separated whole numbers") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: sizes must be at least 1")
+    return sizes
+
+
+def report(results: Sequence[SizeResult], env: dict[str, Any], checks: Sequence[dict[str, Any]]) -> str:
+    """The results as a text table with the goal lines."""
+    lines = [
+        f"coachsim speed, {WEEKS}-week run; {env['cpu']}; {env['pinning']}",
+        f"python {env['python']}, numpy {env['numpy']}, mesa {env['mesa']}",
+        "",
+        f"{'reps':>9} {'agents':>9} {'rep':>4} {'build s':>9} {'total s':>9} {'week s':>10} {'do s':>10} "
+        f"{'week/do':>8}",
+    ]
+    for r in results:
+        lines.append(
+            f"{r.reps:>9,} {r.agents:>9,} {r.repeats:>4} {r.construct_s:>9.4f} {r.total_s:>9.4f} "
+            f"{r.week_s:>10.6f} {r.do_s:>10.6f} {r.ratio_week_do:>8.3f}"
+        )
+    lines += [
+        "",
+        "total = construction + 52 steps; week = steps only / 52; do = one model.agents.do('step') over as",
+        "many trivial Mesa agents as reps; figures are the best of 'rep' repeats.",
+        "",
+    ]
+    for c in checks:
+        value = "" if c["value"] is None else f" ({c['value']:.3g})"
+        lines.append(f"{c['status'].upper():>12}  {c['goal']}{value}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark, print the table and goals, optionally write JSON."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "--sizes",
+        type=_sizes,
+        default=list(DEFAULT_SIZES),
+        help="comma-separated rep counts (default 1000,10000,100000)",
+    )
+    ap.add_argument(
+        "--repeats", type=int, default=None, help=f"repeats per size, best taken (default 3, or 1 from {BIG:,} reps)"
+    )
+    ap.add_argument("--seed", type=int, default=1, help="model seed (default 1)")
+    ap.add_argument("--json", default=None, metavar="PATH", help="also write the results as JSON here")
+    ap.add_argument("--no-pin", action="store_true", help="do not pin the process to one CPU")
+    args = ap.parse_args(argv)
+    if args.repeats is not None and args.repeats < 1:
+        ap.error("--repeats must be at least 1")
+
+    pinning = "not pinned (--no-pin)" if args.no_pin else pin_one_core()
+    env = environment(pinning)
+    results = []
+    for n in args.sizes:
+        repeats = args.repeats or (1 if n >= BIG else 3)
+        results.append(measure(n, repeats, args.seed))
+        print(f"  measured {n:,} reps", file=sys.stderr, flush=True)
+    checks = goals(results)
+    print(report(results, env, checks))
+    if args.json:
+        env["max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        payload = {
+            "environment": env,
+            "weeks": WEEKS,
+            "floor_steps_per_repeat": FLOOR_STEPS,
+            "results": [asdict(r) for r in results],
+            "goals": checks,
+        }
+        Path(args.json).write_text(json.dumps(payload, indent=2) + "\n")
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
