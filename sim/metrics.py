@@ -129,10 +129,21 @@ class Ledger:
             return s / n / tenured
 
     def ramp_months(self) -> float:
-        """Months until a new hire's expected bookings reach 90% of a tenured rep's (T7)."""
+        """Months until a new hire's expected bookings reach 90% of a benchmark rep's (T7).
+
+        Month m's ratio is placed at the end of that month and the crossing of
+        ``RAMP_FULL_SHARE`` is interpolated linearly between months (from 0 at hire), so the
+        answer is not rounded up to whole months.
+        """
         profile = self.ramp_profile()
         reached = np.flatnonzero(profile >= RAMP_FULL_SHARE)
-        return float(reached[0] + 1) if reached.size else float("nan")
+        if not reached.size:
+            return float("nan")
+        m = int(reached[0])
+        before = profile[m - 1] if m > 0 else 0.0
+        if not np.isfinite(before):
+            return float(m + 1)
+        return float(m + (RAMP_FULL_SHARE - before) / (profile[m] - before))
 
     def _current_attainments(self) -> np.ndarray:
         ok = self.seat_weeks >= MIN_WEEKS_FOR_REP_ATTAINMENT
