@@ -125,6 +125,7 @@ FREE: dict[str, tuple[float, float]] = {
     "rep.ramp_learning_rate": (0.03, 0.4),
     "rep.learning_rate": (0.02, 0.2),
     "rep.aptitude_sd": (0.05, 0.25),
+    "motivation.coaching_effect": (0.05, 0.5),
 }
 
 #: Org size and seeds of a calibration run: big enough that T1-T7 are not noise.

@@ -406,7 +406,9 @@ class SalesOrgModel(mesa.Model):
         )
         R.skill += rate * (target - R.skill) * R.occupied
         # motivation: attention and regular meetings raise it, falling behind lowers it
-        R.attention += memory * ((real + ride + talk) * WEEKS_PER_MONTH - R.attention)
+        # a ride-along is the manager selling, not attention to the rep's development (seed 003)
+        attention = real + ride * p.coaching.ride_along_teaching + talk
+        R.attention += memory * (attention * WEEKS_PER_MONTH - R.attention)
         M.meet_stock = M.meet_stock * (1 - p.meetings.memory_decay) + self.meeting * min(1.0, p.meetings.duration_hours)
         meet_effect = np.minimum(1.0, p.meetings.memory_decay * M.meet_stock)[org.team]
         behind = np.clip(1 - R.roll_book / np.maximum(R.roll_quota, TINY), 0, 1)

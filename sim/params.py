@@ -216,7 +216,7 @@ REGISTRY: tuple[Param, ...] = (
     P("rep.hours_per_week", 45.0, "hours/week", "A rep's working week.", 10, 80, source=ASSUMED),
     P(
         "rep.admin_hours_per_week",
-        25.4679,
+        26.1387,
         "hours/week",
         "Rep admin: CRM, internal meetings, reporting, travel, training.",
         0,
@@ -242,7 +242,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.aptitude_sd",
-        0.0995,
+        0.0878,
         "skill (0-1)",
         "Spread of aptitude across reps (stars to strugglers).",
         0,
@@ -251,7 +251,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.initial_skill_share",
-        0.778,
+        0.793,
         "share of aptitude",
         "Tenured reps' skill at the start, as a share of their aptitude (the typical org's steady state).",
         0,
@@ -260,7 +260,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.initial_motivation",
-        0.707,
+        0.701,
         "motivation (0-1)",
         "Tenured reps' motivation at the start (the typical org's steady state).",
         0,
@@ -289,7 +289,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.ramp_learning_rate",
-        0.2225,
+        0.2692,
         "1/week",
         "Weekly share of the gap to target skill closed during onboarding.",
         0,
@@ -298,7 +298,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.learning_rate",
-        0.0242,
+        0.0229,
         "1/week",
         "Weekly share of the gap to target skill closed when skill is rising.",
         0,
@@ -316,7 +316,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.practice_share",
-        0.761,
+        0.7724,
         "share of aptitude",
         "Share of aptitude reachable by selling practice alone, without coaching.",
         0,
@@ -325,7 +325,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.attrition_per_year",
-        0.1284,
+        0.1186,
         "1/year",
         "Annual quit rate of a fully motivated rep on plan; lower motivation and falling behind raise it.",
         0,
@@ -363,7 +363,7 @@ REGISTRY: tuple[Param, ...] = (
     # --- motivation ----------------------------------------------------------------------------
     P(
         "motivation.base",
-        0.4968,
+        0.5121,
         "motivation (0-1)",
         "Motivation a rep settles at with no coaching, no meetings and on plan.",
         0,
@@ -372,12 +372,12 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "motivation.coaching_effect",
-        0.25,
+        0.272,
         "motivation (0-1)",
         "Most motivation that coaching attention can add.",
         0,
         1,
-        source=f"{SEED002}: coaching activities drive motivation",
+        source=f"{FIT}; {SEED002}: coaching activities drive motivation",
     ),
     P(
         "motivation.attention_scale",
@@ -418,7 +418,7 @@ REGISTRY: tuple[Param, ...] = (
     # --- pipeline --------------------------------------------------------------------------------
     P(
         "pipeline.opportunities_per_hour",
-        0.1289,
+        0.1272,
         "opportunities/hour",
         "New opportunities created per productive selling hour (quantity of calls).",
         0,
@@ -508,7 +508,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "coaching.ride_along_share",
-        0.653,
+        0.686,
         "share",
         "Share of hours counted as coaching that are joint selling (ride-alongs) when not inspected.",
         0,
@@ -544,7 +544,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "coaching.dose_scale",
-        2.2345,
+        2.6658,
         "quality-weighted hours/month",
         "Coaching dose at which 63% of coaching's skill benefit is reached (diminishing returns).",
         0.01,
@@ -573,7 +573,7 @@ REGISTRY: tuple[Param, ...] = (
         "coaching.ride_along_teaching",
         0.2,
         "relative",
-        "How much a ride-along teaches, relative to an hour of real coaching.",
+        "How much an hour of ride-along teaches and motivates, relative to an hour of real coaching.",
         0,
         1,
         source=SEED003,
@@ -621,7 +621,7 @@ REGISTRY: tuple[Param, ...] = (
     P("manager.hours_per_week", 50.0, "hours/week", "A front-line manager's working week.", 10, 90, source=ASSUMED),
     P(
         "manager.admin_hours_per_week",
-        18.2022,
+        16.6831,
         "hours/week",
         "Fixed manager admin: reporting, forecasting, CRM, internal meetings.",
         0,

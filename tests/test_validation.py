@@ -103,3 +103,26 @@ def test_the_shipped_defaults_are_a_local_minimum_of_the_calibration():
             x = round(defaults[name] + sign * POLISH_STEP * (hi - lo), 4)
             if lo <= x <= hi:
                 assert loss({name: x}) >= here - 1e-9, f"moving {name} to {x} improves the fit"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["calibrate", "--targets", "T9"], "unknown target 'T9'"),
+        (["calibrate", "--free", "rep.admin_hours_per_wek"], "did you mean rep.admin_hours_per_week"),
+        (["calibrate", "--free", "coaching.allocation"], "only numeric parameters can be fitted"),
+        (["calibrate", "--free", "rep.learning_rate=0.5..0.1"], "LOW < HIGH"),
+        (["validate", "--set", "rep.hours_per_week=500"], "rep.hours_per_week = 500 is not allowed"),
+        (["validate", "--replications", "0"], "must be at least 1"),
+    ],
+)
+def test_calibrate_and_validate_refuse_bad_input_with_exit_2(root, args, expected):
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, str(root / "run.py"), *args], capture_output=True, text=True, cwd=root, timeout=120
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert expected in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
