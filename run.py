@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim import params as registry
-from sim.params import ParameterError
+from sim.params import ParameterError, display
 
 EXIT_BAD_INPUT = 2
 
@@ -185,7 +185,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def cmd_params(args: argparse.Namespace) -> int:
     """Print the parameter registry as a table."""
-    rows = [(p.name, _show(p.default), p.unit, p.allowed(), p.help, p.source) for p in registry.REGISTRY]
+    rows = [(p.name, display(p.default), p.unit, p.allowed(), p.help, p.source) for p in registry.REGISTRY]
     if args.format == "csv":
         import csv
 
@@ -197,16 +197,6 @@ def cmd_params(args: argparse.Namespace) -> int:
     for name, default, unit, allowed, help_, _ in rows:
         print(f"{name:{width}}  {default:>12}  {unit:24}  {help_}  [{allowed}]")
     return 0
-
-
-def _show(value: object) -> str:
-    if value is None:
-        return "unset"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:

@@ -43,7 +43,7 @@ from scipy import stats
 from analysis.runner import Replications, RunResult, map_ordered, replication_seeds, run_one
 from analysis.stats import mean_ci
 from sim.metrics import CANONICAL, METRICS
-from sim.params import ParameterError
+from sim.params import ParameterError, display
 from sim.scenario import Scenario, load
 
 __all__ = [
@@ -300,18 +300,8 @@ def _command(
     if warmup is not None:
         words += ["--warmup", str(warmup)]
     for name, value in overrides.items():
-        words += ["--set", f"{name}={_show(value)}"]
+        words += ["--set", f"{name}={display(value)}"]
     return shlex.join(words)
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def workshop(

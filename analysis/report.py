@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import sim
 from sim import params as registry
 from sim.metrics import CANONICAL, METRICS
+from sim.params import display
 
 if TYPE_CHECKING:
     from analysis.compare import Comparison
@@ -85,16 +86,6 @@ def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _show(value: Any) -> str:
-    if value is None:
-        return "unset"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
 def _css_class(verdict: str) -> str:
     return {"higher": "up", "lower": "down"}.get(verdict, "same")
 
@@ -105,7 +96,7 @@ def _changes(values: Mapping[str, Any], base: Mapping[str, Any]) -> list[str]:
         if name not in base or base[name] == value:
             continue
         p = registry.by_name(name)
-        out.append(f"{name}: {_show(base[name])} → {_show(value)} ({p.unit})")
+        out.append(f"{name}: {display(base[name])} → {display(value)} ({p.unit})")
     return out
 
 
@@ -204,7 +195,7 @@ def _assumptions(comp: Comparison) -> str:
         p = registry.by_name(name)
         used: dict[str, list[str]] = {}
         for label in comp.labels:
-            used.setdefault(_show(scen[label].values[name]), []).append(label)
+            used.setdefault(display(scen[label].values[name]), []).append(label)
         values = "; ".join(f"{v} ({', '.join(labels)})" for v, labels in used.items())
         source = p.source or ("a setting of the comparison" if p.section == "sim" else "no published source")
         rows.append(

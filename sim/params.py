@@ -26,6 +26,7 @@ __all__ = [
     "by_kwarg",
     "by_name",
     "defaults",
+    "display",
     "kwarg_name",
     "resolve",
     "suggest",
@@ -148,14 +149,20 @@ class Param:
         return self.check(number, origin)
 
 
-def _show(value: Any) -> str:
+def display(value: Any) -> str:
+    """A parameter value as a person or the command line writes it: exact, "unset" for no value."""
+    if value is None:
+        return "unset"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
-    if isinstance(value, str):
-        return repr(value)
     return str(value)
+
+
+def _show(value: Any) -> str:
+    """A value in an error message: strings quoted, so a stray space or empty string shows."""
+    return repr(value) if isinstance(value, str) else display(value)
 
 
 #: The spellings of "no value" for a nullable parameter (TOML has no null).
