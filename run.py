@@ -226,6 +226,31 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return serve(host=args.host, port=args.port)
 
 
+def _replicated(p: argparse.ArgumentParser, what: str, replications: int | None, shown: int) -> None:
+    """The options of every replicated command: --replications, --seed, --workers."""
+    p.add_argument(
+        "--replications",
+        type=_positive_int,
+        default=replications,
+        metavar="N",
+        help=f"replications{(' ' + what) if what else ''} (default {shown})",
+    )
+    p.add_argument("--seed", type=_seed, default=0, metavar="S", help="seed of the whole job (default 0)")
+    p.add_argument("--workers", type=_positive_int, default=None, metavar="N", help="processes (default: all cores)")
+
+
+def _inputs(p: argparse.ArgumentParser, where: str = "") -> None:
+    """The options that change the model's inputs: --set and --org."""
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=f"override a parameter{where}, e.g. --set coaching.hours_per_rep_month=3 (repeatable)",
+    )
+    p.add_argument("--org", default=None, metavar="ROSTER.csv", help="build the org chart from a roster CSV")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser."""
     ap = argparse.ArgumentParser(
@@ -236,32 +261,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run replications of one scenario")
     run.add_argument("scenario", help="a scenario file, or the name of a shipped scenario (see `scenarios`)")
-    run.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a parameter, e.g. --set coaching.hours_per_rep_month=3 (repeatable)",
-    )
-    run.add_argument("--replications", type=_positive_int, default=10, metavar="N", help="replications (default 10)")
-    run.add_argument("--seed", type=_seed, default=0, metavar="S", help="seed of the whole run (default 0)")
-    run.add_argument("--workers", type=_positive_int, default=None, metavar="N", help="processes (default: all cores)")
+    _inputs(run)
+    _replicated(run, "", 10, 10)
     run.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/SCENARIO)")
-    run.add_argument("--org", default=None, metavar="ROSTER.csv", help="build the org chart from a roster CSV")
     run.set_defaults(func=cmd_run)
 
     comp = sub.add_parser("compare", help="compare scenarios side by side: statistics, charts, HTML report")
     comp.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files or shipped scenario names")
     comp.add_argument("--baseline", default=None, metavar="SCENARIO", help="the reference (default: the first)")
-    comp.add_argument(
-        "--replications",
-        type=_positive_int,
-        default=20,
-        metavar="N",
-        help="replications of every scenario (default 20)",
-    )
-    comp.add_argument("--seed", type=_seed, default=0, metavar="S", help="seed of the whole comparison (default 0)")
-    comp.add_argument("--workers", type=_positive_int, default=None, metavar="N", help="processes (default: all cores)")
+    _replicated(comp, "of every scenario", 20, 20)
     comp.add_argument(
         "--warmup",
         type=_seed,
@@ -269,27 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="WEEKS",
         help="weeks every policy runs before the counted year (default 52, steady state; 0: first year)",
     )
-    comp.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a parameter in every scenario, e.g. --set org.reps=128 (repeatable)",
-    )
+    _inputs(comp, " in every scenario")
     comp.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/compare)")
-    comp.add_argument("--org", default=None, metavar="ROSTER.csv", help="build the org chart from a roster CSV")
     comp.set_defaults(func=cmd_compare)
 
     shop = sub.add_parser("workshop", help="the main job: the shipped policy comparison and its HTML report")
-    shop.add_argument(
-        "--replications",
-        type=_positive_int,
-        default=None,
-        metavar="N",
-        help="replications of every scenario (default 40)",
-    )
-    shop.add_argument("--seed", type=_seed, default=0, metavar="S", help="seed of the whole comparison (default 0)")
-    shop.add_argument("--workers", type=_positive_int, default=None, metavar="N", help="processes (default: all cores)")
+    _replicated(shop, "of every scenario", None, 40)
     shop.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/workshop)")
     shop.set_defaults(func=cmd_workshop)
 
@@ -357,11 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
     swp.set_defaults(func=cmd_sweep)
 
     val = sub.add_parser("validate", help="check the model against the published figures T1-T7")
-    val.add_argument("--replications", type=_positive_int, default=8, metavar="N", help="replications (default 8)")
-    val.add_argument("--seed", type=_seed, default=0, metavar="S", help="seed (default 0)")
-    val.add_argument("--workers", type=_positive_int, default=None, metavar="N", help="processes (default: all cores)")
-    val.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter")
-    val.add_argument("--org", default=None, metavar="ROSTER.csv", help="build the org chart from a roster")
+    _replicated(val, "of every target", 8, 8)
+    _inputs(val)
     val.add_argument("--no-screen", action="store_true", help="skip the one-at-a-time sensitivity screen")
     val.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/validation)")
     val.set_defaults(func=cmd_validate)
