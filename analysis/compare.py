@@ -121,22 +121,14 @@ def paired_difference(x: Sequence[float], y: Sequence[float], level: float = 0.9
         raise ValueError(f"paired samples differ in length: {a.shape} and {b.shape}")
     ok = np.isfinite(a) & np.isfinite(b)
     d = a[ok] - b[ok]
-    n = int(d.size)
-    nan = float("nan")
-    if n == 0:
-        return PairedDifference(nan, nan, nan, nan, nan, 0, level)
-    delta = float(d.mean())
-    if n == 1:
-        return PairedDifference(delta, nan, nan, nan, nan, 1, level)
-    std = float(d.std(ddof=1))
-    if std == 0 or not np.any(d != d[0]):
-        p = 1.0 if delta == 0 else 0.0
-        return PairedDifference(delta, delta, delta, p, 0.0, n, level)
-    se = std / math.sqrt(n)
-    t = delta / se
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * se
-    p = float(2 * stats.t.sf(abs(t), n - 1))
-    return PairedDifference(delta, delta - half, delta + half, p, std, n, level)
+    s = mean_ci(d, level)
+    if s.n < 2:
+        return PairedDifference(s.mean, s.ci_low, s.ci_high, float("nan"), s.std, s.n, level)
+    if not np.any(d != d[0]):  # all pairs differ by the same amount (std may be a rounding hair off 0)
+        return PairedDifference(s.mean, s.mean, s.mean, 1.0 if s.mean == 0 else 0.0, 0.0, s.n, level)
+    t = s.mean / (s.std / math.sqrt(s.n))
+    p = float(2 * stats.t.sf(abs(t), s.n - 1))
+    return PairedDifference(s.mean, s.ci_low, s.ci_high, p, s.std, s.n, level)
 
 
 def holm(p_values: Sequence[float]) -> np.ndarray:
