@@ -343,7 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         default=None,
         metavar="N",
-        help="runs per task and per Parquet file (default: automatic, at most 50)",
+        help="runs per task and per Parquet file (default: automatic, whole points, about a second of work)",
     )
     swp.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/sweep-SCENARIO)")
     swp.add_argument("--resume", action="store_true", help="continue the sweep in --out, running only what is missing")

@@ -38,6 +38,12 @@ matching scenario run exactly. With ``seeds="independent"`` ``KEY = (p, r)``. Ei
 run's seed depends only on (seed, point, replication): results are identical whatever the
 order, the chunking, the number of workers or the executor.
 
+**Stacks.** A task runs the replications of each of its points as one stack,
+``SalesOrgModel(seeds=[...])``: the copies of the organisation sit side by side in the same
+arrays and step together, each drawing from its own streams, so each copy is bit for bit the
+run made alone (``tests/test_stack.py``) while numpy's per-call overhead is paid once a week for
+the stack. For a 100-rep org that makes a run about three times cheaper (``benchmarks/``).
+
 **Output** (``DIR``):
 
 - ``runs/``: a Parquet dataset, one row per run: ``point``, ``replication``, ``seed``, each
@@ -103,6 +109,7 @@ __all__ = [
     "run_seed",
     "run_sweep",
     "simulate",
+    "simulate_stack",
     "sweep",
 ]
 
@@ -113,8 +120,12 @@ DESIGN_TAG = 0x5357454550  # "SWEEP"
 #: Most points a range may expand to, and a sweep may have (a guard against typos like 0:1e6:1).
 MAX_RANGE_VALUES = 10_000
 MAX_POINTS = 10_000_000
-#: Largest number of runs in one task (and one Parquet file) when choosing automatically.
-MAX_CHUNK = 50
+#: Most rep-weeks (org.reps x weeks per run, summed over runs) in one task when choosing the
+#: task size automatically: about a second of work, so an interrupt loses little.
+CHUNK_REP_WEEKS = 1_000_000
+#: Most rep seats in one stack of replications (``SalesOrgModel(seeds=...)``); beyond a few
+#: thousand seats numpy's per-call overhead is paid off and a bigger stack only costs memory.
+STACK_SEATS = 20_000
 DEFAULT_SAMPLES = 64
 RUNS_DIR = "runs"
 SPEC_FILE = "sweep.json"
@@ -441,6 +452,24 @@ def run_seed(seed: int, point: int, replication: int, rule: str = "common") -> i
     return int(np.random.SeedSequence(entropy=seed, spawn_key=key).generate_state(1, np.uint64)[0])
 
 
+def simulate_stack(values: Mapping[str, Any], seeds: Sequence[int]) -> list[dict[str, float]]:
+    """Run the model once per seed, all in one stack (``SalesOrgModel(seeds=...)``).
+
+    Item ``k`` is bit for bit ``simulate(values, seeds[k])`` (a test checks it): a stack only
+    shares numpy's per-call overhead between the runs, which makes small orgs several times
+    cheaper to run.
+    """
+    from analysis.runner import release
+    from sim.model import SalesOrgModel
+
+    model = SalesOrgModel(seeds=seeds, **{registry.kwarg_name(k): v for k, v in values.items()})
+    try:
+        model.run_model()
+        return model.stack_metrics()
+    finally:
+        release(model)
+
+
 def simulate(values: Mapping[str, Any], seed: int) -> dict[str, float]:
     """Run the model once with full parameter ``values`` (dotted names); its canonical metrics.
 
@@ -468,16 +497,47 @@ class Chunk:
 
 
 def run_chunk(chunk: Chunk) -> dict[str, list[Any]]:
-    """Run every item of a chunk (in a worker); columns point, replication, seed and the metrics."""
+    """Run every item of a chunk (in a worker); columns point, replication, seed and the metrics.
+
+    The replications of a point run as one stack (at most :data:`STACK_SEATS` rep seats each);
+    each run's result is the same as running it alone.
+    """
     out: dict[str, list[Any]] = {"point": [], "replication": [], "seed": [], **{m: [] for m in CANONICAL}}
-    for point, replication, seed, values in chunk.items:
-        metrics = simulate({**chunk.base, **dict(zip(chunk.names, values, strict=True))}, seed)
-        out["point"].append(point)
-        out["replication"].append(replication)
-        out["seed"].append(seed)
-        for m in CANONICAL:
-            out[m].append(float(metrics[m]))
+    for group in _stacks(chunk):
+        values = {**chunk.base, **dict(zip(chunk.names, group[0][3], strict=True))}
+        for (point, replication, seed, _), metrics in zip(
+            group, simulate_stack(values, [item[2] for item in group]), strict=True
+        ):
+            out["point"].append(point)
+            out["replication"].append(replication)
+            out["seed"].append(seed)
+            for m in CANONICAL:
+                out[m].append(float(metrics[m]))
     return out
+
+
+def _stacks(chunk: Chunk) -> Iterator[list[tuple[int, int, int, tuple[Any, ...]]]]:
+    """Consecutive items of one point, in groups of at most :data:`STACK_SEATS` rep seats."""
+    reps = _reps_per_run({**chunk.base, **dict(zip(chunk.names, chunk.items[0][3], strict=True))})
+    most = max(1, STACK_SEATS // max(reps, 1))
+    group: list[tuple[int, int, int, tuple[Any, ...]]] = []
+    for item in chunk.items:
+        if group and (item[0] != group[0][0] or len(group) >= most):
+            yield group
+            group = []
+        group.append(item)
+    if group:
+        yield group
+
+
+def _reps_per_run(values: Mapping[str, Any]) -> int:
+    """Rep seats of one run with ``values`` (a roster's size is read when it is the org)."""
+    roster = values.get("org.roster")
+    if roster:
+        from sim.roster import load_roster
+
+        return load_roster(roster).n_reps
+    return int(values.get("org.reps") or registry.by_name("org.reps").default)
 
 
 # ============================================================================== storage
@@ -770,13 +830,17 @@ class SweepResult:
 
 
 def _chunks(spec: SweepSpec, design: Design, done: np.ndarray, size: int) -> Iterator[Chunk]:
+    """Tasks of about ``size`` runs, holding whole points where a point fits (so they stack)."""
     base = spec.base()
     names = tuple(spec.names)
     items: list[tuple[int, int, int, tuple[Any, ...]]] = []
     for point in range(design.size):
         values = tuple(design.columns[n][point] for n in names)
-        for rep in np.flatnonzero(~done[point]):
-            r = int(rep)
+        pending = [int(r) for r in np.flatnonzero(~done[point])]
+        if items and len(items) + len(pending) > size:
+            yield Chunk(base, names, tuple(items))
+            items = []
+        for r in pending:
             items.append((point, r, run_seed(spec.seed, point, r, spec.seeds), values))
             if len(items) >= size:
                 yield Chunk(base, names, tuple(items))
@@ -785,9 +849,15 @@ def _chunks(spec: SweepSpec, design: Design, done: np.ndarray, size: int) -> Ite
         yield Chunk(base, names, tuple(items))
 
 
-def auto_chunk(pending: int, workers: int) -> int:
-    """Runs per task: about 16 tasks per worker, at most :data:`MAX_CHUNK`."""
-    return max(1, min(MAX_CHUNK, math.ceil(pending / (16 * max(workers, 1)))))
+def auto_chunk(pending: int, workers: int, replications: int = 1, rep_weeks: int = 1) -> int:
+    """Runs per task: about 4 tasks per worker, and a point's replications together if they fit.
+
+    A task holds at most :data:`CHUNK_REP_WEEKS` rep-weeks (``rep_weeks`` is one run's
+    org.reps x weeks), so an interrupted task loses about a second of work.
+    """
+    cap = max(1, CHUNK_REP_WEEKS // max(rep_weeks, 1))
+    size = max(math.ceil(pending / (4 * max(workers, 1))), replications)
+    return max(1, min(cap, size))
 
 
 def _progress(total: int, initial: int, show: bool | None) -> Any:
@@ -867,7 +937,9 @@ def run_sweep(
         scheduler: Address of a running Dask scheduler.
         out: Output folder (default: a new temporary folder).
         resume: Continue the sweep stored in ``out``, running only what is missing.
-        chunk_size: Runs per task and per file (default: about 16 tasks per worker, at most 50).
+        chunk_size: Runs per task and per file (default: :func:`auto_chunk`: about 4 tasks per
+            worker, a point's replications together so they run as one stack, and about a
+            second of work a task).
         progress: Show a progress bar (default: when stderr is a terminal).
         plots: Draw ``sweep.png`` (and ``sensitivity.png``).
         command: The command line, recorded in ``sweep.json``.
@@ -946,7 +1018,9 @@ def run_sweep(
         started = time.perf_counter()
         try:
             pending = total - already
-            size = chunk_size or auto_chunk(pending, ex.workers)
+            base = spec.base()
+            run_weeks = int(base["sim.weeks"]) + int(base["sim.warmup_weeks"])
+            size = chunk_size or auto_chunk(pending, ex.workers, spec.replications, _reps_per_run(base) * run_weeks)
             with _progress(total, already, progress) as bar:
                 if pending:
                     # closing(): on an interrupt the executor cancels its tasks at once, not when

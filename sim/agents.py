@@ -108,7 +108,8 @@ class Rep(Person):
     def pipeline(self) -> dict[str, int]:
         """Open opportunities by stage."""
         s = self.model.sellers
-        return {"active": int(s.active[self.index]), "stalled": int(s.stalled[self.index])}
+        seller = self.model.org.rep_seller[self.index]
+        return {"active": int(s.active[seller]), "stalled": int(s.stalled[seller])}
 
     @property
     def hours(self) -> dict[str, float]:

@@ -80,31 +80,38 @@ def _ratio(num: float, den: float) -> float:
 
 
 class Ledger:
-    """Totals over the counted weeks, from which every canonical metric is computed."""
+    """Totals over the counted weeks, from which every canonical metric is computed.
 
-    def __init__(self, n_reps: int) -> None:
+    A model holding a stack of ``copies`` replications keeps one ledger with a total per copy:
+    every total is an array with an entry per copy, and the per-seat arrays hold the copies'
+    seats one copy after another (``seats_per_copy`` each).
+    """
+
+    def __init__(self, seats_per_copy: int, copies: int = 1) -> None:
         """Start empty; per-seat accumulators are for the seat's current occupant."""
+        k, n = copies, seats_per_copy
+        self.copies, self.seats_per_copy = k, n
         self.weeks = 0
-        self.hours = {tier: dict.fromkeys(acts, 0.0) for tier, acts in ACTIVITIES.items()}
-        self.rep_book = self.rep_quota = self.mgr_book = self.mgr_quota = 0.0
-        self.rep_weeks = self.mgr_weeks = 0.0
-        self.coached = 0.0
-        self.departures = 0
-        self.skill_sum = self.motivation_sum = 0.0
+        self.hours = {tier: {a: np.zeros(k) for a in acts} for tier, acts in ACTIVITIES.items()}
+        self.rep_book, self.rep_quota, self.mgr_book, self.mgr_quota = (np.zeros(k) for _ in range(4))
+        self.rep_weeks, self.mgr_weeks = np.zeros(k, np.int64), np.zeros(k, np.int64)
+        self.coached = np.zeros(k)
+        self.departures = np.zeros(k, np.int64)
+        self.skill_sum, self.motivation_sum = np.zeros(k), np.zeros(k)
         # per seat, the current occupant
-        self.seat_book = np.zeros(n_reps)
-        self.seat_quota = np.zeros(n_reps)
-        self.seat_weeks = np.zeros(n_reps)
-        self.seat_coached = np.zeros(n_reps)
+        self.seat_book = np.zeros(k * n)
+        self.seat_quota = np.zeros(k * n)
+        self.seat_weeks = np.zeros(k * n)
+        self.seat_coached = np.zeros(k * n)
         # occupants who have left their seat, folded in
-        self.done_n = 0
-        self.done_at_quota = 0
-        self.done_att_sum = 0.0
+        self.done_n = np.zeros(k, np.int64)
+        self.done_at_quota = np.zeros(k, np.int64)
+        self.done_att_sum = np.zeros(k)
         # the ramp of new hires (all weeks, warm-up included: it is a property of the org)
-        self.ramp_sum = np.zeros(RAMP_TRACK_WEEKS)
-        self.ramp_n = np.zeros(RAMP_TRACK_WEEKS)
-        self.tenured_sum = 0.0
-        self.tenured_n = 0
+        self.ramp_sum = np.zeros((k, RAMP_TRACK_WEEKS))
+        self.ramp_n = np.zeros((k, RAMP_TRACK_WEEKS), np.int64)
+        self.tenured_sum = np.zeros(k)
+        self.tenured_n = np.zeros(k, np.int64)
 
     def reset_seats(self, seats: np.ndarray) -> None:
         """Clear the per-seat accumulators for new occupants."""
@@ -115,27 +122,28 @@ class Ledger:
         """Fold the occupants leaving ``seats`` into the per-rep attainment statistics."""
         ok = seats[self.seat_weeks[seats] >= MIN_WEEKS_FOR_REP_ATTAINMENT]
         att = self.seat_book[ok] / self.seat_quota[ok]
-        self.done_n += len(ok)
-        self.done_at_quota += int(np.count_nonzero(att >= 1.0))
-        self.done_att_sum += float(att.sum())
+        copy = ok // self.seats_per_copy
+        self.done_n += np.bincount(copy, minlength=self.copies)
+        self.done_at_quota += np.bincount(copy[att >= 1.0], minlength=self.copies)
+        self.done_att_sum += np.bincount(copy, weights=att, minlength=self.copies)
 
-    def ramp_profile(self) -> np.ndarray:
+    def ramp_profile(self, copy: int = 0) -> np.ndarray:
         """Hires' expected weekly bookings by tenure month, relative to tenured reps."""
         month = (np.arange(RAMP_TRACK_WEEKS) // WEEKS_PER_MONTH).astype(int)
-        s = np.bincount(month, weights=self.ramp_sum)
-        n = np.bincount(month, weights=self.ramp_n)
-        tenured = self.tenured_sum / self.tenured_n if self.tenured_n else np.nan
+        s = np.bincount(month, weights=self.ramp_sum[copy])
+        n = np.bincount(month, weights=self.ramp_n[copy])
+        tenured = self.tenured_sum[copy] / self.tenured_n[copy] if self.tenured_n[copy] else np.nan
         with np.errstate(invalid="ignore", divide="ignore"):
             return s / n / tenured
 
-    def ramp_months(self) -> float:
+    def ramp_months(self, copy: int = 0) -> float:
         """Months until a new hire's expected bookings reach 90% of a benchmark rep's (T7).
 
         Month m's ratio is placed at the end of that month and the crossing of
         ``RAMP_FULL_SHARE`` is interpolated linearly between months (from 0 at hire), so the
         answer is not rounded up to whole months.
         """
-        profile = self.ramp_profile()
+        profile = self.ramp_profile(copy)
         reached = np.flatnonzero(profile >= RAMP_FULL_SHARE)
         if not reached.size:
             return float("nan")
@@ -145,29 +153,31 @@ class Ledger:
             return float(m + 1)
         return float(m + (RAMP_FULL_SHARE - before) / (profile[m] - before))
 
-    def _current_attainments(self) -> np.ndarray:
-        ok = self.seat_weeks >= MIN_WEEKS_FOR_REP_ATTAINMENT
-        return self.seat_book[ok] / self.seat_quota[ok]
+    def _current_attainments(self, copy: int) -> np.ndarray:
+        seats = slice(copy * self.seats_per_copy, (copy + 1) * self.seats_per_copy)
+        ok = self.seat_weeks[seats] >= MIN_WEEKS_FOR_REP_ATTAINMENT
+        return self.seat_book[seats][ok] / self.seat_quota[seats][ok]
 
-    def metrics(self) -> dict[str, float]:
-        """Every canonical metric, to date."""
-        return {name: self.metric(name) for name in CANONICAL}
+    def metrics(self, copy: int = 0) -> dict[str, float]:
+        """Every canonical metric, to date (of copy ``copy`` of a stack)."""
+        return {name: self.metric(name, copy) for name in CANONICAL}
 
-    def metric(self, name: str) -> float:
+    def metric(self, name: str, copy: int = 0) -> float:
         """One canonical metric, to date (NaN before the first counted week)."""
-        h = self.hours
+        k = copy
+        h = {tier: {a: v[k] for a, v in acts.items()} for tier, acts in self.hours.items()}
         if name == "attainment":
-            return _ratio(self.rep_book + self.mgr_book, self.rep_quota + self.mgr_quota)
+            return _ratio(self.rep_book[k] + self.mgr_book[k], self.rep_quota[k] + self.mgr_quota[k])
         if name in ("rep_attainment_mean", "reps_at_quota"):
-            att = self._current_attainments()
-            n = len(att) + self.done_n
+            att = self._current_attainments(k)
+            n = len(att) + self.done_n[k]
             if name == "reps_at_quota":
-                return _ratio(np.count_nonzero(att >= 1.0) + self.done_at_quota, n)
-            return _ratio(att.sum() + self.done_att_sum, n)
+                return _ratio(np.count_nonzero(att >= 1.0) + self.done_at_quota[k], n)
+            return _ratio(att.sum() + self.done_att_sum[k], n)
         if name == "bookings":
-            return float(self.rep_book + self.mgr_book) if self.weeks else float("nan")
+            return float(self.rep_book[k] + self.mgr_book[k]) if self.weeks else float("nan")
         if name == "coaching_hours_per_rep_month":
-            return _ratio(self.coached * WEEKS_PER_MONTH, self.rep_weeks)
+            return _ratio(self.coached[k] * WEEKS_PER_MONTH, self.rep_weeks[k])
         if name == "manager_coaching_share":
             m = h["manager"]
             return _ratio(m["coaching"] + m["ride_alongs"] + m["team_meeting"], sum(m.values()))
@@ -176,9 +186,9 @@ class Ledger:
         if name == "rep_selling_share":
             return _ratio(h["rep"]["selling"], sum(h["rep"].values()))
         if name == "rep_turnover":
-            return _ratio(self.departures * 52.0, self.rep_weeks)
+            return _ratio(self.departures[k] * 52.0, self.rep_weeks[k])
         if name == "mean_skill":
-            return _ratio(self.skill_sum, self.weeks)
+            return _ratio(self.skill_sum[k], self.weeks)
         if name == "mean_motivation":
-            return _ratio(self.motivation_sum, self.weeks)
+            return _ratio(self.motivation_sum[k], self.weeks)
         raise KeyError(name)

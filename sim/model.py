@@ -16,7 +16,7 @@ leave and are replaced.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
 
@@ -62,14 +62,31 @@ class SalesOrgModel(mesa.Model):
     with ``_`` for the dot: ``coaching.hours_per_rep_month`` is ``coaching_hours_per_rep_month``.
     Parameters left out take their registry defaults, which describe a typical organisation.
 
+    A model can also hold a *stack* of replications: ``seeds=[s0, s1, ...]`` builds one copy of
+    the organisation per seed, side by side in the same arrays, and steps them together. Copy
+    ``k`` is bit for bit the run ``SalesOrgModel(seed=seeds[k])`` (each copy draws from its own
+    streams; ``tests/test_stack.py`` checks it), and ``stack_metrics()`` gives each copy's
+    metrics. A stack pays numpy's per-call overhead once a week for all its copies, which is
+    what makes many small runs cheap (``analysis.sweep`` runs a point's replications this way).
+    A stack records no weekly DataCollector rows; its arrays hold all copies, copy ``k``'s rep
+    seats being ``k * reps_per_copy`` onwards (``org.reps_per_copy``, likewise for managers and
+    executives).
+
     Args:
         seed: Seed for the random number generator; a seed fixes the whole run.
         rng: A numpy seed-like or Generator, as an alternative to ``seed``.
+        seeds: Seeds of a stack of replications, instead of ``seed`` and ``rng``.
         **kwargs: Model parameters by keyword name (see ``sim.params.REGISTRY``).
     """
 
-    def __init__(self, *, seed: int | None = None, rng: Any = None, **kwargs: Any) -> None:
-        super().__init__(seed=seed, rng=rng)
+    def __init__(
+        self, *, seed: int | None = None, rng: Any = None, seeds: Sequence[int] | None = None, **kwargs: Any
+    ) -> None:
+        if seeds is not None:
+            seeds = [int(s) for s in seeds]
+            if not seeds or seed is not None or rng is not None:
+                raise ValueError("seeds= takes a non-empty list of seeds, and replaces seed= and rng=")
+        super().__init__(seed=seeds[0] if seeds else seed, rng=rng)
         dotted = {}
         for kwarg, value in kwargs.items():
             try:
@@ -84,7 +101,14 @@ class SalesOrgModel(mesa.Model):
         # its own stream, re-derived every week (SeedSequence spawn keys), so that two policies
         # run with the same seed share their luck: a difference in one week's draws does not
         # shift every later draw (common random numbers that stay common).
-        self._entropy = int(self.rng.integers(2**63))
+        # A stack's copy k draws what SalesOrgModel(seed=seeds[k]) would: its own model.rng's first
+        # draw is its entropy.
+        if seeds is None:
+            self._entropy = [int(self.rng.integers(2**63))]
+        else:
+            self._entropy = [int(np.random.default_rng(s).integers(2**63)) for s in seeds]
+        self.stack = len(self._entropy)
+        self._collect = seeds is None
         self._stream_table: dict[int, np.ndarray] = {}
         # initialisation: reps, pipelines and managers each draw from their own stream, so that
         # changing one (say the managers' quota, hence their pipelines) leaves the others alike
@@ -93,11 +117,12 @@ class SalesOrgModel(mesa.Model):
         self._build_org()
         self._init_reps()
         self._init_managers()
-        self.ledger = Ledger(self.org.n_reps)
+        self.ledger = Ledger(self.org.reps_per_copy, self.stack)
         self.departed: list[dict[str, np.ndarray]] = []
         self.datacollector = mesa.DataCollector(model_reporters={name: _reporter(name) for name in CANONICAL})
         self.running = True
-        self.datacollector.collect(self)
+        if self._collect:
+            self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ construction
     def _build_org(self) -> None:
@@ -116,48 +141,80 @@ class SalesOrgModel(mesa.Model):
             exec_of_manager = np.arange(n_mgr) // p.org.managers_per_executive
             rep_quota = np.full(n_reps, p.rep.quota)
             mgr_quota = np.full(n_mgr, p.manager.quota_share * p.rep.quota)
+        # selling hours a week that carrying the personal quota takes
+        selling_need = mgr_quota / max(float(rep_quota.mean()), TINY) * p.manager.selling_hours_per_quota
+        # a stack repeats the organisation; copy k's indices are offset by k copies
+        K = self.stack
+        copies = np.arange(K)
+        team = (team[None, :] + n_mgr * copies[:, None]).ravel()
+        exec_of_manager = (exec_of_manager[None, :] + n_exec * copies[:, None]).ravel()
         order = np.argsort(team, kind="stable")
+        n_sell = n_reps + n_mgr
         self.org = SimpleNamespace(
-            n_reps=n_reps,
-            n_managers=n_mgr,
-            n_executives=n_exec,
+            n_reps=K * n_reps,
+            n_managers=K * n_mgr,
+            n_executives=K * n_exec,
+            reps_per_copy=n_reps,
+            managers_per_copy=n_mgr,
+            executives_per_copy=n_exec,
             team=team,
             exec_of_manager=exec_of_manager,
             exec_of_rep=exec_of_manager[team],
-            managers_of_exec=np.bincount(exec_of_manager, minlength=n_exec).astype(float),
-            seats_of_exec=np.bincount(exec_of_manager[team], minlength=n_exec).astype(float),
+            managers_of_exec=np.bincount(exec_of_manager, minlength=K * n_exec).astype(float),
+            seats_of_exec=np.bincount(exec_of_manager[team], minlength=K * n_exec).astype(float),
             # a team's seats are order[bounds[m]:bounds[m + 1]]
             seat_order=order,
-            team_bounds=np.searchsorted(team[order], np.arange(n_mgr + 1)),
-            rep_quota=rep_quota,  # annual, per seat
-            manager_quota=mgr_quota,  # annual personal quota, per manager seat
-            # selling hours a week that carrying the personal quota takes
-            manager_selling_need=mgr_quota / max(float(rep_quota.mean()), TINY) * p.manager.selling_hours_per_quota,
+            team_bounds=np.searchsorted(team[order], np.arange(K * n_mgr + 1)),
+            rep_quota=np.tile(rep_quota, K),  # annual, per seat
+            manager_quota=np.tile(mgr_quota, K),  # annual personal quota, per manager seat
+            manager_selling_need=np.tile(selling_need, K),
+            copy_of_rep=np.repeat(copies, n_reps),
+            # sellers (reps, then managers, of each copy in turn) in the pipeline arrays
+            rep_seller=(np.arange(n_reps)[None, :] + n_sell * copies[:, None]).ravel(),
+            manager_seller=(np.arange(n_reps, n_sell)[None, :] + n_sell * copies[:, None]).ravel(),
+            seller_bounds=n_sell * np.arange(K + 1),
         )
-        self.executive_agents = [Executive(self, i) for i in range(n_exec)]
+        self.executive_agents = [Executive(self, i) for i in range(K * n_exec)]
 
-    def _streams(self, stream: int, k: int) -> list[np.random.Generator]:
-        """``k`` independent generators for ``stream`` in the current week.
+    def _streams(self, stream: int, k: int) -> list[list[np.random.Generator]]:
+        """``k`` independent generators for ``stream`` in the current week, each for every copy.
 
         Generator ``i`` is seeded by ``SeedSequence(entropy, spawn_key=(stream, week, i))``, the
         ``i``-th child that ``SeedSequence(entropy, spawn_key=(stream, week)).spawn(k)`` gives.
         The seed words of every week are computed at once (``sim.streams``), bit for bit as
-        numpy would, for a fraction of the cost of building each SeedSequence.
+        numpy would, for a fraction of the cost of building each SeedSequence. Each of the
+        ``k`` items is a list with one generator per copy of the stack.
         """
         week = self.steps
         table = self._stream_table.get(stream)
-        if table is None or week >= table.shape[0]:
-            weeks = max(week + 1, self.total_weeks + 1, 2 * (0 if table is None else table.shape[0]))
-            if stream == STREAM_INIT:
-                weeks = week + 1
+        if table is None or week >= table.shape[1]:
+            weeks = week + 1 if stream == STREAM_INIT else max(week + 1, self.total_weeks + 1)
+            if table is not None:
+                weeks = max(weeks, 2 * table.shape[1])
             n = STREAM_CHILDREN[stream]
             keys = np.stack(
                 [np.full(weeks * n, stream), np.repeat(np.arange(weeks), n), np.tile(np.arange(n), weeks)], axis=1
             )
-            table = self._stream_table[stream] = seed_words(self._entropy, keys).reshape(weeks, n, 4)
-        if k > table.shape[1]:
-            raise ValueError(f"stream {stream} has {table.shape[1]} children a week, asked for {k}")
-        return generators(table[week, :k])
+            table = np.stack([seed_words(e, keys).reshape(weeks, n, 4) for e in self._entropy])
+            self._stream_table[stream] = table
+        if k > table.shape[2]:
+            raise ValueError(f"stream {stream} has {table.shape[2]} children a week, asked for {k}")
+        return [generators(table[:, week, i]) for i in range(k)]
+
+    def _copies(self, n_per: int) -> list[slice]:
+        """Each copy's slice of an array with ``n_per`` entries per copy."""
+        return [slice(k * n_per, (k + 1) * n_per) for k in range(self.stack)]
+
+    def _join(self, rep: np.ndarray, manager: np.ndarray) -> np.ndarray:
+        """A pipeline (seller) array from a rep array and a manager array, copy by copy."""
+        K = self.stack
+        return np.concatenate((rep.reshape(K, -1), manager.reshape(K, -1)), axis=1).ravel()
+
+    def _split(self, seller: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The rep part and the manager part of a seller array (views where numpy can: read only)."""
+        n, K = self.org.reps_per_copy, self.stack
+        both = seller.reshape(K, -1)
+        return both[:, :n].ravel(), both[:, n:].ravel()
 
     def _typical_weekly_quit(self) -> float:
         """Weekly quit probability of a rep at the starting motivation who is on plan."""
@@ -176,8 +233,9 @@ class SalesOrgModel(mesa.Model):
         seg = np.where(aptitude >= mean + cut, 0, np.where(aptitude <= mean - cut, 2, 1))
         return np.where(new_hire, 3, seg).astype(np.int8)
 
-    def _init_reps(self) -> None:
-        p, rng, n = self.p, self._rng_reps, self.org.n_reps
+    def _start_draws(self, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+        """One copy's random starting state of its rep seats, in the order the draws are made."""
+        p, n = self.p, self.org.reps_per_copy
         aptitude = self._draw_aptitude(rng, n)
         if self.roster is not None:
             tenure = self.roster.rep_tenure.copy()
@@ -186,22 +244,8 @@ class SalesOrgModel(mesa.Model):
             # tenure of a workforce with a constant quit rate is geometric; the rate is a typical
             # rep's (at the starting motivation, on plan), not the base rate of a fully motivated one
             tenure = rng.geometric(self._typical_weekly_quit(), n) - 1
-        ramp = p.rep.ramp_weeks
-        share = np.where(
-            tenure < ramp,
-            p.rep.new_hire_skill_share
-            + (p.rep.initial_skill_share - p.rep.new_hire_skill_share) * tenure / max(ramp, 1),
-            p.rep.initial_skill_share,
-        )
-        skill = np.clip(aptitude * share * (1 + 0.05 * rng.standard_normal(n)), 0.01, 1)
-        motivation = np.clip(p.rep.initial_motivation + 0.05 * rng.standard_normal(n), 0.02, 1)
-        # the coaching and attention received recently, consistent with the starting state
-        fp = p.rep.practice_share
-        reach = np.clip((p.rep.initial_skill_share - fp) / max(1 - fp, TINY), 0, 0.99)
-        lift = np.clip(
-            (p.rep.initial_motivation - p.motivation.base) / max(p.motivation.coaching_effect, TINY), 0, 0.99
-        )
-        weekly_quota = self.org.rep_quota / 52
+        skill_noise = rng.standard_normal(n)
+        motivation_noise = rng.standard_normal(n)
         # in a steady state some seats are between a quit and a hire
         lag = p.rep.hiring_lag_weeks
         if self.roster is None and lag:
@@ -209,9 +253,32 @@ class SalesOrgModel(mesa.Model):
             vacant = rng.random(n) < lag * q / (1 + lag * q)
         else:
             vacant = np.zeros(n, bool)
+        wait = rng.integers(1, max(lag, 1) + 1, n)
+        return aptitude, tenure, skill_noise, motivation_noise, vacant, wait
+
+    def _init_reps(self) -> None:
+        p, n = self.p, self.org.n_reps
+        draws = zip(*(self._start_draws(rng) for rng in self._rng_reps), strict=True)
+        aptitude, tenure, skill_noise, motivation_noise, vacant, wait = (np.concatenate(d) for d in draws)
+        ramp = p.rep.ramp_weeks
+        share = np.where(
+            tenure < ramp,
+            p.rep.new_hire_skill_share
+            + (p.rep.initial_skill_share - p.rep.new_hire_skill_share) * tenure / max(ramp, 1),
+            p.rep.initial_skill_share,
+        )
+        skill = np.clip(aptitude * share * (1 + 0.05 * skill_noise), 0.01, 1)
+        motivation = np.clip(p.rep.initial_motivation + 0.05 * motivation_noise, 0.02, 1)
+        # the coaching and attention received recently, consistent with the starting state
+        fp = p.rep.practice_share
+        reach = np.clip((p.rep.initial_skill_share - fp) / max(1 - fp, TINY), 0, 0.99)
+        lift = np.clip(
+            (p.rep.initial_motivation - p.motivation.base) / max(p.motivation.coaching_effect, TINY), 0, 0.99
+        )
+        weekly_quota = self.org.rep_quota / 52
         self.reps = SimpleNamespace(
             occupied=~vacant,
-            vacancy_left=np.where(vacant, rng.integers(1, max(lag, 1) + 1, n), 0),
+            vacancy_left=np.where(vacant, wait, 0),
             aptitude=aptitude,
             skill=skill,
             motivation=motivation,
@@ -225,26 +292,35 @@ class SalesOrgModel(mesa.Model):
         )
         self._week_hours_init()
         # a pipeline in its steady state for the starting selling hours
-        sellers = n + self.org.n_managers
         selling = max(p.rep.hours_per_week - p.rep.admin_hours_per_week, 0)
-        new_rate = np.empty(sellers)
-        new_rate[:n] = selling * motivation * p.pipeline.opportunities_per_hour
-        new_rate[n:] = self.org.manager_selling_need * p.manager.motivation * p.pipeline.opportunities_per_hour
+        new_rate = self._join(
+            selling * motivation * p.pipeline.opportunities_per_hour,
+            self.org.manager_selling_need * p.manager.motivation * p.pipeline.opportunities_per_hour,
+        )
         leave = 1 / p.pipeline.cycle_weeks + p.pipeline.stall_rate
-        active = self._rng_pipeline.poisson(new_rate / leave)
         stall_share = p.pipeline.stall_rate / (p.pipeline.stalled_loss_rate + 0.05)
-        stalled = self._rng_pipeline.poisson(new_rate / leave * stall_share)
-        self.sellers = SimpleNamespace(active=active.astype(np.int64), stalled=stalled.astype(np.int64))
-        self.sellers.active[:n][vacant] = self.sellers.stalled[:n][vacant] = 0
+        active = np.empty(new_rate.size, np.int64)
+        stalled = np.empty(new_rate.size, np.int64)
+        parts = self._copies(self.org.reps_per_copy + self.org.managers_per_copy)
+        for rng, part in zip(self._rng_pipeline, parts, strict=True):
+            active[part] = rng.poisson(new_rate[part] / leave)
+            stalled[part] = rng.poisson(new_rate[part] / leave * stall_share)
+        self.sellers = SimpleNamespace(active=active, stalled=stalled)
+        empty = self.org.rep_seller[vacant]
+        self.sellers.active[empty] = self.sellers.stalled[empty] = 0
         self.rep_agents: list[Rep | None] = [None if vacant[i] else Rep(self, i) for i in range(n)]
 
-    def _new_manager_state(self, idx: np.ndarray | int, skill_mean: float, rng: np.random.Generator) -> None:
+    def _new_manager_state(self, idx: np.ndarray | int, skill_mean: float) -> None:
+        """New people in manager seats ``idx``, drawn from their copy's hiring stream."""
         m, p = self.managers, self.p
         idx = np.atleast_1d(idx)
-        k = idx.size
-        m.coach_base[idx] = np.clip(rng.normal(skill_mean, p.manager.coaching_skill_sd, k), 0.02, 0.95)
+        copy = idx // self.org.managers_per_copy
+        for k in np.unique(copy):
+            seats = idx[copy == k]
+            rng = self._rng_hire[k]
+            m.coach_base[seats] = np.clip(rng.normal(skill_mean, p.manager.coaching_skill_sd, seats.size), 0.02, 0.95)
+            m.sell_skill[seats] = np.clip(rng.normal(p.manager.selling_skill_mean, 0.08, seats.size), 0.05, 1)
         m.coach_skill[idx] = m.coach_base[idx]
-        m.sell_skill[idx] = np.clip(rng.normal(p.manager.selling_skill_mean, 0.08, k), 0.05, 1)
         m.extra_selling[idx] = 0.0
         m.weeks_in_role[idx] = 0
         m.present[idx] = True
@@ -269,8 +345,9 @@ class SalesOrgModel(mesa.Model):
             roll_book=self.org.manager_quota / 52,
             roll_quota=self.org.manager_quota / 52,
         )
-        self._new_manager_state(np.arange(n), p.manager.coaching_skill_mean, self._rng_hire)
-        self.managers.weeks_in_role[:] = self.roster.manager_tenure if self.roster is not None else 52
+        self._new_manager_state(np.arange(n), p.manager.coaching_skill_mean)
+        tenure = 52 if self.roster is None else np.tile(self.roster.manager_tenure, self.stack)
+        self.managers.weeks_in_role[:] = tenure
         self.managers.exec_stock[:] = p.executive.coaching_hours_per_manager_month
         self._update_quality()
         self.manager_agents: list[Manager | None] = [Manager(self, i) for i in range(n)]
@@ -460,7 +537,6 @@ class SalesOrgModel(mesa.Model):
     def _sell(self) -> None:
         """Create, progress, stall, unstick, win and lose deals; book the wins."""
         p, org, R, M, S = self.p, self.org, self.reps, self.managers, self.sellers
-        n = org.n_reps
         pp = p.pipeline
         r = self.week_hours["rep"]
         q = M.quality[org.team]
@@ -470,31 +546,41 @@ class SalesOrgModel(mesa.Model):
             + p.coaching.deal_strategy_boost * review
             + p.executive.deal_win_boost * _saturating(r["executive_deal_talks"], 0.25)
         )
-        hours = np.concatenate(
-            (r["selling"] * R.motivation, self.week_hours["manager"]["selling"] * p.manager.motivation)
+        hours = self._join(r["selling"] * R.motivation, self.week_hours["manager"]["selling"] * p.manager.motivation)
+        skill = self._join(R.skill, M.sell_skill)
+        win = np.minimum(pp.win_rate_at_full_skill * skill * self._join(1 + boost, np.ones(org.n_managers)), 0.95)
+        unstick = self._join(
+            -np.expm1(-(pp.review_unstick * review + pp.meeting_unstick * self.meeting_rep)), np.zeros(org.n_managers)
         )
-        skill = np.concatenate((R.skill, M.sell_skill))
-        win = np.minimum(pp.win_rate_at_full_skill * skill * np.concatenate((1 + boost, np.ones(org.n_managers))), 0.95)
-        unstick = np.zeros(n + org.n_managers)
-        unstick[:n] = -np.expm1(-(pp.review_unstick * review + pp.meeting_unstick * self.meeting_rep))
 
-        self._track_ramp(S.active[:n] * (win[:n] * pp.deal_size / pp.cycle_weeks))
+        active_reps, _ = self._split(S.active)
+        win_reps, _ = self._split(win)
+        self._track_ramp(active_reps * (win_reps * pp.deal_size / pp.cycle_weeks))
         g_new, g_res, g_win, g_stall, g_revive, g_lost, g_value = self._streams(STREAM_SELL, 7)
-        new = g_new.poisson(hours * pp.opportunities_per_hour)
-        resolved = _binomial(g_res, S.active, 1 / pp.cycle_weeks)
-        won = _binomial(g_win, resolved, win)
+        bounds = org.seller_bounds
+        lam = hours * pp.opportunities_per_hour
+        new = np.empty(lam.size, np.int64)
+        for rng, a, b in zip(g_new, bounds[:-1], bounds[1:], strict=True):
+            new[a:b] = rng.poisson(lam[a:b])
+        resolved = _binomial(g_res, bounds, S.active, 1 / pp.cycle_weeks)
+        won = _binomial(g_win, bounds, resolved, win)
         S.active -= resolved
-        stalls = _binomial(g_stall, S.active, pp.stall_rate)
-        revived = _binomial(g_revive, S.stalled, unstick)
+        stalls = _binomial(g_stall, bounds, S.active, pp.stall_rate)
+        revived = _binomial(g_revive, bounds, S.stalled, unstick)
         S.stalled -= revived
-        S.stalled -= _binomial(g_lost, S.stalled, pp.stalled_loss_rate)
+        S.stalled -= _binomial(g_lost, bounds, S.stalled, pp.stalled_loss_rate)
         S.stalled += stalls
         S.active += revived + new - stalls
         value = np.zeros(won.size)
         winners = np.flatnonzero(won)
         cv2 = pp.deal_size_cv**2
-        value[winners] = g_value.gamma(won[winners] / cv2, pp.deal_size * cv2)  # a sum of `won` deal sizes
-        self.rep_book, self.mgr_book = value[:n], value[n:]
+        shape = won[winners] / cv2
+        drawn = np.empty(winners.size)
+        cut = np.searchsorted(winners, bounds)
+        for rng, a, b in zip(g_value, cut[:-1], cut[1:], strict=True):
+            drawn[a:b] = rng.gamma(shape[a:b], pp.deal_size * cv2)  # a sum of `won` deal sizes
+        value[winners] = drawn
+        self.rep_book, self.mgr_book = self._split(value)
         self.rep_quota = R.occupied * (org.rep_quota / 52)
         self.mgr_quota = M.present * (org.manager_quota / 52)
         R.roll_book += (self.rep_book - R.roll_book) / ROLLING_WEEKS * R.occupied
@@ -508,31 +594,38 @@ class SalesOrgModel(mesa.Model):
             L.seat_quota += self.rep_quota
             L.seat_weeks += self.worked
             L.seat_coached += r["being_coached"]
-            heads = int(np.count_nonzero(self.worked))
+            K, copy = self.stack, org.copy_of_rep[self.worked]
+            heads = np.bincount(copy, minlength=K)
             L.rep_weeks += heads
-            L.mgr_weeks += int(np.count_nonzero(M.present))
-            if heads:
-                L.skill_sum += float(R.skill[self.worked].mean())
-                L.motivation_sum += float(R.motivation[self.worked].mean())
+            L.mgr_weeks += M.present.reshape(K, -1).sum(axis=1)
+            per_head = np.maximum(heads, 1)
+            L.skill_sum += np.bincount(copy, weights=R.skill[self.worked], minlength=K) / per_head
+            L.motivation_sum += np.bincount(copy, weights=R.motivation[self.worked], minlength=K) / per_head
 
     def _track_ramp(self, expected: np.ndarray) -> None:
         """Record expected weekly bookings by tenure for hires, against tenured reps."""
-        R, L = self.reps, self.ledger
+        R, L, K, copy = self.reps, self.ledger, self.stack, self.org.copy_of_rep
         hired = R.occupied & (R.hire_week >= 0) & (R.tenure < RAMP_TRACK_WEEKS)
-        L.ramp_sum += np.bincount(R.tenure[hired], weights=expected[hired], minlength=RAMP_TRACK_WEEKS)
-        L.ramp_n += np.bincount(R.tenure[hired], minlength=RAMP_TRACK_WEEKS)
+        cell = copy[hired] * RAMP_TRACK_WEEKS + R.tenure[hired]
+        L.ramp_sum += np.bincount(cell, weights=expected[hired], minlength=K * RAMP_TRACK_WEEKS).reshape(K, -1)
+        L.ramp_n += np.bincount(cell, minlength=K * RAMP_TRACK_WEEKS).reshape(K, -1)
         tenured = R.occupied & (R.tenure >= RAMP_BENCHMARK_WEEKS)
-        L.tenured_sum += float(expected[tenured].sum())
-        L.tenured_n += int(np.count_nonzero(tenured))
+        L.tenured_sum += np.bincount(copy[tenured], weights=expected[tenured], minlength=K)
+        L.tenured_n += np.bincount(copy[tenured], minlength=K)
 
     def _turn_over(self) -> None:
         """Reps and managers leave; vacancies are filled after a lag; managers are replaced."""
         p, R, M = self.p, self.reps, self.managers
         week = self.steps - 1
-        rng, self._rng_hire = self._streams(STREAM_TURNOVER, 2)
+        leaving, self._rng_hire = self._streams(STREAM_TURNOVER, 2)
         # this week's draws are made for every seat, so policies keep their draws aligned
-        u_rep = rng.random(self.org.n_reps)
-        u_mgr = rng.random(self.org.n_managers)
+        org = self.org
+        u_rep, u_mgr = np.empty(org.n_reps), np.empty(org.n_managers)
+        for rng, reps, managers in zip(
+            leaving, self._copies(org.reps_per_copy), self._copies(org.managers_per_copy), strict=True
+        ):
+            u_rep[reps] = rng.random(org.reps_per_copy)
+            u_mgr[managers] = rng.random(org.managers_per_copy)
         # reps quit with a hazard raised by low motivation and falling behind
         behind = np.clip(1 - R.roll_book / np.maximum(R.roll_quota, TINY), 0, 1)
         base = -math.log1p(-min(p.rep.attrition_per_year, 0.999)) / 52
@@ -545,14 +638,14 @@ class SalesOrgModel(mesa.Model):
         if quits.size:
             self._vacate_reps(quits, week, "quit")
             if self.steps > p.sim.warmup_weeks:
-                self.ledger.departures += quits.size
+                self.ledger.departures += np.bincount(org.copy_of_rep[quits], minlength=self.stack)
         # managers leave and are replaced by the promotion policy (a promotion vacates a rep seat)
         M.vacancy_left -= ~M.present
         m_base = -math.log1p(-min(p.manager.attrition_per_year, 0.999)) / 52
         for i in np.flatnonzero(M.present & (u_mgr < -math.expm1(-m_base))):
             self._replace_manager(int(i), week)
         for i in np.flatnonzero(~M.present & (M.vacancy_left <= 0)):
-            self._new_manager_state(i, p.promotion.experienced_coaching_skill, self._rng_hire)
+            self._new_manager_state(i, p.promotion.experienced_coaching_skill)
             self.manager_agents[i] = Manager(self, int(i))
         self._update_quality()
         # vacancies whose hiring lag has run out are filled: a lag of L weeks leaves L weeks empty
@@ -563,10 +656,12 @@ class SalesOrgModel(mesa.Model):
         M.weeks_in_role += M.present
 
     def _hire_reps(self, seats: np.ndarray, week: int) -> None:
-        p, R, S, rng = self.p, self.reps, self.sellers, self._rng_hire
+        p, R, S = self.p, self.reps, self.sellers
         k = seats.size
         R.occupied[seats] = True
-        R.aptitude[seats] = self._draw_aptitude(rng, k)
+        copy = self.org.copy_of_rep[seats]
+        for c in np.unique(copy):  # each copy's hires from its own hiring stream
+            R.aptitude[seats[copy == c]] = self._draw_aptitude(self._rng_hire[c], int(np.count_nonzero(copy == c)))
         R.skill[seats] = R.aptitude[seats] * p.rep.new_hire_skill_share
         R.motivation[seats] = p.rep.new_hire_motivation
         R.tenure[seats] = 0
@@ -575,7 +670,8 @@ class SalesOrgModel(mesa.Model):
         R.coach_stock[seats] = 0.0
         R.attention[seats] = 0.0
         R.roll_book[seats] = R.roll_quota[seats] = self.org.rep_quota[seats] / 52
-        S.active[seats] = S.stalled[seats] = 0
+        sellers = self.org.rep_seller[seats]
+        S.active[sellers] = S.stalled[sellers] = 0
         self.ledger.reset_seats(seats)
         for i in seats:
             self.rep_agents[i] = Rep(self, int(i))
@@ -589,26 +685,28 @@ class SalesOrgModel(mesa.Model):
             self.rep_agents[i] = None
         R.occupied[seats] = False
         R.vacancy_left[seats] = self.p.rep.hiring_lag_weeks
-        S.active[seats] = S.stalled[seats] = 0
+        sellers = self.org.rep_seller[seats]
+        S.active[sellers] = S.stalled[sellers] = 0
         ledger.reset_seats(seats)
 
     def _replace_manager(self, i: int, week: int) -> None:
         """A manager leaves: promote the team's top rep or start hiring an experienced one."""
         p, M, R, S = self.p, self.managers, self.reps, self.sellers
-        n = self.org.n_reps
+        own = self.org.manager_seller[i]
         self.manager_agents[i].remove()
         self.manager_agents[i] = None
-        S.active[n + i] = S.stalled[n + i] = 0
+        S.active[own] = S.stalled[own] = 0
         seats = self.team_seats(i)
         seats = seats[R.occupied[seats]]
         if p.promotion.policy == "promote_top_rep" and seats.size:
             top = seats[np.argmax(R.roll_book[seats] / np.maximum(R.roll_quota[seats], TINY))]
-            self._new_manager_state(i, p.promotion.promoted_coaching_skill, self._rng_hire)
+            self._new_manager_state(i, p.promotion.promoted_coaching_skill)
             M.coach_base[i] = M.coach_skill[i] = p.promotion.promoted_coaching_skill
             M.sell_skill[i] = R.skill[top]
             M.extra_selling[i] = p.promotion.promoted_extra_selling_hours
             # the new manager keeps their own deals and keeps selling them
-            S.active[n + i], S.stalled[n + i] = S.active[top], S.stalled[top]
+            top_seller = self.org.rep_seller[top]
+            S.active[own], S.stalled[own] = S.active[top_seller], S.stalled[top_seller]
             self._vacate_reps(np.array([top]), week, "promoted")
             self.manager_agents[i] = Manager(self, i)
         else:
@@ -618,18 +716,19 @@ class SalesOrgModel(mesa.Model):
     def _close_week(self) -> None:
         """Add the week to the ledger if it is counted, then collect the metrics."""
         if self.steps > self.p.sim.warmup_weeks:
-            L = self.ledger
+            L, K = self.ledger, self.stack
             for tier, acts in self.week_hours.items():
                 for a, arr in acts.items():
-                    L.hours[tier][a] += float(arr.sum())
+                    L.hours[tier][a] += arr.reshape(K, -1).sum(axis=1)
             L.weeks += 1
-            L.rep_book += float(self.rep_book.sum())
-            L.rep_quota += float(self.rep_quota.sum())
-            L.mgr_book += float(self.mgr_book.sum())
-            L.mgr_quota += float(self.mgr_quota.sum())
-            L.coached += float(self.week_hours["rep"]["being_coached"].sum())
+            L.rep_book += self.rep_book.reshape(K, -1).sum(axis=1)
+            L.rep_quota += self.rep_quota.reshape(K, -1).sum(axis=1)
+            L.mgr_book += self.mgr_book.reshape(K, -1).sum(axis=1)
+            L.mgr_quota += self.mgr_quota.reshape(K, -1).sum(axis=1)
+            L.coached += self.week_hours["rep"]["being_coached"].reshape(K, -1).sum(axis=1)
         self.running = self.steps < self.total_weeks
-        self.datacollector.collect(self)
+        if self._collect:
+            self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ reading the model
     def team_seats(self, manager: int) -> np.ndarray:
@@ -655,13 +754,17 @@ class SalesOrgModel(mesa.Model):
         return self.ledger.weeks
 
     def metrics(self) -> dict[str, float]:
-        """The canonical metrics over the counted weeks so far."""
+        """The canonical metrics over the counted weeks so far (of the first copy of a stack)."""
         return self.ledger.metrics()
 
+    def stack_metrics(self) -> list[dict[str, float]]:
+        """The canonical metrics of each copy of the stack, in the order of ``seeds``."""
+        return [self.ledger.metrics(k) for k in range(self.stack)]
+
     def hours_by_activity(self) -> pd.DataFrame:
-        """Counted hours by tier and activity, with each tier's shares."""
+        """Counted hours by tier and activity, with each tier's shares (the first copy's)."""
         rows = [
-            {"tier": tier, "activity": a, "hours": h}
+            {"tier": tier, "activity": a, "hours": float(h[0])}
             for tier, acts in self.ledger.hours.items()
             for a, h in acts.items()
         ]
@@ -747,14 +850,25 @@ def _order_like(values: np.ndarray, key: np.ndarray, rng: np.random.Generator) -
     return out
 
 
-def _binomial(rng: np.random.Generator, n: np.ndarray, p: np.ndarray | float) -> np.ndarray:
-    """Binomial draws, made only where there is something to draw (numpy's cost is per element)."""
+def _binomial(
+    rngs: Sequence[np.random.Generator], bounds: np.ndarray, n: np.ndarray, p: np.ndarray | float
+) -> np.ndarray:
+    """Binomial draws, made only where there is something to draw (numpy's cost is per element).
+
+    Copy ``k`` of a stack holds entries ``bounds[k]:bounds[k + 1]`` and draws from ``rngs[k]``.
+    """
     out = np.zeros(n.shape, np.int64)
     some = np.flatnonzero(n)
-    if np.ndim(p):
-        out[some] = rng.binomial(n[some], p[some])
-    else:
-        out[some] = rng.binomial(n[some], p)
+    trials = n[some]
+    prob = p[some] if np.ndim(p) else p
+    if len(rngs) == 1:
+        out[some] = rngs[0].binomial(trials, prob)
+        return out
+    drawn = np.empty(some.size, np.int64)
+    cut = np.searchsorted(some, bounds)
+    for rng, a, b in zip(rngs, cut[:-1], cut[1:], strict=True):
+        drawn[a:b] = rng.binomial(trials[a:b], prob[a:b] if np.ndim(p) else p)
+    out[some] = drawn
     return out
 
 

@@ -161,16 +161,24 @@ def test_the_tidy_table_has_one_row_per_run_and_the_documented_columns(reference
     assert reference[["point", "replication"]].drop_duplicates().shape[0] == len(reference)
 
 
-def test_two_processes_give_exactly_the_in_process_results(reference, tmp_path):
+@pytest.mark.parametrize("chunk_size", [1, None], ids=["one run a task", "stacked points"])
+def test_two_processes_give_exactly_the_in_process_results(reference, tmp_path, chunk_size):
+    # the reference runs one model per run; automatic tasks run each point's replications as
+    # one stack (SalesOrgModel(seeds=...)), which must not change a single bit
     with ProcessExecutor(2) as ex:
-        got = small_sweep(tmp_path / "s", executor=ex, chunk_size=1)
+        got = small_sweep(tmp_path / "s", executor=ex, chunk_size=chunk_size)
     pd.testing.assert_frame_equal(got, reference, check_exact=True)
 
 
-def test_a_dask_local_cluster_gives_exactly_the_in_process_results(reference, tmp_path):
+def test_stacked_points_in_process_give_exactly_the_reference(reference, tmp_path):
+    pd.testing.assert_frame_equal(small_sweep(tmp_path / "s", chunk_size=4), reference, check_exact=True)
+
+
+@pytest.mark.parametrize("chunk_size", [1, None], ids=["one run a task", "stacked points"])
+def test_a_dask_local_cluster_gives_exactly_the_in_process_results(reference, tmp_path, chunk_size):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
-        got = small_sweep(tmp_path / "s", executor=None, scheduler=cluster.scheduler_address, chunk_size=1)
+        got = small_sweep(tmp_path / "s", executor=None, scheduler=cluster.scheduler_address, chunk_size=chunk_size)
     pd.testing.assert_frame_equal(got, reference, check_exact=True)
 
 
