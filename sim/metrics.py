@@ -92,7 +92,8 @@ class Ledger:
         k, n = copies, seats_per_copy
         self.copies, self.seats_per_copy = k, n
         self.weeks = 0
-        self.hours = {tier: {a: np.zeros(k) for a in acts} for tier, acts in ACTIVITIES.items()}
+        # counted hours by tier: one row per activity (in ACTIVITIES order), one column per copy
+        self.hours = {tier: np.zeros((len(acts), k)) for tier, acts in ACTIVITIES.items()}
         self.rep_book, self.rep_quota, self.mgr_book, self.mgr_quota = (np.zeros(k) for _ in range(4))
         self.rep_weeks, self.mgr_weeks = np.zeros(k, np.int64), np.zeros(k, np.int64)
         self.coached = np.zeros(k)
@@ -158,6 +159,9 @@ class Ledger:
         ok = self.seat_weeks[seats] >= MIN_WEEKS_FOR_REP_ATTAINMENT
         return self.seat_book[seats][ok] / self.seat_quota[seats][ok]
 
+    def _hours_of(self, tier: str, copy: int) -> dict[str, float]:
+        return dict(zip(ACTIVITIES[tier], self.hours[tier][:, copy].tolist(), strict=True))
+
     def metrics(self, copy: int = 0) -> dict[str, float]:
         """Every canonical metric, to date (of copy ``copy`` of a stack)."""
         return {name: self.metric(name, copy) for name in CANONICAL}
@@ -165,7 +169,6 @@ class Ledger:
     def metric(self, name: str, copy: int = 0) -> float:
         """One canonical metric, to date (NaN before the first counted week)."""
         k = copy
-        h = {tier: {a: v[k] for a, v in acts.items()} for tier, acts in self.hours.items()}
         if name == "attainment":
             return _ratio(self.rep_book[k] + self.mgr_book[k], self.rep_quota[k] + self.mgr_quota[k])
         if name in ("rep_attainment_mean", "reps_at_quota"):
@@ -179,12 +182,14 @@ class Ledger:
         if name == "coaching_hours_per_rep_month":
             return _ratio(self.coached[k] * WEEKS_PER_MONTH, self.rep_weeks[k])
         if name == "manager_coaching_share":
-            m = h["manager"]
+            m = self._hours_of("manager", k)
             return _ratio(m["coaching"] + m["ride_alongs"] + m["team_meeting"], sum(m.values()))
         if name == "manager_selling_share":
-            return _ratio(h["manager"]["selling"], sum(h["manager"].values()))
+            m = self._hours_of("manager", k)
+            return _ratio(m["selling"], sum(m.values()))
         if name == "rep_selling_share":
-            return _ratio(h["rep"]["selling"], sum(h["rep"].values()))
+            r = self._hours_of("rep", k)
+            return _ratio(r["selling"], sum(r.values()))
         if name == "rep_turnover":
             return _ratio(self.departures[k] * 52.0, self.rep_weeks[k])
         if name == "mean_skill":

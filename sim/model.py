@@ -199,20 +199,31 @@ class SalesOrgModel(mesa.Model):
             self._stream_table[stream] = table
         if k > table.shape[2]:
             raise ValueError(f"stream {stream} has {table.shape[2]} children a week, asked for {k}")
-        return [generators(table[:, week, i]) for i in range(k)]
+        made = generators(table[:, week, :k].reshape(-1, 4))  # copy by copy, k children each
+        return [made[i::k] for i in range(k)]
 
     def _copies(self, n_per: int) -> list[slice]:
         """Each copy's slice of an array with ``n_per`` entries per copy."""
         return [slice(k * n_per, (k + 1) * n_per) for k in range(self.stack)]
 
+    def _per_copy_sum(self, values: np.ndarray) -> np.ndarray | float:
+        """Each copy's sum of a per-seat array (a plain sum for a single run: the same float)."""
+        if self.stack == 1:
+            return values.sum()
+        return values.reshape(self.stack, -1).sum(axis=1)
+
     def _join(self, rep: np.ndarray, manager: np.ndarray) -> np.ndarray:
         """A pipeline (seller) array from a rep array and a manager array, copy by copy."""
         K = self.stack
+        if K == 1:
+            return np.concatenate((rep, manager))
         return np.concatenate((rep.reshape(K, -1), manager.reshape(K, -1)), axis=1).ravel()
 
     def _split(self, seller: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The rep part and the manager part of a seller array (views where numpy can: read only)."""
         n, K = self.org.reps_per_copy, self.stack
+        if K == 1:
+            return seller[:n], seller[n:]
         both = seller.reshape(K, -1)
         return both[:, :n].ravel(), both[:, n:].ravel()
 
@@ -315,8 +326,8 @@ class SalesOrgModel(mesa.Model):
         m, p = self.managers, self.p
         idx = np.atleast_1d(idx)
         copy = idx // self.org.managers_per_copy
-        for k in np.unique(copy):
-            seats = idx[copy == k]
+        for k in np.unique(copy) if self.stack > 1 else (0,):
+            seats = idx[copy == k] if self.stack > 1 else idx
             rng = self._rng_hire[k]
             m.coach_base[seats] = np.clip(rng.normal(skill_mean, p.manager.coaching_skill_sd, seats.size), 0.02, 0.95)
             m.sell_skill[seats] = np.clip(rng.normal(p.manager.selling_skill_mean, 0.08, seats.size), 0.05, 1)
@@ -559,9 +570,7 @@ class SalesOrgModel(mesa.Model):
         g_new, g_res, g_win, g_stall, g_revive, g_lost, g_value = self._streams(STREAM_SELL, 7)
         bounds = org.seller_bounds
         lam = hours * pp.opportunities_per_hour
-        new = np.empty(lam.size, np.int64)
-        for rng, a, b in zip(g_new, bounds[:-1], bounds[1:], strict=True):
-            new[a:b] = rng.poisson(lam[a:b])
+        new = _each(g_new, bounds, "poisson", lam)
         resolved = _binomial(g_res, bounds, S.active, 1 / pp.cycle_weeks)
         won = _binomial(g_win, bounds, resolved, win)
         S.active -= resolved
@@ -574,12 +583,10 @@ class SalesOrgModel(mesa.Model):
         value = np.zeros(won.size)
         winners = np.flatnonzero(won)
         cv2 = pp.deal_size_cv**2
-        shape = won[winners] / cv2
-        drawn = np.empty(winners.size)
-        cut = np.searchsorted(winners, bounds)
-        for rng, a, b in zip(g_value, cut[:-1], cut[1:], strict=True):
-            drawn[a:b] = rng.gamma(shape[a:b], pp.deal_size * cv2)  # a sum of `won` deal sizes
-        value[winners] = drawn
+        # a sum of `won` deal sizes
+        value[winners] = _each(
+            g_value, np.searchsorted(winners, bounds), "gamma", won[winners] / cv2, pp.deal_size * cv2
+        )
         self.rep_book, self.mgr_book = self._split(value)
         self.rep_quota = R.occupied * (org.rep_quota / 52)
         self.mgr_quota = M.present * (org.manager_quota / 52)
@@ -620,12 +627,15 @@ class SalesOrgModel(mesa.Model):
         leaving, self._rng_hire = self._streams(STREAM_TURNOVER, 2)
         # this week's draws are made for every seat, so policies keep their draws aligned
         org = self.org
-        u_rep, u_mgr = np.empty(org.n_reps), np.empty(org.n_managers)
-        for rng, reps, managers in zip(
-            leaving, self._copies(org.reps_per_copy), self._copies(org.managers_per_copy), strict=True
-        ):
-            u_rep[reps] = rng.random(org.reps_per_copy)
-            u_mgr[managers] = rng.random(org.managers_per_copy)
+        if self.stack == 1:
+            u_rep, u_mgr = leaving[0].random(org.n_reps), leaving[0].random(org.n_managers)
+        else:
+            u_rep, u_mgr = np.empty(org.n_reps), np.empty(org.n_managers)
+            for rng, reps, managers in zip(
+                leaving, self._copies(org.reps_per_copy), self._copies(org.managers_per_copy), strict=True
+            ):
+                u_rep[reps] = rng.random(org.reps_per_copy)
+                u_mgr[managers] = rng.random(org.managers_per_copy)
         # reps quit with a hazard raised by low motivation and falling behind
         behind = np.clip(1 - R.roll_book / np.maximum(R.roll_quota, TINY), 0, 1)
         base = -math.log1p(-min(p.rep.attrition_per_year, 0.999)) / 52
@@ -659,9 +669,13 @@ class SalesOrgModel(mesa.Model):
         p, R, S = self.p, self.reps, self.sellers
         k = seats.size
         R.occupied[seats] = True
-        copy = self.org.copy_of_rep[seats]
-        for c in np.unique(copy):  # each copy's hires from its own hiring stream
-            R.aptitude[seats[copy == c]] = self._draw_aptitude(self._rng_hire[c], int(np.count_nonzero(copy == c)))
+        if self.stack == 1:
+            R.aptitude[seats] = self._draw_aptitude(self._rng_hire[0], k)
+        else:
+            copy = self.org.copy_of_rep[seats]
+            for c in np.unique(copy):  # each copy's hires from its own hiring stream
+                mine = seats[copy == c]
+                R.aptitude[mine] = self._draw_aptitude(self._rng_hire[c], mine.size)
         R.skill[seats] = R.aptitude[seats] * p.rep.new_hire_skill_share
         R.motivation[seats] = p.rep.new_hire_motivation
         R.tenure[seats] = 0
@@ -716,16 +730,15 @@ class SalesOrgModel(mesa.Model):
     def _close_week(self) -> None:
         """Add the week to the ledger if it is counted, then collect the metrics."""
         if self.steps > self.p.sim.warmup_weeks:
-            L, K = self.ledger, self.stack
+            L, total = self.ledger, self._per_copy_sum
             for tier, acts in self.week_hours.items():
-                for a, arr in acts.items():
-                    L.hours[tier][a] += arr.reshape(K, -1).sum(axis=1)
+                L.hours[tier] += np.array([total(arr) for arr in acts.values()]).reshape(len(acts), -1)
             L.weeks += 1
-            L.rep_book += self.rep_book.reshape(K, -1).sum(axis=1)
-            L.rep_quota += self.rep_quota.reshape(K, -1).sum(axis=1)
-            L.mgr_book += self.mgr_book.reshape(K, -1).sum(axis=1)
-            L.mgr_quota += self.mgr_quota.reshape(K, -1).sum(axis=1)
-            L.coached += self.week_hours["rep"]["being_coached"].reshape(K, -1).sum(axis=1)
+            L.rep_book += total(self.rep_book)
+            L.rep_quota += total(self.rep_quota)
+            L.mgr_book += total(self.mgr_book)
+            L.mgr_quota += total(self.mgr_quota)
+            L.coached += total(self.week_hours["rep"]["being_coached"])
         self.running = self.steps < self.total_weeks
         if self._collect:
             self.datacollector.collect(self)
@@ -765,8 +778,8 @@ class SalesOrgModel(mesa.Model):
         """Counted hours by tier and activity, with each tier's shares (the first copy's)."""
         rows = [
             {"tier": tier, "activity": a, "hours": float(h[0])}
-            for tier, acts in self.ledger.hours.items()
-            for a, h in acts.items()
+            for tier, hours in self.ledger.hours.items()
+            for a, h in zip(ACTIVITIES[tier], hours, strict=True)
         ]
         df = pd.DataFrame(rows)
         df["share"] = df["hours"] / df.groupby("tier")["hours"].transform("sum")
@@ -870,6 +883,21 @@ def _binomial(
         drawn[a:b] = rng.binomial(trials[a:b], prob[a:b] if np.ndim(p) else p)
     out[some] = drawn
     return out
+
+
+def _each(rngs: Sequence[np.random.Generator], bounds: np.ndarray, method: str, *args: Any) -> np.ndarray:
+    """Draw ``method`` with per-entry arguments, copy ``k`` taking entries ``bounds[k]:bounds[k + 1]``.
+
+    Scalar arguments are shared; array arguments are split by copy, and each copy draws from its
+    own generator, so a copy draws exactly what it would alone.
+    """
+    if len(rngs) == 1:
+        return getattr(rngs[0], method)(*args)
+    parts = [
+        getattr(rng, method)(*(x[a:b] if np.ndim(x) else x for x in args))
+        for rng, a, b in zip(rngs, bounds[:-1], bounds[1:], strict=True)
+    ]
+    return np.concatenate(parts)
 
 
 def _reporter(name: str):
