@@ -195,7 +195,7 @@ class SalesOrgModel(mesa.Model):
             keys = np.stack(
                 [np.full(weeks * n, stream), np.repeat(np.arange(weeks), n), np.tile(np.arange(n), weeks)], axis=1
             )
-            table = np.stack([seed_words(e, keys).reshape(weeks, n, 4) for e in self._entropy])
+            table = seed_words(self._entropy, keys).reshape(self.stack, weeks, n, 4)
             self._stream_table[stream] = table
         if k > table.shape[2]:
             raise ValueError(f"stream {stream} has {table.shape[2]} children a week, asked for {k}")

@@ -15,6 +15,8 @@ The result is bit for bit what numpy gives (``tests/test_streams.py`` checks it 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.random.bit_generator import ISeedSequence
 
@@ -40,29 +42,43 @@ def _words_of(value: int) -> list[int]:
     return out
 
 
-def seed_words(entropy: int, keys: np.ndarray) -> np.ndarray:
+def seed_words(entropy: int | Sequence[int], keys: np.ndarray) -> np.ndarray:
     """Seed words of ``SeedSequence(entropy, spawn_key=key).generate_state(4, np.uint64)`` per key.
 
     Args:
-        entropy: The run's entropy, a non-negative integer below 2**128.
+        entropy: The run's entropy, a non-negative integer below 2**128, or a sequence of them
+            (one per copy of a stacked model) to derive every key under each at once.
         keys: Spawn keys, one per row: an integer array of shape ``(n, L)`` with ``L >= 1`` and
             every element below 2**32.
 
     Returns:
-        A ``(n, 4)`` uint64 array: what a ``PCG64`` seeded from each key's SeedSequence reads.
+        A ``(n, 4)`` uint64 array, what a ``PCG64`` seeded from each key's SeedSequence reads;
+        for a sequence of ``E`` entropies, ``(E, n, 4)``.
     """
     keys = np.asarray(keys)
     if keys.ndim != 2 or keys.shape[1] < 1:
         raise ValueError("keys must be a 2-D array with one spawn key of at least one word per row")
     if keys.size and (keys.min() < 0 or keys.max() > _MASK):
         raise ValueError("spawn key words must be in [0, 2**32)")
-    run = _words_of(int(entropy))
-    if len(run) > _POOL:
-        raise ValueError("entropy must be below 2**128")
-    run += [0] * (_POOL - len(run))  # with a spawn key the run entropy is padded to the pool size
-    n = keys.shape[0]
-    entropy_words = [np.full(n, w, _U32) for w in run] + [keys[:, j].astype(_U32) for j in range(keys.shape[1])]
+    several = not isinstance(entropy, (int, np.integer))
+    entropies = [int(e) for e in entropy] if several else [int(entropy)]
+    runs = []
+    for e in entropies:
+        run = _words_of(e)
+        if len(run) > _POOL:
+            raise ValueError("entropy must be below 2**128")
+        runs.append(run + [0] * (_POOL - len(run)))  # with a spawn key, padded to the pool size
+    n, E = keys.shape[0], len(entropies)
+    run_words = np.array(runs, dtype=np.uint64).astype(_U32)  # (E, 4)
+    entropy_words = [np.repeat(run_words[:, w], n) for w in range(_POOL)]
+    entropy_words += [np.tile(keys[:, j].astype(_U32), E) for j in range(keys.shape[1])]
+    out = _hash(entropy_words)
+    return out.reshape(E, n, 4) if several else out
 
+
+def _hash(entropy_words: list[np.ndarray]) -> np.ndarray:
+    """SeedSequence's pool mixing and ``generate_state(4, uint64)``, over columns of words."""
+    n = entropy_words[0].size
     hash_const = _INIT_A
 
     def hashmix(value: np.ndarray) -> np.ndarray:

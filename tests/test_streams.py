@@ -49,3 +49,12 @@ def test_generators_draw_as_spawned_children() -> None:
 def test_bad_input_is_refused(entropy: int, keys: list) -> None:
     with pytest.raises(ValueError):
         seed_words(entropy, np.array(keys))
+
+
+def test_several_entropies_at_once_equal_one_at_a_time() -> None:
+    keys = np.array([[1, w, c] for w in range(4) for c in range(3)])
+    entropies = [0, 5, 2**40 + 3, 2**63 - 1]
+    together = seed_words(entropies, keys)
+    assert together.shape == (4, keys.shape[0], 4)
+    for e, words in zip(entropies, together, strict=True):
+        np.testing.assert_array_equal(words, seed_words(e, keys))
