@@ -474,17 +474,9 @@ def simulate(values: Mapping[str, Any], seed: int) -> dict[str, float]:
     """Run the model once with full parameter ``values`` (dotted names); its canonical metrics.
 
     The same run as ``analysis.runner.run_one(values, seed, detail=False)`` (a test checks it)
-    without building the weekly table a sweep does not keep.
+    without building the weekly table a sweep does not keep: a stack of one.
     """
-    from analysis.runner import release
-    from sim.model import SalesOrgModel
-
-    model = SalesOrgModel(seed=seed, **{registry.kwarg_name(k): v for k, v in values.items()})
-    try:
-        model.run_model()
-        return model.metrics()
-    finally:
-        release(model)
+    return simulate_stack(values, [seed])[0]
 
 
 @dataclass(frozen=True)
