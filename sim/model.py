@@ -808,7 +808,11 @@ class SalesOrgModel(mesa.Model):
         }
 
     def rep_table(self) -> pd.DataFrame:
-        """Every rep who held a seat in the run: those who left, then those in seat now."""
+        """Every rep who held a seat in the run: those who left, then those in seat now.
+
+        For a stack, every copy's reps, with a ``copy`` column first; ``seat`` and ``manager``
+        then number the seats of the whole stack (copy ``k``'s from ``k * reps_per_copy``).
+        """
         current = self._rep_records(np.flatnonzero(self.reps.occupied), "in_seat")
         parts = [*self.departed, current]
         df = pd.DataFrame({c: np.concatenate([part[c] for part in parts]) for c in current})
@@ -818,16 +822,21 @@ class SalesOrgModel(mesa.Model):
         df["coaching_hours_per_month"] = np.divide(
             df.pop("coached_hours").to_numpy() * WEEKS_PER_MONTH, weeks, out=np.zeros(len(df)), where=weeks > 0
         )
+        if self.stack > 1:
+            df.insert(0, "copy", df["seat"].to_numpy() // self.org.reps_per_copy)
         return df
 
     def manager_table(self) -> pd.DataFrame:
-        """Each manager seat now: coaching skill and quality, team, hours and results."""
+        """Each manager seat now: coaching skill and quality, team, hours and results.
+
+        For a stack, every copy's managers, with a ``copy`` column first.
+        """
         M, org, L = self.managers, self.org, self.ledger
         team_book = np.bincount(org.team, weights=L.seat_book, minlength=org.n_managers)
         team_quota = np.bincount(org.team, weights=L.seat_quota, minlength=org.n_managers)
         team_coached = np.bincount(org.team, weights=L.seat_coached, minlength=org.n_managers)
         team_weeks = np.bincount(org.team, weights=L.seat_weeks, minlength=org.n_managers)
-        return pd.DataFrame(
+        df = pd.DataFrame(
             {
                 "manager": np.arange(org.n_managers),
                 "manager_id": [a.unique_id if a else -1 for a in self.manager_agents],
@@ -847,6 +856,9 @@ class SalesOrgModel(mesa.Model):
                 ),
             }
         )
+        if self.stack > 1:
+            df.insert(0, "copy", df["manager"].to_numpy() // org.managers_per_copy)
+        return df
 
 
 def _order_like(values: np.ndarray, key: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -149,3 +150,19 @@ def test_auto_chunk_keeps_a_points_replications_together_within_a_time_budget() 
     assert auto_chunk(40, 2, 10, 100 * 52) == 10  # at least a point's replications
     assert auto_chunk(10_000, 2, 10, 10_000 * 52) == 1  # big orgs: about a second per task
     assert all(c in CANONICAL for c in simulate_stack({"org.reps": 4, "sim.weeks": 2}, [1])[0])
+
+
+def test_a_stacks_tables_say_which_copy_each_row_is() -> None:
+    stack = SalesOrgModel(seeds=[4, 5], org_reps=12, sim_weeks=30, rep_attrition_per_year=0.8)
+    stack.run_model()
+    alone = _alone({"org.reps": 12, "sim.weeks": 30, "rep.attrition_per_year": 0.8}, 5)
+    reps, managers = stack.rep_table(), stack.manager_table()
+    assert reps.columns[0] == "copy" and set(reps["copy"]) == {0, 1}
+    assert managers.columns[0] == "copy" and managers["copy"].tolist() == [0] * 2 + [1] * 2
+    mine = reps[reps["copy"] == 1]
+    theirs = alone.rep_table()
+    assert "copy" not in theirs.columns
+    # the same people, in the same order, with the same results (ids aside: Mesa numbers a stack's agents together)
+    cols = ["status", "segment", "hire_week", "end_week", "tenure_weeks", "bookings", "quota", "attainment"]
+    pd.testing.assert_frame_equal(mine[cols].reset_index(drop=True), theirs[cols], check_exact=True)
+    np.testing.assert_array_equal(mine["seat"].to_numpy() - 12, theirs["seat"].to_numpy())
