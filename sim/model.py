@@ -202,6 +202,13 @@ class SalesOrgModel(mesa.Model):
         made = generators(table[:, week, :k].reshape(-1, 4))  # copy by copy, k children each
         return [made[i::k] for i in range(k)]
 
+    def _by_copy(self, seats: np.ndarray, per_copy: int) -> list[tuple[int, np.ndarray]]:
+        """``(copy, its seats)`` for each copy with any of ``seats`` (``per_copy`` seats a copy)."""
+        if self.stack == 1:
+            return [(0, seats)]
+        copy = seats // per_copy
+        return [(int(k), seats[copy == k]) for k in np.unique(copy)]
+
     def _copies(self, n_per: int) -> list[slice]:
         """Each copy's slice of an array with ``n_per`` entries per copy."""
         return [slice(k * n_per, (k + 1) * n_per) for k in range(self.stack)]
@@ -310,12 +317,10 @@ class SalesOrgModel(mesa.Model):
         )
         leave = 1 / p.pipeline.cycle_weeks + p.pipeline.stall_rate
         stall_share = p.pipeline.stall_rate / (p.pipeline.stalled_loss_rate + 0.05)
-        active = np.empty(new_rate.size, np.int64)
-        stalled = np.empty(new_rate.size, np.int64)
-        parts = self._copies(self.org.reps_per_copy + self.org.managers_per_copy)
-        for rng, part in zip(self._rng_pipeline, parts, strict=True):
-            active[part] = rng.poisson(new_rate[part] / leave)
-            stalled[part] = rng.poisson(new_rate[part] / leave * stall_share)
+        # each copy's generator draws the active pipelines, then the stalled ones
+        bounds, rngs = self.org.seller_bounds, self._rng_pipeline
+        active = _each(rngs, bounds, "poisson", new_rate / leave).astype(np.int64)
+        stalled = _each(rngs, bounds, "poisson", new_rate / leave * stall_share).astype(np.int64)
         self.sellers = SimpleNamespace(active=active, stalled=stalled)
         empty = self.org.rep_seller[vacant]
         self.sellers.active[empty] = self.sellers.stalled[empty] = 0
@@ -325,9 +330,7 @@ class SalesOrgModel(mesa.Model):
         """New people in manager seats ``idx``, drawn from their copy's hiring stream."""
         m, p = self.managers, self.p
         idx = np.atleast_1d(idx)
-        copy = idx // self.org.managers_per_copy
-        for k in np.unique(copy) if self.stack > 1 else (0,):
-            seats = idx[copy == k] if self.stack > 1 else idx
+        for k, seats in self._by_copy(idx, self.org.managers_per_copy):
             rng = self._rng_hire[k]
             m.coach_base[seats] = np.clip(rng.normal(skill_mean, p.manager.coaching_skill_sd, seats.size), 0.02, 0.95)
             m.sell_skill[seats] = np.clip(rng.normal(p.manager.selling_skill_mean, 0.08, seats.size), 0.05, 1)
@@ -584,9 +587,7 @@ class SalesOrgModel(mesa.Model):
         winners = np.flatnonzero(won)
         cv2 = pp.deal_size_cv**2
         # a sum of `won` deal sizes
-        value[winners] = _each(
-            g_value, np.searchsorted(winners, bounds), "gamma", won[winners] / cv2, pp.deal_size * cv2
-        )
+        value[winners] = _each(g_value, bounds, "gamma", won[winners] / cv2, pp.deal_size * cv2, at=winners)
         self.rep_book, self.mgr_book = self._split(value)
         self.rep_quota = R.occupied * (org.rep_quota / 52)
         self.mgr_quota = M.present * (org.manager_quota / 52)
@@ -669,13 +670,8 @@ class SalesOrgModel(mesa.Model):
         p, R, S = self.p, self.reps, self.sellers
         k = seats.size
         R.occupied[seats] = True
-        if self.stack == 1:
-            R.aptitude[seats] = self._draw_aptitude(self._rng_hire[0], k)
-        else:
-            copy = self.org.copy_of_rep[seats]
-            for c in np.unique(copy):  # each copy's hires from its own hiring stream
-                mine = seats[copy == c]
-                R.aptitude[mine] = self._draw_aptitude(self._rng_hire[c], mine.size)
+        for c, mine in self._by_copy(seats, self.org.reps_per_copy):  # each copy's own hiring stream
+            R.aptitude[mine] = self._draw_aptitude(self._rng_hire[c], mine.size)
         R.skill[seats] = R.aptitude[seats] * p.rep.new_hire_skill_share
         R.motivation[seats] = p.rep.new_hire_motivation
         R.tenure[seats] = 0
@@ -884,27 +880,23 @@ def _binomial(
     """
     out = np.zeros(n.shape, np.int64)
     some = np.flatnonzero(n)
-    trials = n[some]
-    prob = p[some] if np.ndim(p) else p
-    if len(rngs) == 1:
-        out[some] = rngs[0].binomial(trials, prob)
-        return out
-    drawn = np.empty(some.size, np.int64)
-    cut = np.searchsorted(some, bounds)
-    for rng, a, b in zip(rngs, cut[:-1], cut[1:], strict=True):
-        drawn[a:b] = rng.binomial(trials[a:b], prob[a:b] if np.ndim(p) else p)
-    out[some] = drawn
+    out[some] = _each(rngs, bounds, "binomial", n[some], p[some] if np.ndim(p) else p, at=some)
     return out
 
 
-def _each(rngs: Sequence[np.random.Generator], bounds: np.ndarray, method: str, *args: Any) -> np.ndarray:
+def _each(
+    rngs: Sequence[np.random.Generator], bounds: np.ndarray, method: str, *args: Any, at: np.ndarray | None = None
+) -> np.ndarray:
     """Draw ``method`` with per-entry arguments, copy ``k`` taking entries ``bounds[k]:bounds[k + 1]``.
 
     Scalar arguments are shared; array arguments are split by copy, and each copy draws from its
-    own generator, so a copy draws exactly what it would alone.
+    own generator, so a copy draws exactly what it would alone. With ``at`` (sorted entry
+    indices) the array arguments are for those entries only.
     """
     if len(rngs) == 1:
         return getattr(rngs[0], method)(*args)
+    if at is not None:
+        bounds = np.searchsorted(at, bounds)
     parts = [
         getattr(rng, method)(*(x[a:b] if np.ndim(x) else x for x in args))
         for rng, a, b in zip(rngs, bounds[:-1], bounds[1:], strict=True)
