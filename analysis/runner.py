@@ -91,7 +91,7 @@ def _results(model: SalesOrgModel, seed: int, replication: int, detail: bool) ->
     ts.insert(0, "week", np.arange(1, len(ts) + 1))
     ts.insert(0, "seed", seed)
     ts.insert(0, "replication", replication)
-    diagnostics = {"ramp_months": model.ledger.ramp_months()}
+    diagnostics = {"ramp_months": model.ledger.ramp_months(), **model.ledger.cross_section()}
     result = RunResult(replication, seed, model.metrics(), ts, diagnostics)
     if detail:
         tag = {"replication": replication, "seed": seed}

@@ -11,13 +11,41 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CANONICAL", "METRICS", "MIN_WEEKS_FOR_REP_ATTAINMENT", "SEGMENTS", "Ledger", "Metric"]
+__all__ = [
+    "CANONICAL",
+    "COACHED_LITTLE_HOURS",
+    "COACHED_WELL_HOURS",
+    "CROSS_SECTION",
+    "METRICS",
+    "MIN_WEEKS_FOR_REP_ATTAINMENT",
+    "SEGMENTS",
+    "Ledger",
+    "Metric",
+]
 
 WEEKS_PER_MONTH = 52 / 12
 
 #: A rep counts in ``rep_attainment_mean`` and ``reps_at_quota`` after this many counted weeks
 #: in seat (a quarter), so that a rep hired in the last week is not scored on one week of quota.
 MIN_WEEKS_FOR_REP_ATTAINMENT = 13
+
+#: The cross-section of the study behind T1 and T2 (seed 003): reps whose real coaching received
+#: over the counted weeks averaged at least this many hours a month...
+COACHED_WELL_HOURS = 3.0
+#: ...against reps who received this many or fewer.
+COACHED_LITTLE_HOURS = 2.0
+#: Float slack on the group bounds, so that a policy of exactly 3 hours delivered in full counts.
+_EDGE = 1e-9
+#: The cross-section's figures (``Ledger.cross_section``): each group's mean attainment and share
+#: of the reps scored (13+ counted weeks in seat), and where the org's own attainment lies
+#: between the two groups' (0 at the little-coached group's, 1 at the well-coached group's).
+CROSS_SECTION = (
+    "attainment_coached_3h_plus",
+    "attainment_coached_2h_or_less",
+    "share_coached_3h_plus",
+    "share_coached_2h_or_less",
+    "attainment_between_groups",
+)
 
 #: New hires' productivity is tracked by tenure week up to this tenure (T7).
 RAMP_TRACK_WEEKS = 104
@@ -70,8 +98,8 @@ CANONICAL: tuple[str, ...] = tuple(m.name for m in METRICS)
 
 ACTIVITIES = {
     "rep": ("selling", "admin", "team_meeting", "being_coached", "executive_deal_talks"),
-    "manager": ("admin", "distractions", "team_meeting", "coaching", "ride_alongs", "selling", "other"),
-    "executive": ("internal", "coaching_managers", "field_visits", "deal_focus", "other"),
+    "manager": ("admin", "distractions", "team_meeting", "coaching", "ride_alongs", "selling"),
+    "executive": ("internal", "coaching_managers", "field_visits", "deal_focus"),
 }
 
 
@@ -87,7 +115,7 @@ class Ledger:
     seats one copy after another (``seats_per_copy`` each).
     """
 
-    def __init__(self, seats_per_copy: int, copies: int = 1) -> None:
+    def __init__(self, seats_per_copy: int, copies: int = 1, managers_per_copy: int = 0) -> None:
         """Start empty; per-seat accumulators are for the seat's current occupant."""
         k, n = copies, seats_per_copy
         self.copies, self.seats_per_copy = k, n
@@ -104,10 +132,17 @@ class Ledger:
         self.seat_quota = np.zeros(k * n)
         self.seat_weeks = np.zeros(k * n)
         self.seat_coached = np.zeros(k * n)
+        # per manager seat, over the counted weeks: the team's coaching as logged (one-on-ones
+        # including ride-alongs), the real one-on-one part, and the team's rep-weeks in seat
+        m = k * managers_per_copy
+        self.team_logged, self.team_real, self.team_rep_weeks = np.zeros(m), np.zeros(m), np.zeros(m)
         # occupants who have left their seat, folded in
         self.done_n = np.zeros(k, np.int64)
         self.done_at_quota = np.zeros(k, np.int64)
         self.done_att_sum = np.zeros(k)
+        # ... and by the coaching they received (the cross-section): [well coached, little coached]
+        self.done_group_n = np.zeros((k, 2), np.int64)
+        self.done_group_sum = np.zeros((k, 2))
         # the ramp of new hires (all weeks, warm-up included: it is a property of the org)
         self.ramp_sum = np.zeros((k, RAMP_TRACK_WEEKS))
         self.ramp_n = np.zeros((k, RAMP_TRACK_WEEKS), np.int64)
@@ -127,6 +162,42 @@ class Ledger:
         self.done_n += np.bincount(copy, minlength=self.copies)
         self.done_at_quota += np.bincount(copy[att >= 1.0], minlength=self.copies)
         self.done_att_sum += np.bincount(copy, weights=att, minlength=self.copies)
+        for g, member in enumerate(self._groups(ok)):
+            self.done_group_n[:, g] += np.bincount(copy[member], minlength=self.copies)
+            self.done_group_sum[:, g] += np.bincount(copy[member], weights=att[member], minlength=self.copies)
+
+    def coached_per_month(self, seats: np.ndarray) -> np.ndarray:
+        """Real coaching received by the occupants of ``seats``, hours a month over their counted weeks."""
+        weeks = self.seat_weeks[seats]
+        return np.divide(self.seat_coached[seats] * WEEKS_PER_MONTH, weeks, out=np.zeros(seats.size), where=weeks > 0)
+
+    def _groups(self, seats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which of ``seats`` were well coached (3+ h a month) and which little (2 h or less)."""
+        hours = self.coached_per_month(seats)
+        return hours >= COACHED_WELL_HOURS - _EDGE, hours <= COACHED_LITTLE_HOURS + _EDGE
+
+    def cross_section(self, copy: int = 0) -> dict[str, float]:
+        """The T1/T2 study read as the cross-section it is: attainment by real coaching received.
+
+        Reps scored as in ``rep_attainment_mean`` (13+ counted weeks in seat, leavers included)
+        are grouped by their real one-on-one coaching over their counted weeks: 3 hours a month
+        or more, and 2 hours or less. Each group's mean attainment (NaN if empty), its share
+        of the reps scored, and the position of the org's ``attainment`` between the groups'
+        means: inside [0, 1] when the org is the mix of its groups that it should be.
+        """
+        n = self.seats_per_copy
+        seats = np.arange(copy * n, (copy + 1) * n)
+        seats = seats[self.seat_weeks[seats] >= MIN_WEEKS_FOR_REP_ATTAINMENT]
+        att = self.seat_book[seats] / self.seat_quota[seats]
+        counts, sums = self.done_group_n[copy].astype(float), self.done_group_sum[copy].copy()
+        for g, member in enumerate(self._groups(seats)):
+            counts[g] += np.count_nonzero(member)
+            sums[g] += att[member].sum()
+        scored = seats.size + self.done_n[copy]
+        well, little = (_ratio(s, c) for s, c in zip(sums, counts, strict=True))
+        shares = [_ratio(c, scored) for c in counts]
+        between = _ratio(self.metric("attainment", copy) - little, well - little) if well > little else float("nan")
+        return dict(zip(CROSS_SECTION, [well, little, *shares, between], strict=True))
 
     def ramp_profile(self, copy: int = 0) -> np.ndarray:
         """Hires' expected weekly bookings by tenure month, relative to tenured reps."""

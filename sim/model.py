@@ -26,17 +26,20 @@ import pandas as pd
 
 from sim import params as registry
 from sim.agents import Executive, Manager, Rep
+from sim.hours import effective_inspection, manager_week
 from sim.metrics import ACTIVITIES, CANONICAL, RAMP_BENCHMARK_WEEKS, RAMP_TRACK_WEEKS, SEGMENTS, WEEKS_PER_MONTH, Ledger
 from sim.roster import load_roster
+from sim.selling import deal_timing, joint_win_rate
 from sim.streams import generators, seed_words
 
 __all__ = ["SalesOrgModel"]
 
 WEEKS_PER_QUARTER = 13.0
+QUOTA_YEAR_WEEKS = 52  # the quota year starts at week 0 (so a warm-up year ends one)
 STREAM_INIT, STREAM_SELL, STREAM_TURNOVER = 0, 1, 2
 #: children of each stream drawn in a week: inputs, then the seven draws of selling, then the
 #: turnover draws and the hiring that follows them
-STREAM_CHILDREN = {STREAM_INIT: 3, STREAM_SELL: 7, STREAM_TURNOVER: 2}
+STREAM_CHILDREN = {STREAM_INIT: 4, STREAM_SELL: 7, STREAM_TURNOVER: 2}
 ROLLING_WEEKS = 13.0  # memory of the rolling attainment that drives pressure and quitting
 TINY = 1e-12
 
@@ -110,14 +113,14 @@ class SalesOrgModel(mesa.Model):
         self.stack = len(self._entropy)
         self._collect = seeds is None
         self._stream_table: dict[int, np.ndarray] = {}
-        # initialisation: reps, pipelines and managers each draw from their own stream, so that
-        # changing one (say the managers' quota, hence their pipelines) leaves the others alike
-        self._rng_reps, self._rng_pipeline, self._rng_hire = self._streams(STREAM_INIT, 3)
+        # initialisation: reps, pipelines, managers and the teams each draw from their own stream,
+        # so that changing one (say the managers' quota, hence their pipelines) leaves the others alike
+        self._rng_reps, self._rng_pipeline, self._rng_hire, rng_teams = self._streams(STREAM_INIT, 4)
 
-        self._build_org()
+        self._build_org(rng_teams)
         self._init_reps()
         self._init_managers()
-        self.ledger = Ledger(self.org.reps_per_copy, self.stack)
+        self.ledger = Ledger(self.org.reps_per_copy, self.stack, self.org.managers_per_copy)
         self.departed: list[dict[str, np.ndarray]] = []
         self.datacollector = mesa.DataCollector(model_reporters={name: _reporter(name) for name in CANONICAL})
         self.running = True
@@ -125,7 +128,7 @@ class SalesOrgModel(mesa.Model):
             self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ construction
-    def _build_org(self) -> None:
+    def _build_org(self, rng_teams: Sequence[np.random.Generator]) -> None:
         p = self.p
         self.roster = load_roster(p.org.roster) if p.org.roster else None
         if self.roster is not None:
@@ -137,7 +140,7 @@ class SalesOrgModel(mesa.Model):
             n_reps = p.org.reps
             n_mgr = math.ceil(n_reps / p.org.span_of_control)
             n_exec = math.ceil(n_mgr / p.org.managers_per_executive)
-            team = np.arange(n_reps) // p.org.span_of_control
+            team = None  # drawn per copy: real teams differ in size
             exec_of_manager = np.arange(n_mgr) // p.org.managers_per_executive
             rep_quota = np.full(n_reps, p.rep.quota)
             mgr_quota = np.full(n_mgr, p.manager.quota_share * p.rep.quota)
@@ -146,7 +149,10 @@ class SalesOrgModel(mesa.Model):
         # a stack repeats the organisation; copy k's indices are offset by k copies
         K = self.stack
         copies = np.arange(K)
-        team = (team[None, :] + n_mgr * copies[:, None]).ravel()
+        if team is None:
+            team = np.concatenate([self._teams(rng, n_reps, n_mgr) + n_mgr * c for c, rng in enumerate(rng_teams)])
+        else:
+            team = (team[None, :] + n_mgr * copies[:, None]).ravel()
         exec_of_manager = (exec_of_manager[None, :] + n_exec * copies[:, None]).ravel()
         order = np.argsort(team, kind="stable")
         n_sell = n_reps + n_mgr
@@ -175,6 +181,26 @@ class SalesOrgModel(mesa.Model):
             seller_bounds=n_sell * np.arange(K + 1),
         )
         self.executive_agents = [Executive(self, i) for i in range(K * n_exec)]
+
+    def _teams(self, rng: np.random.Generator, n_reps: int, n_mgr: int) -> np.ndarray:
+        """Each rep seat's team in a generated org: teams of uneven size around the mean span.
+
+        With ``org.span_sd`` 0 the teams are full spans in seat order. Otherwise each team's
+        size is one rep plus a share of the remaining seats in proportion to a gamma weight
+        (largest remainders), the weights' spread set so that team sizes have a standard
+        deviation of about ``span_sd`` reps.
+        """
+        span, sd = self.p.org.span_of_control, self.p.org.span_sd
+        extra = n_reps - n_mgr
+        if sd <= 0 or n_mgr == 1 or extra == 0:
+            return np.arange(n_reps) // span
+        shape = (extra / n_mgr / sd) ** 2  # weights of coefficient of variation sd / (extra seats a team)
+        weight = rng.gamma(shape, 1 / shape, n_mgr)
+        ideal = extra * weight / weight.sum()
+        sizes = np.floor(ideal).astype(np.int64)
+        short = extra - int(sizes.sum())
+        sizes[np.argsort(sizes - ideal, kind="stable")[:short]] += 1
+        return np.repeat(np.arange(n_mgr), sizes + 1)
 
     def _streams(self, stream: int, k: int) -> list[list[np.random.Generator]]:
         """``k`` independent generators for ``stream`` in the current week, each for every copy.
@@ -306,6 +332,8 @@ class SalesOrgModel(mesa.Model):
             attention=np.full(n, -p.motivation.attention_scale * math.log1p(-lift)),
             roll_book=weekly_quota.copy(),
             roll_quota=weekly_quota.copy(),
+            ytd_book=np.zeros(n),
+            ytd_quota=np.zeros(n),
             hire_week=-tenure.astype(np.int64),
         )
         self._week_hours_init()
@@ -326,16 +354,36 @@ class SalesOrgModel(mesa.Model):
         self.sellers.active[empty] = self.sellers.stalled[empty] = 0
         self.rep_agents: list[Rep | None] = [None if vacant[i] else Rep(self, i) for i in range(n)]
 
-    def _new_manager_state(self, idx: np.ndarray | int, skill_mean: float) -> None:
-        """New people in manager seats ``idx``, drawn from their copy's hiring stream."""
+    def _new_manager_state(self, idx: np.ndarray | int, promoted: np.ndarray | bool, skill_mean: float) -> None:
+        """New people in manager seats ``idx``, drawn from their copy's hiring stream.
+
+        Managers differ: in coaching and selling skill, in their habit of riding along rather
+        than coaching (spread on the log-odds scale around the median of their kind: a rep just
+        promoted from the team, or any other manager), and in how strongly they respond to
+        inspection (median 1, spread on the log scale). ``skill_mean`` is the mean coaching
+        skill of a new person who was not promoted from the team.
+        """
         m, p = self.managers, self.p
         idx = np.atleast_1d(idx)
+        promoted = np.broadcast_to(promoted, idx.shape)
+        skill = np.where(promoted, p.promotion.promoted_coaching_skill, skill_mean)
         for k, seats in self._by_copy(idx, self.org.managers_per_copy):
-            rng = self._rng_hire[k]
-            m.coach_base[seats] = np.clip(rng.normal(skill_mean, p.manager.coaching_skill_sd, seats.size), 0.02, 0.95)
+            rng, mine = self._rng_hire[k], np.isin(idx, seats)
+            m.coach_base[seats] = np.clip(rng.normal(skill[mine], p.manager.coaching_skill_sd), 0.02, 0.95)
             m.sell_skill[seats] = np.clip(rng.normal(p.manager.selling_skill_mean, 0.08, seats.size), 0.05, 1)
+            # some managers consistently practise coaching, most ride along by habit (seed 003);
+            # a rep just promoted keeps selling on the team's deals (seed 002)
+            coach = (rng.random(seats.size) < p.manager.coach_share) & ~promoted[mine]
+            median = np.where(coach, p.manager.coach_ride_along_habit, p.manager.ride_along_habit)
+            median = np.where(promoted[mine], p.promotion.promoted_ride_along_habit, median)
+            m.habit[seats] = _logistic(
+                _logit(median) + p.manager.ride_along_habit_spread * rng.standard_normal(seats.size)
+            )
+            m.response[seats] = np.exp(p.manager.inspection_response_spread * rng.standard_normal(seats.size))
+            m.coaches[seats] = coach
+        m.promoted[idx] = promoted
         m.coach_skill[idx] = m.coach_base[idx]
-        m.extra_selling[idx] = 0.0
+        m.extra_selling[idx] = np.where(promoted, p.promotion.promoted_extra_selling_hours, 0.0)
         m.weeks_in_role[idx] = 0
         m.present[idx] = True
         m.practice[idx] = 0.0
@@ -348,6 +396,11 @@ class SalesOrgModel(mesa.Model):
             vacancy_left=np.zeros(n, np.int64),
             coach_base=np.zeros(n),
             coach_skill=np.zeros(n),
+            habit=np.zeros(n),
+            promoted=np.zeros(n, bool),
+            coaches=np.zeros(n, bool),
+            response=np.ones(n),
+            inspection=np.zeros(n),
             quality=np.zeros(n),
             sell_skill=np.zeros(n),
             extra_selling=np.zeros(n),
@@ -359,7 +412,9 @@ class SalesOrgModel(mesa.Model):
             roll_book=self.org.manager_quota / 52,
             roll_quota=self.org.manager_quota / 52,
         )
-        self._new_manager_state(np.arange(n), p.manager.coaching_skill_mean)
+        # the starting managers are the typical org's population (of every background); promoted
+        # top reps and experienced hires arrive as managers leave (promotion.policy)
+        self._new_manager_state(np.arange(n), False, p.manager.coaching_skill_mean)
         tenure = 52 if self.roster is None else np.tile(self.roster.manager_tenure, self.stack)
         self.managers.weeks_in_role[:] = tenure
         self.managers.exec_stock[:] = p.executive.coaching_hours_per_manager_month
@@ -384,13 +439,15 @@ class SalesOrgModel(mesa.Model):
         self._close_week()
 
     def _plan_hours(self) -> None:
-        """Split each tier's week between its competing demands."""
+        """Split each tier's week between its competing demands (``sim.hours``)."""
         p, org, R, M = self.p, self.org, self.reps, self.managers
         week = self.steps - 1  # Mesa counts the step before running it
+        if week % QUOTA_YEAR_WEEKS == 0:  # a new quota year
+            R.ytd_book[:] = R.ytd_quota[:] = 0.0
         team_n = np.bincount(org.team, weights=R.occupied, minlength=org.n_managers)
         self.meeting = M.present & (week % p.meetings.cadence_weeks == 0)
 
-        # executives: internal work first, then deal talks, then coaching and field visits
+        # executives: deal talks, then coaching and field visits; the rest is internal work
         eh = p.executive.hours_per_week
         discretionary = eh * (1 - p.executive.internal_share)
         deal = discretionary * p.executive.deal_focus_share
@@ -404,11 +461,10 @@ class SalesOrgModel(mesa.Model):
         )
         scale = np.minimum(1.0, rest / np.maximum(coach_need + visit_need, TINY))
         E = self.week_hours["executive"]
-        E["internal"][:] = eh - discretionary
         E["deal_focus"][:] = deal
         E["coaching_managers"][:] = coach_need * scale
         E["field_visits"][:] = visit_need * scale
-        E["other"][:] = np.maximum(rest - (coach_need + visit_need) * scale, 0.0)
+        E["internal"][:] = np.maximum(eh - deal - E["coaching_managers"] - E["field_visits"], 0.0)
         per_mgr = 1 / org.managers_of_exec[org.exec_of_manager]
         self.exec_coaching_month = E["coaching_managers"][org.exec_of_manager] * per_mgr * WEEKS_PER_MONTH
         visits_quarter = (
@@ -416,43 +472,41 @@ class SalesOrgModel(mesa.Model):
         )
         M.visit_stock += (visits_quarter - M.visit_stock) / WEEKS_PER_QUARTER
         # inspection: a coaching KPI, strengthened by field visits that see the coaching
-        self.inspection = 1 - (1 - p.coaching.kpi_inspection) * np.exp(-p.executive.visit_protection * M.visit_stock)
-        k = self.inspection
+        M.inspection = effective_inspection(
+            p.coaching.kpi_inspection, p.executive.visit_protection * M.visit_stock, M.response
+        )
 
-        # managers: fixed demands, then selling and coaching compete for what is left
+        # managers: fixed demands first, then the discretionary week (sim.hours.manager_week)
         mh = p.manager.hours_per_week
         admin = p.manager.admin_hours_per_week + p.manager.admin_hours_per_rep * team_n
         meet = self.meeting * p.meetings.duration_hours
         fixed = admin + p.manager.distraction_hours_per_week + meet
         squeeze = np.minimum(1.0, mh / np.maximum(fixed, TINY))
-        avail = np.maximum(mh - fixed, 0.0)
-        behind = np.clip(1 - M.roll_book / np.maximum(M.roll_quota, TINY), 0, 1) * (M.roll_quota > 0)
-        base_sell = org.manager_selling_need + M.extra_selling * np.exp(-M.weeks_in_role / 52)
-        sell_need = base_sell * (1 + (1 - k) * p.manager.quota_pressure * behind)
-        target = p.coaching.hours_per_rep_month
-        if target is None:  # no set hours: coach with the time left after the base selling
-            coach_need = np.maximum(avail - base_sell, 0.0)
-        else:
-            coach_need = target * team_n / WEEKS_PER_MONTH
-        protected = np.minimum(k * coach_need, avail)
-        sell = np.minimum(sell_need, avail - protected)
-        coach = protected + np.minimum(coach_need - protected, avail - protected - sell)
         present = M.present
-        coach, sell, avail = coach * present, sell * present, avail * present
-        ride = coach * (p.coaching.ride_along_share * (1 - k))
+        behind = np.clip(1 - M.roll_book / np.maximum(M.roll_quota, TINY), 0, 1) * (M.roll_quota > 0)
+        target = p.coaching.hours_per_rep_month
+        split = manager_week(
+            discretionary=np.maximum(mh - fixed, 0.0) * present,
+            floor=(target or 0.0) * team_n / WEEKS_PER_MONTH,
+            inspection=M.inspection,
+            selling_need=org.manager_selling_need + M.extra_selling * np.exp(-M.weeks_in_role / 52),
+            pressure=p.manager.quota_pressure * behind,
+            customer_share=p.manager.customer_work_share,
+            habit=M.habit,
+            has_team=team_n > 0,
+        )
         H = self.week_hours["manager"]
         H["admin"][:] = admin * squeeze * present
-        H["distractions"][:] = p.manager.distraction_hours_per_week * squeeze * present
+        H["distractions"][:] = p.manager.distraction_hours_per_week * squeeze * present + split.customer_work
         H["team_meeting"][:] = meet * squeeze
-        H["selling"][:] = sell
-        H["ride_alongs"][:] = ride
-        H["coaching"][:] = coach - ride
+        H["selling"][:] = split.selling
 
-        # coaching is spread over the team by the allocation rule
+        # the time with the team, and the real coaching in it, are spread over the team by the
+        # allocation rule (so the target is the team's average: "equal" gives every rep the floor)
         weights = self._allocation_weights() * R.occupied
         share = weights / np.maximum(np.bincount(org.team, weights=weights, minlength=org.n_managers), TINY)[org.team]
-        real = H["coaching"][org.team] * share
-        self.ride_rep = H["ride_alongs"][org.team] * share
+        offered = split.coaching[org.team] * share
+        with_rep = split.with_team[org.team] * share
         self.meeting_rep = self.meeting[org.team] & R.occupied
 
         # reps: admin and meetings first, then being coached, then deal talks; selling is the rest
@@ -460,7 +514,7 @@ class SalesOrgModel(mesa.Model):
         r_admin = min(p.rep.admin_hours_per_week, rh) * R.occupied
         r_meet = np.minimum(self.meeting_rep * p.meetings.duration_hours, rh - r_admin) * R.occupied
         free = rh * R.occupied - r_admin - r_meet
-        coached = np.minimum(real, free)
+        coached = np.minimum(offered, free)
         talk_need = (E["deal_focus"] / np.maximum(org.seats_of_exec, 1))[org.exec_of_rep] * R.occupied
         talk = np.minimum(talk_need, free - coached)
         r = self.week_hours["rep"]
@@ -469,9 +523,11 @@ class SalesOrgModel(mesa.Model):
         r["being_coached"][:] = coached
         r["executive_deal_talks"][:] = talk
         r["selling"][:] = free - coached - talk
-        # what the manager could not deliver (reps out of hours) is time left over
+        # time with a rep that is not a one-on-one (by habit, or because the rep had no hours for
+        # one) is spent riding along on the rep's deals: joint selling, inside the rep's selling time
+        self.ride_rep = with_rep - coached
         H["coaching"][:] = np.bincount(org.team, weights=coached, minlength=org.n_managers)
-        H["other"][:] = np.maximum(mh * present - sum(H[a] for a in ACTIVITIES["manager"] if a != "other"), 0.0)
+        H["ride_alongs"][:] = np.bincount(org.team, weights=self.ride_rep, minlength=org.n_managers)
 
     def _allocation_weights(self) -> np.ndarray:
         """Relative coaching weights within each team under ``coaching.allocation``."""
@@ -525,12 +581,11 @@ class SalesOrgModel(mesa.Model):
         R.attention += memory * (attention * WEEKS_PER_MONTH - R.attention)
         M.meet_stock = M.meet_stock * (1 - p.meetings.memory_decay) + self.meeting * min(1.0, p.meetings.duration_hours)
         meet_effect = np.minimum(1.0, p.meetings.memory_decay * M.meet_stock)[org.team]
-        behind = np.clip(1 - R.roll_book / np.maximum(R.roll_quota, TINY), 0, 1)
         m_target = (
             p.motivation.base
             + p.motivation.coaching_effect * _saturating(R.attention, p.motivation.attention_scale)
             + p.motivation.meeting_effect * meet_effect
-            - p.motivation.behind_effect * behind
+            - p.motivation.behind_effect * self._rep_behind()
         )
         R.motivation += p.motivation.adjust_rate * (np.clip(m_target, 0.02, 1.0) - R.motivation) * R.occupied
         # managers' coaching skill: training, executive coaching, debriefs, practice
@@ -548,6 +603,17 @@ class SalesOrgModel(mesa.Model):
         M.coach_skill += p.manager.skill_adjust_rate * (np.minimum(q_target, 1.0) - M.coach_skill) * M.present
         self._update_quality()
 
+    def _rep_behind(self) -> np.ndarray:
+        """Each rep's shortfall (0-1) of recent bookings against what is expected of them now.
+
+        A tenured rep is expected to book their quota; a new hire in the ramp is expected to
+        book a share of it rising with tenure, as ramped quotas for new hires set it **[A32]**,
+        so the ramp itself is not taken for falling behind.
+        """
+        R, ramp = self.reps, self.p.rep.ramp_weeks
+        expected = np.minimum(1.0, (R.tenure + 1) / ramp) if ramp else 1.0
+        return np.clip(1 - R.roll_book / np.maximum(R.roll_quota * expected, TINY), 0, 1)
+
     def _sell(self) -> None:
         """Create, progress, stall, unstick, win and lose deals; book the wins."""
         p, org, R, M, S = self.p, self.org, self.reps, self.managers, self.sellers
@@ -555,26 +621,38 @@ class SalesOrgModel(mesa.Model):
         r = self.week_hours["rep"]
         q = M.quality[org.team]
         review = r["being_coached"] * p.coaching.pipeline_review_share * q
-        boost = (
-            p.coaching.ride_along_win_boost * np.minimum(1.0, self.ride_rep / 2)
-            + p.coaching.deal_strategy_boost * review
-            + p.executive.deal_win_boost * _saturating(r["executive_deal_talks"], 0.25)
+        boost = p.coaching.deal_strategy_boost * review + p.executive.deal_win_boost * _saturating(
+            r["executive_deal_talks"], 0.25
         )
         hours = self._join(r["selling"] * R.motivation, self.week_hours["manager"]["selling"] * p.manager.motivation)
-        skill = self._join(R.skill, M.sell_skill)
-        win = np.minimum(pp.win_rate_at_full_skill * skill * self._join(1 + boost, np.ones(org.n_managers)), 0.95)
+        active_reps, _ = self._split(S.active)
+        win_reps = np.minimum(pp.win_rate_at_full_skill * R.skill * (1 + boost), 0.95)
+        # a rep's own productivity, for the ramp (T7): the manager's joint selling is not the rep's
+        self._track_ramp(active_reps * (win_reps * pp.deal_size / pp.cycle_weeks))
+        # open deals resolve at the usual rate, or faster or slower around the quota year's end
+        left = QUOTA_YEAR_WEEKS - (self.steps - 1) % QUOTA_YEAR_WEEKS
+        gap = R.ytd_quota + left * org.rep_quota / 52 - R.ytd_book
+        timing = deal_timing(left, WEEKS_PER_QUARTER, gap, active_reps * win_reps * pp.deal_size, pp.quota_timing)
+        resolve = np.minimum(self._join(timing, np.ones(org.n_managers)) / pp.cycle_weeks, 1.0)
+        # ride-alongs are joint selling, bounded by what the manager's own selling would book
+        win_manager = np.minimum(pp.win_rate_at_full_skill * M.sell_skill, 0.95)
+        win_reps = joint_win_rate(
+            win_reps,
+            win_manager[org.team],
+            self.ride_rep,
+            active_reps * self._split(resolve)[0],
+            pp.opportunities_per_hour,
+            p.manager.motivation,
+        )
+        win = self._join(win_reps, win_manager)
         unstick = self._join(
             -np.expm1(-(pp.review_unstick * review + pp.meeting_unstick * self.meeting_rep)), np.zeros(org.n_managers)
         )
-
-        active_reps, _ = self._split(S.active)
-        win_reps, _ = self._split(win)
-        self._track_ramp(active_reps * (win_reps * pp.deal_size / pp.cycle_weeks))
         g_new, g_res, g_win, g_stall, g_revive, g_lost, g_value = self._streams(STREAM_SELL, 7)
         bounds = org.seller_bounds
         lam = hours * pp.opportunities_per_hour
         new = _each(g_new, bounds, "poisson", lam)
-        resolved = _binomial(g_res, bounds, S.active, 1 / pp.cycle_weeks)
+        resolved = _binomial(g_res, bounds, S.active, resolve)
         won = _binomial(g_win, bounds, resolved, win)
         S.active -= resolved
         stalls = _binomial(g_stall, bounds, S.active, pp.stall_rate)
@@ -591,6 +669,8 @@ class SalesOrgModel(mesa.Model):
         self.rep_book, self.mgr_book = self._split(value)
         self.rep_quota = R.occupied * (org.rep_quota / 52)
         self.mgr_quota = M.present * (org.manager_quota / 52)
+        R.ytd_book += self.rep_book
+        R.ytd_quota += self.rep_quota
         R.roll_book += (self.rep_book - R.roll_book) / ROLLING_WEEKS * R.occupied
         R.roll_quota += (self.rep_quota - R.roll_quota) / ROLLING_WEEKS * R.occupied
         M.roll_book += (self.mgr_book - M.roll_book) / ROLLING_WEEKS
@@ -638,7 +718,7 @@ class SalesOrgModel(mesa.Model):
                 u_rep[reps] = rng.random(org.reps_per_copy)
                 u_mgr[managers] = rng.random(org.managers_per_copy)
         # reps quit with a hazard raised by low motivation and falling behind
-        behind = np.clip(1 - R.roll_book / np.maximum(R.roll_quota, TINY), 0, 1)
+        behind = self._rep_behind()
         base = -math.log1p(-min(p.rep.attrition_per_year, 0.999)) / 52
         hazard = base * np.exp(
             p.rep.attrition_motivation_sensitivity * (1 - R.motivation)
@@ -656,7 +736,7 @@ class SalesOrgModel(mesa.Model):
         for i in np.flatnonzero(M.present & (u_mgr < -math.expm1(-m_base))):
             self._replace_manager(int(i), week)
         for i in np.flatnonzero(~M.present & (M.vacancy_left <= 0)):
-            self._new_manager_state(i, p.promotion.experienced_coaching_skill)
+            self._new_manager_state(i, False, p.promotion.experienced_coaching_skill)
             self.manager_agents[i] = Manager(self, int(i))
         self._update_quality()
         # vacancies whose hiring lag has run out are filled: a lag of L weeks leaves L weeks empty
@@ -680,6 +760,7 @@ class SalesOrgModel(mesa.Model):
         R.coach_stock[seats] = 0.0
         R.attention[seats] = 0.0
         R.roll_book[seats] = R.roll_quota[seats] = self.org.rep_quota[seats] / 52
+        R.ytd_book[seats] = R.ytd_quota[seats] = 0.0
         sellers = self.org.rep_seller[seats]
         S.active[sellers] = S.stalled[sellers] = 0
         self.ledger.reset_seats(seats)
@@ -710,10 +791,8 @@ class SalesOrgModel(mesa.Model):
         seats = seats[R.occupied[seats]]
         if p.promotion.policy == "promote_top_rep" and seats.size:
             top = seats[np.argmax(R.roll_book[seats] / np.maximum(R.roll_quota[seats], TINY))]
-            self._new_manager_state(i, p.promotion.promoted_coaching_skill)
-            M.coach_base[i] = M.coach_skill[i] = p.promotion.promoted_coaching_skill
+            self._new_manager_state(i, True, p.manager.coaching_skill_mean)
             M.sell_skill[i] = R.skill[top]
-            M.extra_selling[i] = p.promotion.promoted_extra_selling_hours
             # the new manager keeps their own deals and keeps selling them
             top_seller = self.org.rep_seller[top]
             S.active[own], S.stalled[own] = S.active[top_seller], S.stalled[top_seller]
@@ -735,6 +814,10 @@ class SalesOrgModel(mesa.Model):
             L.mgr_book += total(self.mgr_book)
             L.mgr_quota += total(self.mgr_quota)
             L.coached += total(self.week_hours["rep"]["being_coached"])
+            H = self.week_hours["manager"]
+            L.team_logged += H["coaching"] + H["ride_alongs"]
+            L.team_real += H["coaching"]
+            L.team_rep_weeks += np.bincount(self.org.team, weights=self.worked, minlength=self.org.n_managers)
         self.running = self.steps < self.total_weeks
         if self._collect:
             self.datacollector.collect(self)
@@ -823,15 +906,23 @@ class SalesOrgModel(mesa.Model):
         return df
 
     def manager_table(self) -> pd.DataFrame:
-        """Each manager seat now: coaching skill and quality, team, hours and results.
+        """Each manager seat: who holds it now, and the team's coaching story over the counted weeks.
 
+        The coaching columns are per rep in seat and month of the counted weeks: as logged
+        (one-on-ones including ride-alongs, what managers report), the real one-on-one part,
+        the policy's target (NaN with no set hours) and the share of the target delivered.
         For a stack, every copy's managers, with a ``copy`` column first.
         """
         M, org, L = self.managers, self.org, self.ledger
         team_book = np.bincount(org.team, weights=L.seat_book, minlength=org.n_managers)
         team_quota = np.bincount(org.team, weights=L.seat_quota, minlength=org.n_managers)
-        team_coached = np.bincount(org.team, weights=L.seat_coached, minlength=org.n_managers)
-        team_weeks = np.bincount(org.team, weights=L.seat_weeks, minlength=org.n_managers)
+
+        def per_rep_month(hours: np.ndarray) -> np.ndarray:
+            weeks = L.team_rep_weeks
+            return np.divide(hours * WEEKS_PER_MONTH, weeks, out=np.full(weeks.size, np.nan), where=weeks > 0)
+
+        target = self.p.coaching.hours_per_rep_month
+        real = per_rep_month(L.team_real)
         df = pd.DataFrame(
             {
                 "manager": np.arange(org.n_managers),
@@ -842,19 +933,37 @@ class SalesOrgModel(mesa.Model):
                 "coaching_skill": M.coach_skill,
                 "coaching_quality": M.quality,
                 "selling_skill": M.sell_skill,
-                "inspection": self.inspection if self.steps else np.nan,
+                "promoted_from_reps": M.promoted,
+                "practises_coaching": M.coaches,
+                "ride_along_habit": M.habit,
+                "inspection_response": M.response,
+                "inspection": M.inspection if self.steps else np.nan,
+                "team_seats": np.bincount(org.team, minlength=org.n_managers),
                 "team_reps": np.bincount(org.team, weights=self.reps.occupied, minlength=org.n_managers),
                 "team_attainment_current_reps": np.divide(
                     team_book, team_quota, out=np.full(org.n_managers, np.nan), where=team_quota > 0
                 ),
-                "coaching_hours_per_rep_month": np.divide(
-                    team_coached * WEEKS_PER_MONTH, team_weeks, out=np.zeros(org.n_managers), where=team_weeks > 0
-                ),
+                "team_rep_weeks": L.team_rep_weeks,
+                "logged_coaching_hours_per_rep_month": per_rep_month(L.team_logged),
+                "coaching_hours_per_rep_month": real,
+                "coaching_target_hours_per_rep_month": np.nan if target is None else target,
+                "delivered_share_of_target": real / target if target else np.nan,
             }
         )
         if self.stack > 1:
             df.insert(0, "copy", df["manager"].to_numpy() // org.managers_per_copy)
         return df
+
+
+def _logit(share: np.ndarray) -> np.ndarray:
+    """Log-odds of a share, kept finite at 0 and 1 (a habit of 0 or 1 then has no spread to speak of)."""
+    share = np.clip(share, 1e-9, 1 - 1e-9)
+    return np.log(share / (1 - share))
+
+
+def _logistic(x: np.ndarray) -> np.ndarray:
+    """The share whose log-odds is ``x``."""
+    return 1 / (1 + np.exp(-x))
 
 
 def _order_like(values: np.ndarray, key: np.ndarray, rng: np.random.Generator) -> np.ndarray:

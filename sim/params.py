@@ -182,7 +182,7 @@ SEED001 = "seed 001 (Why your sales manager doesn't coach)"
 SEED002 = "seed 002 (EcSell, Sales Management: Oversight #2)"
 SEED003 = "seed 003 (Most sales managers aren't willing to do this)"
 SEED004 = "seed 004 (EcSell, Elevate your sales coaching)"
-FIT = "calibrated: fitted to T1-T7 of MODEL.md by analysis/calibration.py"
+FIT = "calibrated: fitted to T1-T7, T1x, T2x and C of MODEL.md by analysis/calibration.py"
 ASSUMED = "modelling assumption (no published figure); see docs/ODD.md"
 
 P = Param
@@ -201,6 +201,15 @@ REGISTRY: tuple[Param, ...] = (
     # --- organisation -----------------------------------------------------------------
     P("org.reps", 64, "reps", "Number of sales-rep seats.", 1, 1_000_000, kind=int, lever=True),
     P("org.span_of_control", 8, "reps per manager", "Rep seats per front-line manager.", 1, 100, kind=int, lever=True),
+    P(
+        "org.span_sd",
+        0.82,
+        "reps",
+        "Spread (standard deviation) of team sizes around the mean span: real teams are not all the same size.",
+        0,
+        50,
+        source=FIT,
+    ),
     P(
         "org.roster",
         None,
@@ -223,7 +232,7 @@ REGISTRY: tuple[Param, ...] = (
     P("rep.hours_per_week", 45.0, "hours/week", "A rep's working week.", 10, 80, source=ASSUMED),
     P(
         "rep.admin_hours_per_week",
-        26.1387,
+        26.1671,
         "hours/week",
         "Rep admin: CRM, internal meetings, reporting, travel, training.",
         0,
@@ -249,7 +258,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.aptitude_sd",
-        0.0878,
+        0.0941,
         "skill (0-1)",
         "Spread of aptitude across reps (stars to strugglers).",
         0,
@@ -258,7 +267,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.initial_skill_share",
-        0.793,
+        0.679,
         "share of aptitude",
         "Tenured reps' skill at the start, as a share of their aptitude (the typical org's steady state).",
         0,
@@ -267,7 +276,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.initial_motivation",
-        0.701,
+        0.678,
         "motivation (0-1)",
         "Tenured reps' motivation at the start (the typical org's steady state).",
         0,
@@ -296,7 +305,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.ramp_learning_rate",
-        0.2692,
+        0.3916,
         "1/week",
         "Weekly share of the gap to target skill closed during onboarding.",
         0,
@@ -305,7 +314,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.learning_rate",
-        0.0229,
+        0.047,
         "1/week",
         "Weekly share of the gap to target skill closed when skill is rising.",
         0,
@@ -323,7 +332,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.practice_share",
-        0.7724,
+        0.5805,
         "share of aptitude",
         "Share of aptitude reachable by selling practice alone, without coaching.",
         0,
@@ -332,7 +341,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.attrition_per_year",
-        0.1186,
+        0.1058,
         "1/year",
         "Annual quit rate of a fully motivated rep on plan; lower motivation and falling behind raise it.",
         0,
@@ -350,12 +359,12 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.attrition_attainment_sensitivity",
-        1.0,
+        0.9999,
         "log-hazard per unit",
         "How much falling behind quota raises the quit hazard.",
         0,
         20,
-        source=ASSUMED,
+        source=FIT,
     ),
     P(
         "rep.hiring_lag_weeks",
@@ -370,7 +379,7 @@ REGISTRY: tuple[Param, ...] = (
     # --- motivation ----------------------------------------------------------------------------
     P(
         "motivation.base",
-        0.5121,
+        0.5245,
         "motivation (0-1)",
         "Motivation a rep settles at with no coaching, no meetings and on plan.",
         0,
@@ -379,7 +388,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "motivation.coaching_effect",
-        0.272,
+        0.4113,
         "motivation (0-1)",
         "Most motivation that coaching attention can add.",
         0,
@@ -388,12 +397,12 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "motivation.attention_scale",
-        2.0,
+        4.094,
         "hours/month",
         "Monthly one-on-one attention at which 63% of the coaching effect is reached.",
         0.01,
         50,
-        source=ASSUMED,
+        source=FIT,
     ),
     P(
         "motivation.meeting_effect",
@@ -406,12 +415,12 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "motivation.behind_effect",
-        0.3,
+        0.32,
         "motivation per unit",
         "Motivation lost per unit of shortfall against quota.",
         0,
         2,
-        source=ASSUMED,
+        source=FIT,
     ),
     P(
         "motivation.adjust_rate",
@@ -425,7 +434,7 @@ REGISTRY: tuple[Param, ...] = (
     # --- pipeline --------------------------------------------------------------------------------
     P(
         "pipeline.opportunities_per_hour",
-        0.1272,
+        0.1321,
         "opportunities/hour",
         "New opportunities created per productive selling hour (quantity of calls).",
         0,
@@ -451,6 +460,15 @@ REGISTRY: tuple[Param, ...] = (
         0.01,
         5,
         source=ASSUMED,
+    ),
+    P(
+        "pipeline.quota_timing",
+        0.9794,
+        "relative",
+        "In the quota year's last quarter, how much faster a rep closes deals when quota is within reach of the open pipeline, and slower when it is made or out of reach (deals held back for next year).",
+        0,
+        1,
+        source=f"Oyer 1998 (fiscal year ends and nonlinear incentive contracts); Larkin 2014 (timing of deals under quota plans); {FIT}",
     ),
     P("pipeline.stall_rate", 0.04, "1/week", "Weekly probability that an active deal stalls.", 0, 1, source=SEED003),
     P(
@@ -485,12 +503,12 @@ REGISTRY: tuple[Param, ...] = (
         "coaching.hours_per_rep_month",
         None,
         "hours/rep/month",
-        "Policy target for one-on-one coaching of each rep.",
+        "Policy target: a floor of real one-on-one coaching a rep a month, the team's average (protected in proportion to inspection).",
         0,
         40,
         source=f"{SEED003}: 3 hours a rep a month",
         nullable=True,
-        null_help="no set hours, managers coach with the time left",
+        null_help="no set hours: managers spend their spare hours as habit leads them",
         lever=True,
     ),
     P(
@@ -507,20 +525,11 @@ REGISTRY: tuple[Param, ...] = (
         "coaching.kpi_inspection",
         0.0,
         "0-1",
-        "Strength of an inspected coaching KPI: protects coaching hours and stops ride-alongs passing as coaching.",
+        "Strength of an inspected coaching KPI: it protects a set coaching target (a floor of real one-on-one coaching) from quota pressure; with no target set it has nothing to protect.",
         0,
         1,
         source=f"{SEED001}: no KPI attached to coaching",
         lever=True,
-    ),
-    P(
-        "coaching.ride_along_share",
-        0.686,
-        "share",
-        "Share of hours counted as coaching that are joint selling (ride-alongs) when not inspected.",
-        0,
-        1,
-        source=f"{SEED003}: a ride-along is not coaching; {FIT}",
     ),
     P(
         "coaching.framework",
@@ -551,7 +560,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "coaching.dose_scale",
-        2.6658,
+        2.076,
         "quality-weighted hours/month",
         "Coaching dose at which 63% of coaching's skill benefit is reached (diminishing returns).",
         0.01,
@@ -568,22 +577,13 @@ REGISTRY: tuple[Param, ...] = (
         source=ASSUMED,
     ),
     P(
-        "coaching.ride_along_win_boost",
-        0.15,
-        "relative",
-        "Relative lift in that week's win rate from a manager's joint selling (2+ hours).",
-        0,
-        2,
-        source=ASSUMED,
-    ),
-    P(
         "coaching.ride_along_teaching",
-        0.2,
+        0.2081,
         "relative",
         "How much an hour of ride-along teaches and motivates, relative to an hour of real coaching.",
         0,
         1,
-        source=SEED003,
+        source=f"{SEED003}: a ride-along teaches little; {FIT}",
     ),
     P(
         "coaching.deal_strategy_boost",
@@ -628,7 +628,7 @@ REGISTRY: tuple[Param, ...] = (
     P("manager.hours_per_week", 50.0, "hours/week", "A front-line manager's working week.", 10, 90, source=ASSUMED),
     P(
         "manager.admin_hours_per_week",
-        16.6831,
+        10.9521,
         "hours/week",
         "Fixed manager admin: reporting, forecasting, CRM, internal meetings.",
         0,
@@ -657,6 +657,15 @@ REGISTRY: tuple[Param, ...] = (
         lever=True,
     ),
     P(
+        "manager.customer_work_share",
+        0.356,
+        "share",
+        "Share of a manager's spare hours (after own selling) that customer service and delivery work absorb, on top of the fixed distractions.",
+        0,
+        1,
+        source=f"{SEED003}: they hang on to existing customers and get engaged in customer service or delivery work; {FIT}",
+    ),
+    P(
         "manager.quota_share",
         0.25,
         "share of a rep quota",
@@ -679,7 +688,7 @@ REGISTRY: tuple[Param, ...] = (
         "manager.quota_pressure",
         1.0,
         "per unit shortfall",
-        "Extra selling per unit of personal shortfall when coaching is not inspected.",
+        "Extra selling per unit of personal shortfall against plan (an inspected coaching floor is served first).",
         0,
         5,
         source=SEED001,
@@ -722,13 +731,58 @@ REGISTRY: tuple[Param, ...] = (
         source=ASSUMED,
     ),
     P(
+        "manager.ride_along_habit",
+        0.8,
+        "share",
+        "Median share of a manager's time with the team spent riding along on reps' deals (joint selling) rather than coaching, by habit (a rep just promoted to manager: promotion.promoted_ride_along_habit).",
+        0,
+        1,
+        source=f"{SEED003}: managers ride along and call it coaching; {FIT}",
+    ),
+    P(
+        "manager.coach_share",
+        0.15,
+        "share",
+        "Share of managers who consistently practise coaching; the others ride along by habit (promoted top reps never start as such).",
+        0,
+        1,
+        source=f"{SEED003}: managers who consistently practise coaching perform at a much higher level than those who don't; {FIT}",
+    ),
+    P(
+        "manager.coach_ride_along_habit",
+        0.45,
+        "share",
+        "Median ride-along habit of a manager who consistently practises coaching.",
+        0,
+        1,
+        source=f"{SEED003}; {FIT}",
+    ),
+    P(
+        "manager.ride_along_habit_spread",
+        0.45,
+        "log-odds",
+        "Spread of the ride-along habit across managers: standard deviation of its log-odds (0: every manager alike).",
+        0,
+        5,
+        source=FIT,
+    ),
+    P(
+        "manager.inspection_response_spread",
+        0.5,
+        "log",
+        "Spread of how strongly managers respond to inspection: standard deviation of the log of the response (median 1).",
+        0,
+        3,
+        source=ASSUMED,
+    ),
+    P(
         "manager.practice_gain",
-        0.1,
+        0.1001,
         "coach skill (0-1)",
         "Coaching skill added by steady coaching practice.",
         0,
         1,
-        source=ASSUMED,
+        source=FIT,
     ),
     P(
         "manager.skill_adjust_rate",
@@ -872,6 +926,15 @@ REGISTRY: tuple[Param, ...] = (
         0,
         1,
         source=SEED002,
+    ),
+    P(
+        "promotion.promoted_ride_along_habit",
+        0.85,
+        "share",
+        "Median ride-along habit of a manager promoted from the team's top reps: a top seller keeps selling on the team's deals.",
+        0,
+        1,
+        source=f"{SEED002}: promoted top reps keep selling; {FIT}",
     ),
     P(
         "promotion.promoted_extra_selling_hours",

@@ -13,6 +13,7 @@ To refresh the README's screenshot, ``docs/dashboard.png``::
 
 from __future__ import annotations
 
+
 import os
 import re
 import signal
@@ -27,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from sim import params as registry
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path(os.environ.get("COACHSIM_CHROMIUM", "/usr/bin/chromium"))
@@ -280,7 +283,8 @@ def test_scenario_select_loads_the_scenario_into_the_controls(page) -> None:
     from playwright.sync_api import expect
 
     hours = page.locator(".lever-coaching_hours_per_rep_month")
-    expect(hours.locator(".lever-value")).to_have_text("no set hours, managers coach with the time left")
+    unset = registry.by_name("coaching.hours_per_rep_month").null_help
+    expect(hours.locator(".lever-value")).to_have_text(unset)
     page.locator(".coachsim-policy-A .v-select").first.click()
     page.locator(".v-menu__content .v-list-item", has_text=re.compile(r"^\s*coaching_3h\s*$")).click()
     expect(page.locator(".coachsim-policy-A")).to_contain_text("Policy A: coaching_3h")

@@ -38,7 +38,15 @@ BASE: dict[str, Any] = {
     "coaching.dose_scale": 1.5,
     "coaching.memory_weeks": 8.0,
     "coaching.pipeline_review_share": 0.3,
-    "coaching.ride_along_share": 0.45,
+    # managers: their habits (half their time with the team riding along) and the team sizes
+    "manager.ride_along_habit": 0.45,
+    "manager.ride_along_habit_spread": 0.5,
+    "manager.coach_share": 0.0,
+    "manager.inspection_response_spread": 0.5,
+    "manager.customer_work_share": 0.0,
+    "org.span_sd": 0.0,
+    "coaching.ride_along_teaching": 0.2,
+    "pipeline.quota_timing": 0.0,
     "coaching.framework": False,
     "coaching.framework_multiplier": 1.3,
     # managers: the week, the quota pressure and coaching skill
@@ -64,6 +72,11 @@ BASE: dict[str, Any] = {
 }
 #: Coaching that managers deliver in full: inspected, and no personal quota competing for it.
 PROTECTED = {"coaching.kpi_inspection": 1.0, "manager.quota_share": 0.0}
+#: A coaching dose set exactly by the policy: protected, and managers who by habit spend every
+#: other hour with the team riding along, which teaches nothing (a target is a floor, so managers
+#: who coach by habit would otherwise coach more than it).
+DOSE = {**PROTECTED, "manager.ride_along_habit": 1.0, "manager.ride_along_habit_spread": 0.0}
+DOSE |= {"coaching.ride_along_teaching": 0.0}
 #: A manager's week too short for both a heavy quota and the coaching policy.
 TIGHT = {"manager.distraction_hours_per_week": 14.0}
 
@@ -110,7 +123,7 @@ def skill_path(build_model, changes: Mapping[str, Any], seed: int, weeks: int) -
 
 # ----------------------------------------------------------------------------- coaching dose
 def test_more_coaching_delivered_raises_mean_skill(across_seeds):
-    more, less = {**PROTECTED, "coaching.hours_per_rep_month": 4.0}, {**PROTECTED, "coaching.hours_per_rep_month": 1.0}
+    more, less = {**DOSE, "coaching.hours_per_rep_month": 4.0}, {**DOSE, "coaching.hours_per_rep_month": 1.0}
     assert_clearly_greater(
         across_seeds(more, metric("coaching_hours_per_rep_month")),
         across_seeds(less, metric("coaching_hours_per_rep_month")),
@@ -119,7 +132,7 @@ def test_more_coaching_delivered_raises_mean_skill(across_seeds):
 
 
 def test_skill_has_diminishing_returns_to_coaching_dose(across_seeds):
-    dose = {**PROTECTED, "coaching.dose_scale": 0.75}
+    dose = {**DOSE, "coaching.dose_scale": 0.75}
     skill = {h: across_seeds({**dose, "coaching.hours_per_rep_month": h}, metric("mean_skill")) for h in (0, 3, 6)}
     first_three, next_three = skill[3] - skill[0], skill[6] - skill[3]
     assert_clearly_greater(next_three, np.zeros_like(next_three))  # more still helps...
@@ -127,7 +140,7 @@ def test_skill_has_diminishing_returns_to_coaching_dose(across_seeds):
 
 
 def test_coaching_effects_build_over_weeks(build_model):
-    more, less = {**PROTECTED, "coaching.hours_per_rep_month": 4.0}, {**PROTECTED, "coaching.hours_per_rep_month": 1.0}
+    more, less = {**DOSE, "coaching.hours_per_rep_month": 4.0}, {**DOSE, "coaching.hours_per_rep_month": 1.0}
     gaps = np.array([skill_path(build_model, more, s, 40) - skill_path(build_model, less, s, 40) for s in SEEDS])
     after_4, after_40 = gaps[:, 4], gaps[:, 40]
     assert_clearly_greater(after_40, after_4)
@@ -135,12 +148,12 @@ def test_coaching_effects_build_over_weeks(build_model):
 
 
 def test_skill_decays_without_coaching(build_model, across_seeds):
-    none = {**PROTECTED, "coaching.hours_per_rep_month": 0.0, "rep.attrition_per_year": 0.0}
+    none = {**DOSE, "coaching.hours_per_rep_month": 0.0, "rep.attrition_per_year": 0.0}
     paths = np.array([skill_path(build_model, none, s, 40) for s in SEEDS])
     assert_clearly_greater(paths[:, 0], paths[:, -1])  # the same reps, less skilled 40 weeks later
     no_decay = np.array([skill_path(build_model, {**none, "rep.skill_decay": 0.0}, s, 40) for s in SEEDS])
     assert_clearly_greater(no_decay[:, -1], paths[:, -1])  # and it is the decay that does it
-    three = {**PROTECTED, "coaching.hours_per_rep_month": 3.0}
+    three = {**DOSE, "coaching.hours_per_rep_month": 3.0}
     assert_clearly_greater(across_seeds(three, metric("mean_skill")), across_seeds(none, metric("mean_skill")))
 
 

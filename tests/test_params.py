@@ -30,7 +30,7 @@ REQUIRED_NAMES = (
     "coaching.hours_per_rep_month",
     "coaching.allocation",
     "coaching.kpi_inspection",
-    "coaching.ride_along_share",
+    "manager.ride_along_habit",
     "coaching.framework",
     "meetings.cadence_weeks",
     "meetings.duration_hours",

@@ -375,7 +375,7 @@ def test_lhs_points_are_stored_and_within_bounds(tmp_path):
 def test_the_sobol_design_is_scipys_a_b_ab_layout():
     from scipy.stats._sensitivity_analysis import sample_A_B, sample_AB
 
-    dims = [dimension(n, "0..1") for n in ("coaching.kpi_inspection", "manager.training", "coaching.ride_along_share")]
+    dims = [dimension(n, "0..1") for n in ("coaching.kpi_inspection", "manager.training", "manager.ride_along_habit")]
     n = 16
     design = SobolSampler().design(dims, n, np.random.default_rng(5))
     a, b = sample_A_B(n, [stats.uniform()] * 3, rng=np.random.default_rng(5))
@@ -388,7 +388,7 @@ def test_the_sobol_design_is_scipys_a_b_ab_layout():
 def test_sobol_indices_of_a_known_function_agree_with_scipy():
     from analysis.sensitivity import sobol_table
 
-    names = ["coaching.kpi_inspection", "manager.training", "coaching.ride_along_share"]
+    names = ["coaching.kpi_inspection", "manager.training", "manager.ride_along_habit"]
     dims = [dimension(n, "0..1") for n in names]
     n = 512
 
