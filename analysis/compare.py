@@ -42,7 +42,7 @@ from scipy import stats
 
 from analysis.runner import Replications, RunResult, map_ordered, replication_seeds, run_one
 from analysis.stats import mean_ci
-from sim.metrics import CANONICAL, METRICS
+from sim.metrics import CANONICAL, METRICS, MIN_WEEKS_FOR_REP_ATTAINMENT
 from sim.params import ParameterError, display
 from sim.scenario import Scenario, load
 
@@ -417,6 +417,47 @@ class Comparison:
                 text = _finding(r, self.baseline)
                 (detectable if r["verdict"] in ("higher", "lower") else not_detectable).append(text)
         return detectable, not_detectable
+
+    @cached_property
+    def delivery(self) -> pd.DataFrame:
+        """Per scenario: the coaching its policy set against what the reps received.
+
+        Columns: ``scenario``; ``target`` (hours a rep a month, NaN with no set hours);
+        ``inspection`` (``coaching.kpi_inspection``); ``delivered`` with ``delivered_ci_low`` and
+        ``delivered_ci_high`` (real one-on-one coaching received, hours a rep a month, mean over
+        replications with its 95% CI); ``logged`` (what managers report as coaching: one-on-ones
+        including ride-alongs, hours a rep a month); ``share_at_target`` (share of the reps scored,
+        13+ counted weeks in seat, who received at least the target; NaN with no target).
+        """
+        rows = []
+        for label in self.labels:
+            reps = self.replications[label]
+            values = reps.scenario.values
+            target = values["coaching.hours_per_rep_month"]
+            delivered = mean_ci(self.metrics(label)["coaching_hours_per_rep_month"].to_numpy())
+            managers = reps.manager_table()
+            logged = float("nan")
+            if not managers.empty and managers["team_rep_weeks"].sum() > 0:
+                weeks = managers["team_rep_weeks"]
+                logged = float((managers["logged_coaching_hours_per_rep_month"].fillna(0) * weeks).sum() / weeks.sum())
+            share = float("nan")
+            table = reps.rep_table()
+            if target is not None and not table.empty:
+                scored = table[table["counted_weeks"] >= MIN_WEEKS_FOR_REP_ATTAINMENT]
+                share = float((scored["coaching_hours_per_month"] >= target - 1e-9).mean())
+            rows.append(
+                {
+                    "scenario": label,
+                    "target": np.nan if target is None else float(target),
+                    "inspection": float(values["coaching.kpi_inspection"]),
+                    "delivered": delivered.mean,
+                    "delivered_ci_low": delivered.ci_low,
+                    "delivered_ci_high": delivered.ci_high,
+                    "logged": logged,
+                    "share_at_target": share,
+                }
+            )
+        return pd.DataFrame(rows)
 
     def format_table(self, metrics: Sequence[str] = CANONICAL) -> str:
         """The table as readable text: one block per metric, one line per scenario."""

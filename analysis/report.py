@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 import sim
 from sim import params as registry
 from sim.metrics import CANONICAL, METRICS
@@ -160,9 +162,27 @@ def _full_table(comp: Comparison) -> str:
     )
 
 
+def delivery_text(row: Mapping[str, Any]) -> str:
+    """What a policy set for coaching against what the reps received, in words."""
+    got = (
+        f"delivered {row['delivered']:.1f} h of real one-on-one coaching a rep a month "
+        f"(95% CI {row['delivered_ci_low']:.1f} to {row['delivered_ci_high']:.1f})"
+    )
+    if np.isfinite(row["logged"]):
+        got += f"; managers log {row['logged']:.1f} h, ride-alongs included"
+    if not np.isfinite(row["target"]):
+        return f"No set hours: {got}."
+    kpi = row["inspection"]
+    protected = "protected by a coaching KPI" if kpi >= 1 else ("a partial KPI" if kpi > 0 else "no coaching KPI")
+    share = row["share_at_target"]
+    reached = f"; {share:.0%} of reps received at least the target" if np.isfinite(share) else ""
+    return f"Set {row['target']:g} h a rep a month, {protected}: {got}{reached}."
+
+
 def _policies(comp: Comparison) -> str:
     scen = comp.scenarios
     base_values = scen[comp.baseline].values
+    delivered = {r["scenario"]: delivery_text(r) for r in comp.delivery.to_dict("records")}
     rows = []
     for label in comp.labels:
         s = scen[label]
@@ -173,10 +193,11 @@ def _policies(comp: Comparison) -> str:
             changes = "<br>".join(_e(c) for c in ch) if ch else "nothing: the same settings as the baseline"
         rows.append(
             f"<tr><td><b>{_e(label)}</b></td><td>{_e(s.description or '(no description)')}</td>"
-            f'<td class="small">{changes}</td></tr>'
+            f'<td class="small">{changes}</td><td class="small">{_e(delivered[label])}</td></tr>'
         )
     return (
-        "<table><thead><tr><th>policy</th><th>in plain words</th><th>what it changes</th></tr></thead>"
+        "<table><thead><tr><th>policy</th><th>in plain words</th><th>what it changes</th>"
+        "<th>coaching set and delivered</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
 

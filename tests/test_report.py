@@ -7,6 +7,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
@@ -124,3 +125,15 @@ def test_the_workshop_runs_end_to_end_and_writes_the_report(tmp_path, capsys):
     assert "52-week warm-up" in html
     assert (out / "comparison.csv").is_file()
     assert "Holm" in capsys.readouterr().out
+
+
+def test_the_report_says_per_policy_what_was_set_and_what_was_delivered(written, html):
+    comp, _ = written
+    delivery = comp.delivery.set_index("scenario")
+    assert "coaching set and delivered" in html
+    three = delivery.loc["coaching_3h"]
+    assert three["target"] == 3 and three["inspection"] == 1
+    assert three["delivered"] >= 3 - 1e-9 and three["logged"] >= three["delivered"] - 1e-9
+    assert "Set 3 h a rep a month, protected by a coaching KPI: delivered " in html
+    assert f"delivered {three['delivered']:.1f} h of real one-on-one coaching" in html
+    assert np.isnan(delivery.loc["baseline", "target"]) and "No set hours: delivered " in html
