@@ -15,15 +15,24 @@ message naming the file or option, the key and what is allowed, and exit code 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import shlex
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+import warnings
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from sim import params as registry
 from sim.params import ParameterError, display
 
 EXIT_BAD_INPUT = 2
+#: A command stopped by signal N exits with 128 + N, as a shell reports it.
+EXIT_SIGNAL = 128
+#: The signals that stop the work cleanly, as Ctrl-C does.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 def _positive_int(text: str) -> int:
@@ -388,17 +397,59 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[list[int]]:
+    """SIGTERM and SIGHUP stop the work as Ctrl-C does (a KeyboardInterrupt); yields the signals received."""
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
+    try:
+        yield received
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """coachsim's own warnings as one line each, as its errors are."""
+    if category.__name__ == "SweepWarning":
+        print(f"coachsim: warning: {message}", file=sys.stderr)
+    else:
+        _default_show_warning(message, category, filename, lineno, file, line)
+
+
+_default_show_warning = warnings.showwarning
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python run.py`` and the ``coachsim`` console script."""
     args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except ParameterError as exc:
-        print(f"coachsim: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("coachsim: interrupted", file=sys.stderr)
-        return 130
+    with _stop_signals() as received, warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            return args.func(args)
+        except ParameterError as exc:
+            print(f"coachsim: error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except KeyboardInterrupt:
+            sig = received[0] if received else signal.SIGINT
+            print(f"coachsim: interrupted ({signal.Signals(sig).name})", file=sys.stderr)
+            return EXIT_SIGNAL + sig
+        except BrokenPipeError:  # the reader of stdout went away (``| head``): nothing left to say
+            with contextlib.suppress(OSError):
+                sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (so the exit's flush does not fail again)
+            return EXIT_BAD_INPUT
+        except OSError as exc:  # a file or folder coachsim could not read or write, not caught nearer
+            where = f"{exc.filename}: " if exc.filename else ""
+            print(f"coachsim: error: {where}{exc.strerror or exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,6 +28,8 @@ from sim.params import kwarg_name
 from sim.scenario import Scenario
 
 __all__ = [
+    "RUN_FILES",
+    "Interrupted",
     "Replications",
     "RunResult",
     "format_summary",
@@ -46,6 +47,19 @@ R = TypeVar("R")
 def replication_seeds(seed: int, n: int) -> list[int]:
     """The model seed of each of ``n`` replications: independent SeedSequence children."""
     return [int(child.generate_state(1, np.uint64)[0]) for child in np.random.SeedSequence(seed).spawn(n)]
+
+
+#: The files ``Replications.write`` writes.
+RUN_FILES = ("summary.csv", "timeseries.parquet", "reps.parquet", "managers.parquet", "hours.csv", "run.json")
+
+
+class Interrupted(KeyboardInterrupt):
+    """Work stopped by an interrupt; ``finished`` holds what had completed (of ``total`` items)."""
+
+    def __init__(self, finished: Any, total: int):
+        super().__init__()
+        self.finished = finished
+        self.total = total
 
 
 @dataclass
@@ -116,21 +130,35 @@ def map_ordered(
     progress: bool | None = None,
     desc: str = "runs",
 ) -> list[R]:
-    """Apply ``func`` to ``items`` over local processes; results come back in input order."""
-    workers = min(workers or os.cpu_count() or 1, len(items)) or 1
-    results: list[Any] = [None] * len(items)
-    with _progress(len(items), desc, progress) as bar:
-        if workers == 1:
-            for i, item in enumerate(items):
-                results[i] = func(item)
-                bar.update()
-        else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                futures = {pool.submit(func, item): i for i, item in enumerate(items)}
-                for fut in as_completed(futures):
-                    results[futures[fut]] = fut.result()
+    """Apply ``func`` to ``items`` over local processes; results come back in input order.
+
+    Raises :class:`Interrupted` on an interrupt, with the finished results by index.
+    """
+    from analysis.executors import InProcessExecutor, ProcessExecutor, check_workers
+
+    workers = min(check_workers(workers) or os.cpu_count() or 1, len(items)) or 1
+    results: dict[int, R] = {}
+    executor = InProcessExecutor() if workers == 1 else ProcessExecutor(workers)
+    with executor:
+        executor.start()  # the workers fork before the progress bar starts its thread
+        with _progress(len(items), desc, progress) as bar:
+            try:
+                for i, result in executor.map_unordered(_Indexed(func), enumerate(items)):
+                    results[i] = result
                     bar.update()
-    return results
+            except KeyboardInterrupt as exc:
+                raise Interrupted(results, len(items)) from exc
+    return [results[i] for i in range(len(items))]
+
+
+@dataclass(frozen=True)
+class _Indexed:
+    """``func`` applied to an (index, item) pair, keeping the index (picklable for the workers)."""
+
+    func: Callable[[Any], Any]
+
+    def __call__(self, pair: tuple[int, Any]) -> tuple[int, Any]:
+        return pair[0], self.func(pair[1])
 
 
 def _run_task(task: tuple[dict[str, Any], int, int, bool]) -> RunResult:
