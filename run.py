@@ -82,15 +82,22 @@ def parse_sets(items: Sequence[str]) -> dict[str, object]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run replications of one scenario and write the results."""
-    from analysis.runner import format_summary, replicate
+    from analysis.outputs import claim
+    from analysis.runner import RUN_FILES, Interrupted, format_summary, replicate
     from sim.scenario import load
 
     scenario = load(args.scenario).with_overrides({**parse_sets(args.set), **org_override(args.org)})
     _ = scenario.values  # check the whole set before any run starts
     out = Path(args.out or Path("results") / scenario.name)
-    reps = replicate(scenario, args.replications, args.seed, args.workers)
-    reps.command = "python run.py " + shlex.join(sys.argv[1:])
-    reps.write(out)
+    command = "python run.py " + shlex.join(sys.argv[1:])
+    with claim(out, "run", RUN_FILES):  # --out is created and tested before any run starts
+        try:
+            reps = replicate(scenario, args.replications, args.seed, args.workers)
+        except Interrupted as stop:
+            _keep_finished(stop, out, command)
+            raise
+        reps.command = command
+        reps.write(out)
     print(f"{scenario.name}: {scenario.description}".rstrip(": "))
     print(f"{args.replications} replications, seed {args.seed}; mean and 95% CI over the counted weeks\n")
     print(format_summary(reps.summary()))
@@ -98,33 +105,73 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _keep_finished(stop, out: Path, command: str) -> None:
+    """After an interrupt of ``run``: write the replications that had finished, marked partial, and say so."""
+    from analysis.outputs import OutputError
+
+    kept = stop.finished
+    if not kept.runs:
+        print(f"coachsim: none of the {stop.total} replications had finished; nothing was written to {out}/")
+        return
+    kept.command = command
+    kept.extra.update({"complete": False, "replications_requested": stop.total})
+    try:
+        kept.write(out)
+    except (OutputError, KeyboardInterrupt) as exc:
+        print(f"coachsim: the finished replications could not be written to {out}/ ({exc})", file=sys.stderr)
+        return
+    done = ", ".join(str(r.replication) for r in kept.runs)
+    print(
+        f"coachsim: kept the {len(kept.runs)} of {stop.total} replications that had finished (replication "
+        f'{done}) in {out}/; run.json says "complete": false',
+        file=sys.stderr,
+    )
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compare scenarios side by side with common random numbers; write the table, charts and report."""
     from analysis.compare import DEFAULT_WARMUP_WEEKS, compare
 
     warmup = DEFAULT_WARMUP_WEEKS if args.warmup is None else args.warmup
-    comp = compare(
-        args.scenarios,
-        baseline=args.baseline,
-        replications=args.replications,
-        seed=args.seed,
-        workers=args.workers,
-        warmup=warmup,
-        overrides={**parse_sets(args.set), **org_override(args.org)},
+    return _comparison(
+        "compare",
+        Path(args.out or Path("results") / "compare"),
+        lambda: compare(
+            args.scenarios,
+            baseline=args.baseline,
+            replications=args.replications,
+            seed=args.seed,
+            workers=args.workers,
+            warmup=warmup,
+            overrides={**parse_sets(args.set), **org_override(args.org)},
+        ),
     )
-    return _finish_comparison(comp, Path(args.out or Path("results") / "compare"))
 
 
 def cmd_workshop(args: argparse.Namespace) -> int:
     """Run the shipped workshop comparison and write its report."""
     from analysis.compare import workshop
 
-    comp = workshop(replications=args.replications, seed=args.seed, workers=args.workers)
-    return _finish_comparison(comp, Path(args.out or Path("results") / "workshop"))
+    return _comparison(
+        "workshop",
+        Path(args.out or Path("results") / "workshop"),
+        lambda: workshop(replications=args.replications, seed=args.seed, workers=args.workers),
+    )
 
 
-def _finish_comparison(comp, out: Path) -> int:
-    comp.write(out)
+def _comparison(command: str, out: Path, run) -> int:
+    """Claim ``out``, run the comparison, write it, print its table."""
+    from analysis.compare import COMPARE_FILES
+    from analysis.outputs import claim
+    from analysis.runner import Interrupted
+
+    with claim(out, command, COMPARE_FILES):  # --out is created and tested before any run starts
+        try:
+            comp = run()
+        except Interrupted:
+            print(f"coachsim: a comparison needs every replication; nothing was written to {out}/", file=sys.stderr)
+            raise
+        comp.write(out)
     print(comp.question + "\n")
     print(comp.format_table())
     print(f"\nwrote {out}/: comparison.csv, report.html, charts (PNG and SVG)")
@@ -173,11 +220,18 @@ def org_override(path: str | None) -> dict[str, object]:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Run targets T1-T7 in their settings and report model against published figures."""
+    from analysis.calibration import TARGETS
+    from analysis.limits import check_job
+    from analysis.outputs import claim, publish
+    from analysis.runner import kept_job
     from analysis.validation import validate
 
     values = {**parse_sets(args.set), **org_override(args.org)}
-    res = validate(values, args.replications, args.seed, args.workers, screen=not args.no_screen)
-    out = res.write(Path(args.out or "results/validation"))
+    check_job(kept_job("validate", args.replications * len(TARGETS), registry.resolve(values), args.workers))
+    out = Path(args.out or "results/validation")
+    with claim(out, "validate", ("validation.csv",)):  # --out is created and tested before any run starts
+        res = validate(values, args.replications, args.seed, args.workers, screen=not args.no_screen)
+        publish(out, res.write)
     print(f"Validation against MODEL.md's published figures: {args.replications} replications, seed {args.seed},")
     print("each target in steady state (one warm-up year, then a counted year).\n")
     print(res.text())
@@ -188,7 +242,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit free parameters to chosen targets and write them as a scenario file."""
     from analysis.calibration import calibrate_command
+    from analysis.outputs import writable_file
 
+    writable_file(Path(args.out))  # before the fit, not after it
     return calibrate_command(args.targets, args.free, args.out, args.max_evaluations)
 
 

@@ -4,6 +4,11 @@ Replication ``i`` of a run with seed ``S`` uses the ``i``-th child of
 ``numpy.random.SeedSequence(S)``, so replications are independent streams, a seed fixes every
 result whatever the number of workers, and scenarios run with the same seed share their
 random numbers replication by replication (common random numbers).
+
+The replications run on local processes that end with the command (:mod:`analysis.executors`).
+An interrupt (Ctrl-C, SIGTERM) stops them at once and raises :class:`Interrupted`, which holds
+the runs that had finished: ``run`` writes those, marked partial in ``run.json``. Output files
+are written whole into a folder claimed for the command (:mod:`analysis.outputs`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ import numpy as np
 import pandas as pd
 
 import sim
+from analysis.limits import Job, check_job
+from analysis.outputs import claim, publish
 from analysis.stats import mean_ci
 from sim.metrics import CANONICAL, METRICS
 from sim.model import SalesOrgModel
@@ -43,12 +50,6 @@ __all__ = [
 T = TypeVar("T")
 R = TypeVar("R")
 
-
-def replication_seeds(seed: int, n: int) -> list[int]:
-    """The model seed of each of ``n`` replications: independent SeedSequence children."""
-    return [int(child.generate_state(1, np.uint64)[0]) for child in np.random.SeedSequence(seed).spawn(n)]
-
-
 #: The files ``Replications.write`` writes.
 RUN_FILES = ("summary.csv", "timeseries.parquet", "reps.parquet", "managers.parquet", "hours.csv", "run.json")
 
@@ -60,6 +61,11 @@ class Interrupted(KeyboardInterrupt):
         super().__init__()
         self.finished = finished
         self.total = total
+
+
+def replication_seeds(seed: int, n: int) -> list[int]:
+    """The model seed of each of ``n`` replications: independent SeedSequence children."""
+    return [int(child.generate_state(1, np.uint64)[0]) for child in np.random.SeedSequence(seed).spawn(n)]
 
 
 @dataclass
@@ -216,9 +222,17 @@ class Replications:
         return df.groupby(["tier", "activity"], sort=False)[["hours", "share"]].mean().reset_index()
 
     def write(self, out: str | os.PathLike[str]) -> Path:
-        """Write summary.csv, timeseries.parquet, reps.parquet, managers.parquet, hours.csv, run.json."""
+        """Write summary.csv, timeseries.parquet, reps.parquet, managers.parquet, hours.csv, run.json.
+
+        The folder is claimed for a run (it must not hold another command's output) and the files
+        replace the previous ones whole: a failure leaves the folder as it was.
+        """
         out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
+        with claim(out, "run", RUN_FILES):
+            publish(out, self._write_files, stale=RUN_FILES)
+        return out
+
+    def _write_files(self, out: Path) -> None:
         self.summary().to_csv(out / "summary.csv", index=False)
         self.timeseries().to_parquet(out / "timeseries.parquet", index=False)
         reps = self.rep_table()
@@ -241,7 +255,6 @@ class Replications:
             **self.extra,
         }
         (out / "run.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
-        return out
 
 
 def replicate(
@@ -252,12 +265,32 @@ def replicate(
     progress: bool | None = None,
     detail: bool = True,
 ) -> Replications:
-    """Run ``replications`` independent replications of ``scenario`` in parallel."""
+    """Run ``replications`` independent replications of ``scenario`` in parallel.
+
+    The job is checked first (:func:`analysis.limits.check_job`). An interrupt raises
+    :class:`Interrupted` whose ``finished`` is the Replications of the runs that had finished.
+    """
     values = scenario.values
+    check_job(kept_job("run", replications, values, workers))
     seeds = replication_seeds(seed, replications)
     tasks = [(values, s, i, detail) for i, s in enumerate(seeds)]
-    runs = map_ordered(_run_task, tasks, workers, progress, desc=scenario.name)
+    try:
+        runs = map_ordered(_run_task, tasks, workers, progress, desc=scenario.name)
+    except Interrupted as stop:
+        kept = Replications(scenario, seed, [stop.finished[i] for i in sorted(stop.finished)])
+        raise Interrupted(kept, replications) from stop
     return Replications(scenario, seed, runs)
+
+
+def kept_job(command: str, runs: int, values: dict[str, Any], workers: int | None) -> Job:
+    """The size of a job of ``runs`` runs with parameter ``values``, kept in memory."""
+    from analysis.executors import check_workers
+    from sim.roster import load_roster
+
+    roster = values.get("org.roster")
+    reps = load_roster(roster).n_reps if roster else int(values["org.reps"])
+    weeks = int(values["sim.weeks"]) + int(values["sim.warmup_weeks"])
+    return Job(command, runs, reps, weeks, check_workers(workers) or os.cpu_count() or 1)
 
 
 def format_summary(summary: pd.DataFrame) -> str:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analysis.sweep import read_runs
@@ -147,3 +148,31 @@ def test_sigterm_to_a_sweeps_main_process_stops_it_and_keeps_its_runs(tmp_path: 
         # and its count (one chunk, two runs): the resume reads the store itself
         assert stored - 2 <= meta["progress"]["done"] <= stored
         assert not list((out / "runs").glob(".part-*.tmp"))
+
+
+def test_sigint_to_runs_main_process_stops_it_within_seconds_and_keeps_the_finished_replications(tmp_path: Path):
+    out = tmp_path / "r"
+    with running("run", "baseline", *LONG_RUN, "--out", str(out)) as (proc, workers):
+        time.sleep(3)  # let some replications finish (a few tenths of a second each)
+        os.kill(proc.pid, signal.SIGINT)  # the main process alone, as an IDE's stop button does
+        _, err = proc.communicate(timeout=30)  # not the minutes the 400 replications take
+        assert proc.returncode == 128 + signal.SIGINT, err
+        assert "Traceback" not in err
+        assert left_alive(workers) == set()
+    if "none of the 400 replications had finished" in err:
+        assert not out.exists()
+        return
+    assert "kept the" in err and "of 400 replications" in err, err
+    meta = json.loads((out / "run.json").read_text())
+    assert meta["complete"] is False and meta["replications_requested"] == 400
+    kept = meta["replications"]
+    assert 0 < kept < 400 and f"kept the {kept} of 400" in err
+    summary = pd.read_csv(out / "summary.csv")
+    assert (summary["n"] == kept).all()
+    # each kept replication is the one a complete run makes: its seed is replication_seeds(0, 400)[i]
+    from analysis.runner import replication_seeds
+
+    seeds = replication_seeds(0, 400)
+    replications = sorted(pd.read_parquet(out / "timeseries.parquet")["replication"].unique())
+    assert len(replications) == kept
+    assert meta["replication_seeds"] == [seeds[r] for r in replications]
