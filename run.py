@@ -204,6 +204,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"coachsim: the finished runs are in {out}/runs/; add --resume to continue", file=sys.stderr)
         raise
+    except OSError as exc:  # the sweep's own writes say what is kept; this is anything else
+        from analysis.outputs import reason
+
+        raise ParameterError(f"{out}: {reason(exc)}; the runs stored are kept, add --resume to continue") from None
     print(format_report(result))
     return 0
 

@@ -91,7 +91,7 @@ OUTS = {
 
 @pytest.mark.parametrize(
     ("command", "case"),
-    [("run", case) for case in OUTS] + [("compare", "under-a-file")],
+    [("run", case) for case in OUTS] + [("compare", "under-a-file"), ("sweep", "a-file"), ("sweep", "cannot-create")],
 )
 def test_an_unusable_out_is_refused_before_any_run(run_cli: RunCli, tmp_path: Path, command: str, case: str):
     make, needle = OUTS[case]
@@ -115,10 +115,19 @@ def test_a_run_into_a_file_coachsim_did_not_write_is_refused(run_cli: RunCli, tm
 
 
 # ----------------------------------------------------------------------------- one owner
-def test_compare_refuses_a_runs_folder(run_cli: RunCli, previous_run):
+def test_run_refuses_a_sweeps_folder_and_sweep_a_runs(run_cli: RunCli, previous_run, tmp_path: Path):
     run_out, run_files = previous_run
-    assert_clean_failure(run_cli("compare", "baseline", "quota_share_0", *SMALL, "--out", run_out), "holds a run")
-    assert snapshot(run_out) == run_files
+    sweep_out = tmp_path / "sweep"
+    done = run_cli("sweep", "baseline", *SMALL, "--vary", "manager.quota_share=0,0.5", "--out", sweep_out)
+    assert done.returncode == 0, done.stderr
+    sweep_files = snapshot(sweep_out)
+    assert_clean_failure(run_cli("run", "baseline", *SMALL, "--out", sweep_out), "holds a sweep", "another command")
+    assert_clean_failure(
+        run_cli("sweep", "baseline", *SMALL, "--vary", "manager.quota_share=0,0.5", "--out", run_out), "holds a run"
+    )
+    compare = run_cli("compare", "baseline", "quota_share_0", *SMALL, "--out", run_out)
+    assert_clean_failure(compare, "holds a run")
+    assert snapshot(sweep_out) == sweep_files and snapshot(run_out) == run_files
 
 
 def test_a_run_of_the_same_command_replaces_the_previous_files(run_cli: RunCli, previous_run):
