@@ -6,10 +6,14 @@
     python run.py sweep SCENARIO --vary KEY=SPEC [--vary ...] [--sampler grid|lhs|sobol] [--resume] ...
     python run.py params
     python run.py scenarios
-    python run.py dashboard [--port P] [--host H]
+    python run.py dashboard [--port P] [--host H] [--scenarios DIR]
 
 Bad input (an unknown key, a value out of range, a malformed scenario file) gets one clear
-message naming the file or option, the key and what is allowed, and exit code 2.
+message naming the file or option, the key and what is allowed, and exit code 2; so does an
+``--out`` that cannot be used (checked before any run starts) or a disk that fills while writing
+(the files there before are left as they were). SIGINT, SIGTERM and SIGHUP stop the work at once
+and exit with 128 + the signal's number (130, 143, 129), keeping what had finished: a sweep's
+stored runs (``--resume`` continues), a run's finished replications (marked partial).
 """
 
 from __future__ import annotations
@@ -281,6 +285,14 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
     """Serve the live workshop dashboard (a Mesa SolaraViz page) until interrupted."""
+    from analysis.network import exposure, serving_host
+
+    host = serving_host(args.host)
+    if args.scenarios is not None and not Path(args.scenarios).is_dir():
+        raise ParameterError(f"--scenarios {args.scenarios}: not a folder; name the folder of scenario files to offer")
+    warning = exposure(host, args.port)
+    if warning:
+        print(f"coachsim: warning: {warning}", file=sys.stderr, flush=True)
     try:
         from analysis.dashboard import serve
     except ImportError as exc:
@@ -291,8 +303,9 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         )
         return 1
     if args.port:
-        print(f"coachsim dashboard: open http://{args.host}:{args.port}/ in a browser (Ctrl-C stops it)", flush=True)
-    return serve(host=args.host, port=args.port)
+        shown = f"[{host}]" if ":" in host else host
+        print(f"coachsim dashboard: open http://{shown}:{args.port}/ in a browser (Ctrl-C stops it)", flush=True)
+    return serve(host=host, port=args.port, scenarios=args.scenarios)
 
 
 def _replicated(p: argparse.ArgumentParser, what: str, replications: int | None, shown: int) -> None:
@@ -451,7 +464,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--host",
         default="127.0.0.1",
         metavar="H",
-        help="address to serve on (default 127.0.0.1, this machine only; 0.0.0.0 for all interfaces)",
+        help="address to serve on (default 127.0.0.1, this machine only; 0.0.0.0 for all interfaces, with a warning)",
+    )
+    dash.add_argument(
+        "--scenarios",
+        default=None,
+        metavar="DIR",
+        help="a folder of scenario files the page may load besides the shipped ones (it loads nothing else)",
     )
     dash.set_defaults(func=cmd_dashboard)
     return ap

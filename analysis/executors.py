@@ -301,8 +301,10 @@ class DaskExecutor(Executor):
         max_pending: Tasks submitted at a time (default: twice the cluster's threads).
         timeout: Seconds to wait for the scheduler when connecting.
 
-    A worker lost mid-task is the scheduler's to handle: it reruns the task elsewhere (up to
-    its ``allowed-failures`` setting, after which the task fails with ``KilledWorker``).
+    The address is checked when the executor is made; the connection is made by :meth:`start`,
+    after :func:`analysis.network.probe_scheduler` has seen a Dask scheduler answer within
+    ``timeout``. A worker lost mid-task is the scheduler's to handle: it reruns the task elsewhere
+    (up to its ``allowed-failures`` setting, after which the task fails with ``KilledWorker``).
     """
 
     name = "Dask"
@@ -314,32 +316,50 @@ class DaskExecutor(Executor):
         client: Any = None,
         workers: int | None = None,
         max_pending: int | None = None,
-        timeout: float = 30,
+        timeout: float = CONNECT_TIMEOUT,
     ):
-        distributed = _import_distributed()
-        self._distributed = distributed
+        from analysis.network import scheduler_address
+
+        self._distributed = _import_distributed()
         self._own_client = client is None
         self._cluster = None
-        if client is None:
-            if address:
-                try:
-                    client = distributed.Client(address, timeout=timeout)
-                except (OSError, TimeoutError) as exc:
-                    raise ParameterError(
-                        f"--scheduler {address}: cannot connect to a Dask scheduler there: {exc}"
-                    ) from None
-            else:
-                self._cluster = distributed.LocalCluster(
-                    n_workers=workers or _usable_cores(), threads_per_worker=1, processes=True
-                )
-                client = distributed.Client(self._cluster)
+        self._local_workers = check_workers(workers)
+        self._timeout = timeout
         self.client = client
-        self.address = address or getattr(client.scheduler, "address", "")
+        self.address = (
+            scheduler_address(address)
+            if address is not None
+            else getattr(getattr(client, "scheduler", None), "address", "")
+        )
         self._max_pending = max_pending
+
+    def start(self) -> None:
+        """Connect to the scheduler (or start the local cluster); a scheduler that does not answer is refused."""
+        if self.client is not None:
+            return
+        distributed = self._distributed
+        if self.address:
+            from analysis.network import probe_scheduler
+
+            probe_scheduler(self.address, self._timeout)
+            try:
+                self.client = distributed.Client(self.address, timeout=self._timeout)
+            except (OSError, TimeoutError) as exc:
+                raise ParameterError(
+                    f"--scheduler {self.address}: cannot connect to a Dask scheduler there: {exc}"
+                ) from None
+        else:
+            self._cluster = distributed.LocalCluster(
+                n_workers=self._local_workers or _usable_cores(), threads_per_worker=1, processes=True
+            )
+            self.client = distributed.Client(self._cluster)
+            self.address = getattr(self.client.scheduler, "address", "")
 
     @property
     def workers(self) -> int:
         """Threads across the cluster's workers right now (at least 1)."""
+        if self.client is None:
+            return self._local_workers or 1
         try:
             return max(1, sum(self.client.nthreads().values()))
         except Exception:  # a cluster still starting up, or gone
@@ -351,6 +371,7 @@ class DaskExecutor(Executor):
 
     def map_unordered(self, func: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         """Submit tasks to the cluster, at most ``max_pending`` at a time; yield results as they finish."""
+        self.start()
         dist = self._distributed
         limit = self._max_pending or PENDING_PER_WORKER * self.workers
         batch = uuid.uuid4().hex[:12]
@@ -388,7 +409,7 @@ class DaskExecutor(Executor):
 
     def close(self) -> None:
         """Close the client and the local cluster if this executor started them."""
-        if self._own_client:
+        if self._own_client and self.client is not None:
             self.client.close()
         if self._cluster is not None:
             self._cluster.close()
