@@ -6,24 +6,37 @@
     python run.py sweep SCENARIO --vary KEY=SPEC [--vary ...] [--sampler grid|lhs|sobol] [--resume] ...
     python run.py params
     python run.py scenarios
-    python run.py dashboard [--port P] [--host H]
+    python run.py dashboard [--port P] [--host H] [--scenarios DIR]
 
 Bad input (an unknown key, a value out of range, a malformed scenario file) gets one clear
-message naming the file or option, the key and what is allowed, and exit code 2.
+message naming the file or option, the key and what is allowed, and exit code 2; so does an
+``--out`` that cannot be used (checked before any run starts) or a disk that fills while writing
+(the files there before are left as they were). SIGINT, SIGTERM and SIGHUP stop the work at once
+and exit with 128 + the signal's number (130, 143, 129), keeping what had finished: a sweep's
+stored runs (``--resume`` continues), a run's finished replications (marked partial).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import shlex
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+import warnings
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from sim import params as registry
 from sim.params import ParameterError, display
 
 EXIT_BAD_INPUT = 2
+#: A command stopped by signal N exits with 128 + N, as a shell reports it.
+EXIT_SIGNAL = 128
+#: The signals that stop the work cleanly, as Ctrl-C does.
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 def _positive_int(text: str) -> int:
@@ -73,15 +86,22 @@ def parse_sets(items: Sequence[str]) -> dict[str, object]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run replications of one scenario and write the results."""
-    from analysis.runner import format_summary, replicate
+    from analysis.outputs import claim
+    from analysis.runner import RUN_FILES, Interrupted, format_summary, replicate
     from sim.scenario import load
 
     scenario = load(args.scenario).with_overrides({**parse_sets(args.set), **org_override(args.org)})
     _ = scenario.values  # check the whole set before any run starts
     out = Path(args.out or Path("results") / scenario.name)
-    reps = replicate(scenario, args.replications, args.seed, args.workers)
-    reps.command = "python run.py " + shlex.join(sys.argv[1:])
-    reps.write(out)
+    command = "python run.py " + shlex.join(sys.argv[1:])
+    with claim(out, "run", RUN_FILES):  # --out is created and tested before any run starts
+        try:
+            reps = replicate(scenario, args.replications, args.seed, args.workers)
+        except Interrupted as stop:
+            _keep_finished(stop, out, command)
+            raise
+        reps.command = command
+        reps.write(out)
     print(f"{scenario.name}: {scenario.description}".rstrip(": "))
     print(f"{args.replications} replications, seed {args.seed}; mean and 95% CI over the counted weeks\n")
     print(format_summary(reps.summary()))
@@ -89,33 +109,73 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _keep_finished(stop, out: Path, command: str) -> None:
+    """After an interrupt of ``run``: write the replications that had finished, marked partial, and say so."""
+    from analysis.outputs import OutputError
+
+    kept = stop.finished
+    if not kept.runs:
+        print(f"coachsim: none of the {stop.total} replications had finished; nothing was written to {out}/")
+        return
+    kept.command = command
+    kept.extra.update({"complete": False, "replications_requested": stop.total})
+    try:
+        kept.write(out)
+    except (OutputError, KeyboardInterrupt) as exc:
+        print(f"coachsim: the finished replications could not be written to {out}/ ({exc})", file=sys.stderr)
+        return
+    done = ", ".join(str(r.replication) for r in kept.runs)
+    print(
+        f"coachsim: kept the {len(kept.runs)} of {stop.total} replications that had finished (replication "
+        f'{done}) in {out}/; run.json says "complete": false',
+        file=sys.stderr,
+    )
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compare scenarios side by side with common random numbers; write the table, charts and report."""
     from analysis.compare import DEFAULT_WARMUP_WEEKS, compare
 
     warmup = DEFAULT_WARMUP_WEEKS if args.warmup is None else args.warmup
-    comp = compare(
-        args.scenarios,
-        baseline=args.baseline,
-        replications=args.replications,
-        seed=args.seed,
-        workers=args.workers,
-        warmup=warmup,
-        overrides={**parse_sets(args.set), **org_override(args.org)},
+    return _comparison(
+        "compare",
+        Path(args.out or Path("results") / "compare"),
+        lambda: compare(
+            args.scenarios,
+            baseline=args.baseline,
+            replications=args.replications,
+            seed=args.seed,
+            workers=args.workers,
+            warmup=warmup,
+            overrides={**parse_sets(args.set), **org_override(args.org)},
+        ),
     )
-    return _finish_comparison(comp, Path(args.out or Path("results") / "compare"))
 
 
 def cmd_workshop(args: argparse.Namespace) -> int:
     """Run the shipped workshop comparison and write its report."""
     from analysis.compare import workshop
 
-    comp = workshop(replications=args.replications, seed=args.seed, workers=args.workers)
-    return _finish_comparison(comp, Path(args.out or Path("results") / "workshop"))
+    return _comparison(
+        "workshop",
+        Path(args.out or Path("results") / "workshop"),
+        lambda: workshop(replications=args.replications, seed=args.seed, workers=args.workers),
+    )
 
 
-def _finish_comparison(comp, out: Path) -> int:
-    comp.write(out)
+def _comparison(command: str, out: Path, run) -> int:
+    """Claim ``out``, run the comparison, write it, print its table."""
+    from analysis.compare import COMPARE_FILES
+    from analysis.outputs import claim
+    from analysis.runner import Interrupted
+
+    with claim(out, command, COMPARE_FILES):  # --out is created and tested before any run starts
+        try:
+            comp = run()
+        except Interrupted:
+            print(f"coachsim: a comparison needs every replication; nothing was written to {out}/", file=sys.stderr)
+            raise
+        comp.write(out)
     print(comp.question + "\n")
     print(comp.format_table())
     print(f"\nwrote {out}/: comparison.csv, report.html, charts (PNG and SVG)")
@@ -148,6 +208,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"coachsim: the finished runs are in {out}/runs/; add --resume to continue", file=sys.stderr)
         raise
+    except OSError as exc:  # the sweep's own writes say what is kept; this is anything else
+        from analysis.outputs import reason
+
+        raise ParameterError(f"{out}: {reason(exc)}; the runs stored are kept, add --resume to continue") from None
     print(format_report(result))
     return 0
 
@@ -164,11 +228,18 @@ def org_override(path: str | None) -> dict[str, object]:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Run targets T1-T7 in their settings and report model against published figures."""
+    from analysis.calibration import TARGETS
+    from analysis.limits import check_job
+    from analysis.outputs import claim, publish
+    from analysis.runner import kept_job
     from analysis.validation import validate
 
     values = {**parse_sets(args.set), **org_override(args.org)}
-    res = validate(values, args.replications, args.seed, args.workers, screen=not args.no_screen)
-    out = res.write(Path(args.out or "results/validation"))
+    check_job(kept_job("validate", args.replications * len(TARGETS), registry.resolve(values), args.workers))
+    out = Path(args.out or "results/validation")
+    with claim(out, "validate", ("validation.csv",)):  # --out is created and tested before any run starts
+        res = validate(values, args.replications, args.seed, args.workers, screen=not args.no_screen)
+        publish(out, res.write)
     print(f"Validation against MODEL.md's published figures: {args.replications} replications, seed {args.seed},")
     print("each target in steady state (one warm-up year, then a counted year).\n")
     print(res.text())
@@ -179,7 +250,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit free parameters to chosen targets and write them as a scenario file."""
     from analysis.calibration import calibrate_command
+    from analysis.outputs import writable_file
 
+    writable_file(Path(args.out))  # before the fit, not after it
     return calibrate_command(args.targets, args.free, args.out, args.max_evaluations)
 
 
@@ -212,6 +285,14 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
     """Serve the live workshop dashboard (a Mesa SolaraViz page) until interrupted."""
+    from analysis.network import exposure, serving_host
+
+    host = serving_host(args.host)
+    if args.scenarios is not None and not Path(args.scenarios).is_dir():
+        raise ParameterError(f"--scenarios {args.scenarios}: not a folder; name the folder of scenario files to offer")
+    warning = exposure(host, args.port)
+    if warning:
+        print(f"coachsim: warning: {warning}", file=sys.stderr, flush=True)
     try:
         from analysis.dashboard import serve
     except ImportError as exc:
@@ -222,8 +303,9 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         )
         return 1
     if args.port:
-        print(f"coachsim dashboard: open http://{args.host}:{args.port}/ in a browser (Ctrl-C stops it)", flush=True)
-    return serve(host=args.host, port=args.port)
+        shown = f"[{host}]" if ":" in host else host
+        print(f"coachsim dashboard: open http://{shown}:{args.port}/ in a browser (Ctrl-C stops it)", flush=True)
+    return serve(host=host, port=args.port, scenarios=args.scenarios)
 
 
 def _replicated(p: argparse.ArgumentParser, what: str, replications: int | None, shown: int) -> None:
@@ -382,23 +464,71 @@ def build_parser() -> argparse.ArgumentParser:
         "--host",
         default="127.0.0.1",
         metavar="H",
-        help="address to serve on (default 127.0.0.1, this machine only; 0.0.0.0 for all interfaces)",
+        help="address to serve on (default 127.0.0.1, this machine only; 0.0.0.0 for all interfaces, with a warning)",
+    )
+    dash.add_argument(
+        "--scenarios",
+        default=None,
+        metavar="DIR",
+        help="a folder of scenario files the page may load besides the shipped ones (it loads nothing else)",
     )
     dash.set_defaults(func=cmd_dashboard)
     return ap
 
 
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[list[int]]:
+    """SIGTERM and SIGHUP stop the work as Ctrl-C does (a KeyboardInterrupt); yields the signals received."""
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
+    try:
+        yield received
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """coachsim's own warnings as one line each, as its errors are."""
+    if category.__name__ == "SweepWarning":
+        print(f"coachsim: warning: {message}", file=sys.stderr)
+    else:
+        _default_show_warning(message, category, filename, lineno, file, line)
+
+
+_default_show_warning = warnings.showwarning
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python run.py`` and the ``coachsim`` console script."""
     args = build_parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except ParameterError as exc:
-        print(f"coachsim: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("coachsim: interrupted", file=sys.stderr)
-        return 130
+    with _stop_signals() as received, warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            return args.func(args)
+        except ParameterError as exc:
+            print(f"coachsim: error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except KeyboardInterrupt:
+            sig = received[0] if received else signal.SIGINT
+            print(f"coachsim: interrupted ({signal.Signals(sig).name})", file=sys.stderr)
+            return EXIT_SIGNAL + sig
+        except BrokenPipeError:  # the reader of stdout went away (``| head``): nothing left to say
+            with contextlib.suppress(OSError):
+                sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (so the exit's flush does not fail again)
+            return EXIT_BAD_INPUT
+        except OSError as exc:  # a file or folder coachsim could not read or write, not caught nearer
+            where = f"{exc.filename}: " if exc.filename else ""
+            print(f"coachsim: error: {where}{exc.strerror or exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

@@ -40,7 +40,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.runner import Replications, RunResult, map_ordered, replication_seeds, run_one
+from analysis.limits import check_job
+from analysis.runner import Replications, RunResult, kept_job, map_ordered, replication_seeds, run_one
 from analysis.stats import mean_ci
 from sim.metrics import CANONICAL, METRICS, MIN_WEEKS_FOR_REP_ATTAINMENT
 from sim.params import ParameterError, display
@@ -48,6 +49,7 @@ from sim.scenario import Scenario, load
 
 __all__ = [
     "COLUMNS",
+    "COMPARE_FILES",
     "DEFAULT_WARMUP_WEEKS",
     "HEADLINE_METRICS",
     "WORKSHOP_QUESTION",
@@ -63,6 +65,9 @@ __all__ = [
 
 #: The columns of ``comparison.csv``, in order.
 COLUMNS = ("scenario", "metric", "mean", "ci_low", "ci_high", "delta", "delta_ci_low", "delta_ci_high", "p_value")
+
+#: The files of a comparison that only a comparison writes (the charts are named in analysis.plots).
+COMPARE_FILES = ("comparison.csv", "report.html")
 
 #: Weeks every compared policy is in force before the counted year (steady state).
 DEFAULT_WARMUP_WEEKS = 52
@@ -254,6 +259,8 @@ def compare(
             + ", ".join(str(w) for w in sorted(weeks))
             + "); paired comparison needs one horizon, e.g. --set sim.weeks=52"
         )
+    runs_total = len(values) * replications
+    check_job(max((kept_job("compare", runs_total, v, workers) for v in values), key=lambda job: job.reps))
     labels = _labels(loaded)
     seeds = replication_seeds(seed, replications)
     tasks = [(label, v, s, i) for label, v in zip(labels, values, strict=True) for i, s in enumerate(seeds)]
@@ -498,17 +505,26 @@ class Comparison:
         return all_figures(self)
 
     def write(self, out: str | os.PathLike[str], report: bool = True) -> Path:
-        """Write comparison.csv, every chart as PNG and SVG, and report.html into ``out``."""
+        """Write comparison.csv, every chart as PNG and SVG, and report.html into ``out``.
+
+        The folder is claimed for a comparison (it must not hold another command's output) and
+        the files replace the previous ones whole: a failure leaves the folder as it was.
+        """
+        from analysis.outputs import claim, publish
+
+        out = Path(out)
+        with claim(out, "compare", COMPARE_FILES):
+            publish(out, lambda folder: self._write_files(folder, report))
+        return out
+
+    def _write_files(self, out: Path, report: bool) -> None:
         from analysis.plots import save_figure
         from analysis.report import write_report
 
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
         self.table.loc[:, list(COLUMNS)].to_csv(out / "comparison.csv", index=False)
         images = {name: save_figure(fig, out / name) for name, fig in self.figures.items()}
         if report:
             write_report(self, out / "report.html", images)
-        return out
 
 
 def _horizon(warmup: int | None) -> str:

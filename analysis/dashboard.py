@@ -1,11 +1,12 @@
 """The live workshop dashboard: two policies side by side on a Mesa SolaraViz page.
 
-    python run.py dashboard [--port 8765] [--host 127.0.0.1]
+    python run.py dashboard [--port 8765] [--host 127.0.0.1] [--scenarios DIR]
 
 (or ``solara run analysis/dashboard.py``). It needs the ``dashboard`` extra:
 ``pip install -e ".[dashboard]"``.
 
-A facilitator picks two policies, A and B, each loaded from a shipped scenario and adjusted
+A facilitator picks two policies, A and B, each loaded from a shipped scenario (or a file under
+the folder given with ``--scenarios``: the page loads nothing else, whatever a browser sends) and adjusted
 with the policy levers of the parameter registry (``Param.lever``), and steps both through
 the year a week at a time. Both runs use the same seed, so they meet the same reps, deals and
 departures as far as their policies allow (common random numbers): what differs between the
@@ -54,7 +55,17 @@ with warnings.catch_warnings():
     from mesa.visualization import Slider, SolaraViz
     from mesa.visualization.utils import update_counter
 
-__all__ = ["KEYS", "LEVERS", "Page", "Policy", "SideBySide", "default_policies", "serve", "slider_step"]
+__all__ = [
+    "KEYS",
+    "LEVERS",
+    "Page",
+    "Policy",
+    "SideBySide",
+    "default_policies",
+    "scenario_choices",
+    "serve",
+    "slider_step",
+]
 
 #: The policy levers, in registry order: the controls of the policy panel.
 LEVERS: tuple[Param, ...] = tuple(p for p in registry.REGISTRY if p.lever)
@@ -96,7 +107,16 @@ class Policy:
 
     @classmethod
     def from_scenario(cls, name: str) -> Policy:
-        """The policy of a shipped scenario, or the registry defaults when ``name`` is ``defaults``."""
+        """The policy of a scenario the page offers (:func:`scenario_choices`), or the defaults (``defaults``).
+
+        Any other name is refused: the page loads only shipped scenarios and files under the folder
+        given with ``dashboard --scenarios``, whatever a browser sends.
+        """
+        if name != "defaults" and name not in scenario_choices():
+            raise ParameterError(
+                f"dashboard: {name!r} is not a scenario this page offers (the shipped ones, and files under "
+                "the folder given with --scenarios)"
+            )
         return cls(name, dict(_scenario_values(name)))
 
     def with_value(self, name: str, value: Any) -> Policy:
@@ -123,17 +143,38 @@ class Policy:
 def _scenario_values(name: str) -> Mapping[str, Any]:
     if name == "defaults":
         return registry.defaults()
-    return load(name).values
+    return load(scenario_choices()[name]).values
 
 
 @cache
 def _description(name: str) -> str:
-    return "" if name == "defaults" else load(name).description
+    return "" if name == "defaults" else load(scenario_choices()[name]).description
+
+
+#: The folder of extra scenario files the page may load (``dashboard --scenarios DIR`` sets it).
+SCENARIO_FOLDER_ENV = "COACHSIM_DASHBOARD_SCENARIOS"
+
+
+def scenario_choices() -> dict[str, Path]:
+    """The scenarios the page may load, by the name it shows: the shipped ones, then the files under the folder.
+
+    A file under the folder is shown by its path relative to the folder (``team/north.toml``); a
+    link that leads outside the folder is left out.
+    """
+    choices: dict[str, Path] = dict(shipped())
+    folder = os.environ.get(SCENARIO_FOLDER_ENV)
+    if folder:
+        root = Path(folder).resolve()
+        for path in sorted(root.rglob("*.toml")):
+            real = path.resolve()
+            if real.is_file() and real.is_relative_to(root):
+                choices[path.relative_to(root).as_posix()] = real
+    return choices
 
 
 def scenario_names() -> list[str]:
-    """The shipped scenarios, or the registry defaults if none are shipped."""
-    return list(shipped()) or ["defaults"]
+    """The names of the scenarios the page offers, or the registry defaults if there are none."""
+    return list(scenario_choices()) or ["defaults"]
 
 
 def default_policies() -> tuple[Policy, Policy]:
@@ -329,6 +370,12 @@ def PolicyPanel(restart: Callable[[], None], model: SideBySide) -> None:
         except ParameterError as exc:
             _error.value = str(exc)
 
+    def load_policy(name: str) -> None:
+        try:
+            set_policy(Policy.from_scenario(name))
+        except ParameterError as exc:
+            _error.value = str(exc)
+
     n_teams = min(run.org.n_managers for run in model.runs.values())
     with solara.Sidebar(), solara.Card("Team view"):
         solara.Select(
@@ -352,7 +399,7 @@ def PolicyPanel(restart: Callable[[], None], model: SideBySide) -> None:
                 label="Load a shipped scenario",
                 values=scenario_names(),
                 value=policy.scenario,
-                on_value=lambda name: set_policy(Policy.from_scenario(name)),
+                on_value=lambda name: load_policy(name),
             )
             description = _description(policy.scenario)
             if description:
@@ -739,13 +786,18 @@ def _team_figure(model: SideBySide, key: str, i: int) -> Figure:
 
 
 # ----------------------------------------------------------------------------- serving
-def serve(host: str = "127.0.0.1", port: int = 8765) -> int:
-    """Serve the dashboard with solara until interrupted; return an exit code."""
+def serve(host: str = "127.0.0.1", port: int = 8765, scenarios: str | os.PathLike[str] | None = None) -> int:
+    """Serve the dashboard with solara until interrupted; return an exit code.
+
+    ``scenarios`` is a folder whose ``*.toml`` files the page may load besides the shipped ones.
+    """
     from solara.__main__ import cli
     from solara.server import settings
 
     if "SOLARA_TELEMETRY_MIXPANEL_ENABLE" not in os.environ:
         settings.telemetry.mixpanel_enable = False  # no usage reports from a workshop unless asked for
+    if scenarios is not None:
+        os.environ[SCENARIO_FOLDER_ENV] = str(Path(scenarios).resolve())
     args = ["run", str(Path(__file__).resolve()), "--host", host, "--port", str(port)]
     args += ["--production", "--no-open", "--no-check-version", "--log-level", "warning"]
     cli.main(args=args, prog_name="solara", standalone_mode=False)

@@ -15,6 +15,13 @@ from the iterable only when one finishes, so neither the tasks nor their results
 memory however long the sweep. Results do not depend on the executor: a task carries its own
 seeds.
 
+Local worker processes end with the command that started them: each asks the kernel for a
+parent-death signal (``prctl(PR_SET_PDEATHSIG, SIGKILL)`` on Linux; elsewhere a watchdog thread
+that notices its parent has gone), so a command killed by any signal, ``kill -9`` included,
+leaves no process behind. They ignore SIGINT, which is the parent's to handle: on an interrupt
+the parent cancels what has not started and terminates the workers at once. At most
+:data:`MAX_WORKERS_PER_CORE` workers a core are started.
+
 A Dask worker that dies is handled by the Dask scheduler, which recomputes the tasks the worker
 held on another worker; the client still receives one result per task. The sweep keys its rows
 by (point, replication) and drops any row it already has, so a task computed twice is never
@@ -23,10 +30,13 @@ stored twice.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import signal
 import sys
+import threading
+import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
@@ -40,6 +50,7 @@ __all__ = [
     "Executor",
     "InProcessExecutor",
     "ProcessExecutor",
+    "check_workers",
     "make_executor",
 ]
 
@@ -51,6 +62,16 @@ R = TypeVar("R")
 PENDING_PER_WORKER = 2
 
 INSTALL_HINT = 'pip install "coachsim[distributed]" (or pip install "dask[distributed]")'
+#: Most local worker processes a core: more only compete for the same cores (and each holds a model).
+MAX_WORKERS_PER_CORE = 4
+#: ``prctl`` option that asks for a signal when the parent process dies (linux/prctl.h).
+PR_SET_PDEATHSIG = 1
+#: Seconds between a watchdog's looks at its parent, where there is no parent-death signal.
+WATCH_SECONDS = 0.5
+#: Seconds an aborted pool's manager thread is given to finish.
+ABORT_SECONDS = 10.0
+#: Seconds to wait for a Dask scheduler when connecting.
+CONNECT_TIMEOUT = 10.0
 
 
 class Executor(ABC):
@@ -105,9 +126,54 @@ class InProcessExecutor(Executor):
             yield func(task)
 
 
-def _ignore_sigint() -> None:
-    """Pool-worker initializer: Ctrl-C is the parent's to handle, not every worker's."""
+def _start_worker(parent: int) -> None:
+    """Pool-worker initializer: Ctrl-C is the parent's to handle, and the worker dies with its parent.
+
+    SIGTERM and SIGHUP get their default action back (a forked worker inherits the parent's
+    handlers, which turn them into an interrupt): the parent stops a worker with SIGTERM.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    die_with_parent(parent)
+
+
+def die_with_parent(parent: int) -> None:
+    """End this process when process ``parent`` ends, however it ends (``kill -9`` included)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+        if armed:
+            if os.getppid() != parent:  # the parent died before the signal was armed
+                os._exit(1)
+            return
+    threading.Thread(target=_watch_parent, args=(parent,), name="coachsim-watch-parent", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(WATCH_SECONDS)
+    os._exit(1)
+
+
+def check_workers(workers: int | None, origin: str = "--workers") -> int | None:
+    """``workers`` checked: a whole number from 1 to :data:`MAX_WORKERS_PER_CORE` times the cores."""
+    if workers is None:
+        return None
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ParameterError(f"{origin} {workers!r}: expected a whole number of at least 1")
+    cores = _usable_cores()
+    most = MAX_WORKERS_PER_CORE * cores
+    if workers > most:
+        raise ParameterError(
+            f"{origin} {workers:,}: at most {most} on this machine ({MAX_WORKERS_PER_CORE} a core, {cores} "
+            f"core{'s' if cores != 1 else ''}); more processes only compete for the same cores"
+        )
+    return workers
 
 
 class ProcessExecutor(Executor):
@@ -128,7 +194,7 @@ class ProcessExecutor(Executor):
     name = "local process"
 
     def __init__(self, workers: int | None = None, max_pending: int | None = None, start_method: str | None = None):
-        self._workers = max(1, workers or _usable_cores())
+        self._workers = max(1, check_workers(workers) or _usable_cores())
         self.max_pending = max_pending or PENDING_PER_WORKER * self._workers
         self.start_method = start_method or _default_start_method()
         self._pool: ProcessPoolExecutor | None = None
@@ -145,7 +211,9 @@ class ProcessExecutor(Executor):
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
             ctx = multiprocessing.get_context(self.start_method)
-            self._pool = ProcessPoolExecutor(self._workers, mp_context=ctx, initializer=_ignore_sigint)
+            self._pool = ProcessPoolExecutor(
+                self._workers, mp_context=ctx, initializer=_start_worker, initargs=(os.getpid(),)
+            )
         return self._pool
 
     def map_unordered(self, func: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
@@ -185,6 +253,11 @@ class ProcessExecutor(Executor):
         for proc in processes:
             if proc.is_alive():
                 proc.terminate()
+        # Let the pool's manager thread see its workers gone and close its pipes now: left running,
+        # it races the interpreter's exit handler for them (Python 3.11: "handle is closed").
+        manager = getattr(pool, "_executor_manager_thread", None)
+        if manager is not None:
+            manager.join(ABORT_SECONDS)
 
     def close(self) -> None:
         """Shut the pool down, waiting for its workers to exit."""
@@ -228,8 +301,10 @@ class DaskExecutor(Executor):
         max_pending: Tasks submitted at a time (default: twice the cluster's threads).
         timeout: Seconds to wait for the scheduler when connecting.
 
-    A worker lost mid-task is the scheduler's to handle: it reruns the task elsewhere (up to
-    its ``allowed-failures`` setting, after which the task fails with ``KilledWorker``).
+    The address is checked when the executor is made; the connection is made by :meth:`start`,
+    after :func:`analysis.network.probe_scheduler` has seen a Dask scheduler answer within
+    ``timeout``. A worker lost mid-task is the scheduler's to handle: it reruns the task elsewhere
+    (up to its ``allowed-failures`` setting, after which the task fails with ``KilledWorker``).
     """
 
     name = "Dask"
@@ -241,32 +316,50 @@ class DaskExecutor(Executor):
         client: Any = None,
         workers: int | None = None,
         max_pending: int | None = None,
-        timeout: float = 30,
+        timeout: float = CONNECT_TIMEOUT,
     ):
-        distributed = _import_distributed()
-        self._distributed = distributed
+        from analysis.network import scheduler_address
+
+        self._distributed = _import_distributed()
         self._own_client = client is None
         self._cluster = None
-        if client is None:
-            if address:
-                try:
-                    client = distributed.Client(address, timeout=timeout)
-                except (OSError, TimeoutError) as exc:
-                    raise ParameterError(
-                        f"--scheduler {address}: cannot connect to a Dask scheduler there: {exc}"
-                    ) from None
-            else:
-                self._cluster = distributed.LocalCluster(
-                    n_workers=workers or _usable_cores(), threads_per_worker=1, processes=True
-                )
-                client = distributed.Client(self._cluster)
+        self._local_workers = check_workers(workers)
+        self._timeout = timeout
         self.client = client
-        self.address = address or getattr(client.scheduler, "address", "")
+        self.address = (
+            scheduler_address(address)
+            if address is not None
+            else getattr(getattr(client, "scheduler", None), "address", "")
+        )
         self._max_pending = max_pending
+
+    def start(self) -> None:
+        """Connect to the scheduler (or start the local cluster); a scheduler that does not answer is refused."""
+        if self.client is not None:
+            return
+        distributed = self._distributed
+        if self.address:
+            from analysis.network import probe_scheduler
+
+            probe_scheduler(self.address, self._timeout)
+            try:
+                self.client = distributed.Client(self.address, timeout=self._timeout)
+            except (OSError, TimeoutError) as exc:
+                raise ParameterError(
+                    f"--scheduler {self.address}: cannot connect to a Dask scheduler there: {exc}"
+                ) from None
+        else:
+            self._cluster = distributed.LocalCluster(
+                n_workers=self._local_workers or _usable_cores(), threads_per_worker=1, processes=True
+            )
+            self.client = distributed.Client(self._cluster)
+            self.address = getattr(self.client.scheduler, "address", "")
 
     @property
     def workers(self) -> int:
         """Threads across the cluster's workers right now (at least 1)."""
+        if self.client is None:
+            return self._local_workers or 1
         try:
             return max(1, sum(self.client.nthreads().values()))
         except Exception:  # a cluster still starting up, or gone
@@ -278,6 +371,7 @@ class DaskExecutor(Executor):
 
     def map_unordered(self, func: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         """Submit tasks to the cluster, at most ``max_pending`` at a time; yield results as they finish."""
+        self.start()
         dist = self._distributed
         limit = self._max_pending or PENDING_PER_WORKER * self.workers
         batch = uuid.uuid4().hex[:12]
@@ -315,7 +409,7 @@ class DaskExecutor(Executor):
 
     def close(self) -> None:
         """Close the client and the local cluster if this executor started them."""
-        if self._own_client:
+        if self._own_client and self.client is not None:
             self.client.close()
         if self._cluster is not None:
             self._cluster.close()
@@ -328,7 +422,8 @@ def make_executor(kind: str | None = None, workers: int | None = None, scheduler
     default), ``"inprocess"`` or ``"dask"`` (a local Dask cluster). ``workers=1`` without a
     kind runs in this process, which is what one worker means and saves starting a pool.
     """
-    if scheduler:
+    check_workers(workers)
+    if scheduler is not None:
         if workers is not None:
             raise ParameterError("--workers and --scheduler do not go together: the Dask cluster decides its workers")
         return DaskExecutor(scheduler)

@@ -4,6 +4,11 @@ Replication ``i`` of a run with seed ``S`` uses the ``i``-th child of
 ``numpy.random.SeedSequence(S)``, so replications are independent streams, a seed fixes every
 result whatever the number of workers, and scenarios run with the same seed share their
 random numbers replication by replication (common random numbers).
+
+The replications run on local processes that end with the command (:mod:`analysis.executors`).
+An interrupt (Ctrl-C, SIGTERM) stops them at once and raises :class:`Interrupted`, which holds
+the runs that had finished: ``run`` writes those, marked partial in ``run.json``. Output files
+are written whole into a folder claimed for the command (:mod:`analysis.outputs`).
 """
 
 from __future__ import annotations
@@ -12,7 +17,6 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,6 +26,8 @@ import numpy as np
 import pandas as pd
 
 import sim
+from analysis.limits import Job, check_job
+from analysis.outputs import claim, publish
 from analysis.stats import mean_ci
 from sim.metrics import CANONICAL, METRICS
 from sim.model import SalesOrgModel
@@ -29,6 +35,8 @@ from sim.params import kwarg_name
 from sim.scenario import Scenario
 
 __all__ = [
+    "RUN_FILES",
+    "Interrupted",
     "Replications",
     "RunResult",
     "format_summary",
@@ -41,6 +49,18 @@ __all__ = [
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+#: The files ``Replications.write`` writes.
+RUN_FILES = ("summary.csv", "timeseries.parquet", "reps.parquet", "managers.parquet", "hours.csv", "run.json")
+
+
+class Interrupted(KeyboardInterrupt):
+    """Work stopped by an interrupt; ``finished`` holds what had completed (of ``total`` items)."""
+
+    def __init__(self, finished: Any, total: int):
+        super().__init__()
+        self.finished = finished
+        self.total = total
 
 
 def replication_seeds(seed: int, n: int) -> list[int]:
@@ -116,21 +136,35 @@ def map_ordered(
     progress: bool | None = None,
     desc: str = "runs",
 ) -> list[R]:
-    """Apply ``func`` to ``items`` over local processes; results come back in input order."""
-    workers = min(workers or os.cpu_count() or 1, len(items)) or 1
-    results: list[Any] = [None] * len(items)
-    with _progress(len(items), desc, progress) as bar:
-        if workers == 1:
-            for i, item in enumerate(items):
-                results[i] = func(item)
-                bar.update()
-        else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                futures = {pool.submit(func, item): i for i, item in enumerate(items)}
-                for fut in as_completed(futures):
-                    results[futures[fut]] = fut.result()
+    """Apply ``func`` to ``items`` over local processes; results come back in input order.
+
+    Raises :class:`Interrupted` on an interrupt, with the finished results by index.
+    """
+    from analysis.executors import InProcessExecutor, ProcessExecutor, check_workers
+
+    workers = min(check_workers(workers) or os.cpu_count() or 1, len(items)) or 1
+    results: dict[int, R] = {}
+    executor = InProcessExecutor() if workers == 1 else ProcessExecutor(workers)
+    with executor:
+        executor.start()  # the workers fork before the progress bar starts its thread
+        with _progress(len(items), desc, progress) as bar:
+            try:
+                for i, result in executor.map_unordered(_Indexed(func), enumerate(items)):
+                    results[i] = result
                     bar.update()
-    return results
+            except KeyboardInterrupt as exc:
+                raise Interrupted(results, len(items)) from exc
+    return [results[i] for i in range(len(items))]
+
+
+@dataclass(frozen=True)
+class _Indexed:
+    """``func`` applied to an (index, item) pair, keeping the index (picklable for the workers)."""
+
+    func: Callable[[Any], Any]
+
+    def __call__(self, pair: tuple[int, Any]) -> tuple[int, Any]:
+        return pair[0], self.func(pair[1])
 
 
 def _run_task(task: tuple[dict[str, Any], int, int, bool]) -> RunResult:
@@ -188,9 +222,17 @@ class Replications:
         return df.groupby(["tier", "activity"], sort=False)[["hours", "share"]].mean().reset_index()
 
     def write(self, out: str | os.PathLike[str]) -> Path:
-        """Write summary.csv, timeseries.parquet, reps.parquet, managers.parquet, hours.csv, run.json."""
+        """Write summary.csv, timeseries.parquet, reps.parquet, managers.parquet, hours.csv, run.json.
+
+        The folder is claimed for a run (it must not hold another command's output) and the files
+        replace the previous ones whole: a failure leaves the folder as it was.
+        """
         out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
+        with claim(out, "run", RUN_FILES):
+            publish(out, self._write_files, stale=RUN_FILES)
+        return out
+
+    def _write_files(self, out: Path) -> None:
         self.summary().to_csv(out / "summary.csv", index=False)
         self.timeseries().to_parquet(out / "timeseries.parquet", index=False)
         reps = self.rep_table()
@@ -213,7 +255,6 @@ class Replications:
             **self.extra,
         }
         (out / "run.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
-        return out
 
 
 def replicate(
@@ -224,12 +265,32 @@ def replicate(
     progress: bool | None = None,
     detail: bool = True,
 ) -> Replications:
-    """Run ``replications`` independent replications of ``scenario`` in parallel."""
+    """Run ``replications`` independent replications of ``scenario`` in parallel.
+
+    The job is checked first (:func:`analysis.limits.check_job`). An interrupt raises
+    :class:`Interrupted` whose ``finished`` is the Replications of the runs that had finished.
+    """
     values = scenario.values
+    check_job(kept_job("run", replications, values, workers))
     seeds = replication_seeds(seed, replications)
     tasks = [(values, s, i, detail) for i, s in enumerate(seeds)]
-    runs = map_ordered(_run_task, tasks, workers, progress, desc=scenario.name)
+    try:
+        runs = map_ordered(_run_task, tasks, workers, progress, desc=scenario.name)
+    except Interrupted as stop:
+        kept = Replications(scenario, seed, [stop.finished[i] for i in sorted(stop.finished)])
+        raise Interrupted(kept, replications) from stop
     return Replications(scenario, seed, runs)
+
+
+def kept_job(command: str, runs: int, values: dict[str, Any], workers: int | None) -> Job:
+    """The size of a job of ``runs`` runs with parameter ``values``, kept in memory."""
+    from analysis.executors import check_workers
+    from sim.roster import load_roster
+
+    roster = values.get("org.roster")
+    reps = load_roster(roster).n_reps if roster else int(values["org.reps"])
+    weeks = int(values["sim.weeks"]) + int(values["sim.warmup_weeks"])
+    return Job(command, runs, reps, weeks, check_workers(workers) or os.cpu_count() or 1)
 
 
 def format_summary(summary: pd.DataFrame) -> str:

@@ -84,9 +84,16 @@ def sobol_from_outputs(
         return SobolIndices(nan, nan, nan, nan, nan, nan, "some points have no finite value")
     if np.var([f_a, f_b]) <= 0:
         return SobolIndices(nan, nan, nan, nan, nan, nan, "the output does not vary")
-    res = stats.sobol_indices(func={"f_A": f_a[None], "f_B": f_b[None], "f_AB": f_ab[:, None, :]}, n=n)
-    first = np.atleast_1d(np.asarray(res.first_order, float)).reshape(d)
-    total = np.atleast_1d(np.asarray(res.total_order, float)).reshape(d)
+    if d == 1:
+        # scipy's sobol_indices fails for one parameter (it squeezes its (1, 1) index array to a
+        # scalar, then assigns into it); its estimators on outputs centred by their mean, as it
+        # centres them, computed directly, give the same numbers
+        mean = np.mean([f_a, f_b])
+        first, total = _saltelli(f_a - mean, f_b - mean, f_ab - mean)
+    else:
+        res = stats.sobol_indices(func={"f_A": f_a[None], "f_B": f_b[None], "f_AB": f_ab[:, None, :]}, n=n)
+        first = np.atleast_1d(np.asarray(res.first_order, float)).reshape(d)
+        total = np.atleast_1d(np.asarray(res.total_order, float)).reshape(d)
 
     def statistic(idx: np.ndarray) -> np.ndarray:
         idx = np.asarray(idx, int)

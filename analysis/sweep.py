@@ -48,10 +48,11 @@ the stack. For a 100-rep org that makes a run about three times cheaper (``bench
 
 - ``runs/``: a Parquet dataset, one row per run: ``point``, ``replication``, ``seed``, each
   varied parameter (dotted name) and each canonical metric. Each finished task is written as
-  its own file, first under a hidden temporary name, then renamed (an atomic step), so a kill
-  leaves only whole files and loses at most the tasks in flight. Rows are keyed by
-  (point, replication); a key already stored is never written again, and readers drop
-  duplicates.
+  its own file, first under a hidden temporary name, fsync'd, then renamed (an atomic step) and
+  the folder fsync'd, so a kill or a power cut leaves only whole files and loses at most the
+  tasks in flight. Every chunk carries page checksums and the digest of the sweep's spec in its
+  metadata. Rows are keyed by (point, replication); a key already stored is never written
+  again, and readers drop duplicates.
 - ``points.parquet``: the design, one row per point (for ``sobol`` also its ``block``).
 - ``sweep.json``: the scenario, the sweep spec (everything that determines the results), the
   coachsim version, the seed rule and the progress.
@@ -62,11 +63,24 @@ the stack. For a 100-rep org that makes a run about three times cheaper (``bench
   multiples beyond (see :mod:`analysis.sweep_plots`).
 - with ``sobol``: ``sensitivity.csv`` and ``sensitivity.png`` (see :mod:`analysis.sensitivity`).
 
+**One owner.** The folder is claimed (:func:`analysis.outputs.claim`) before anything in it is
+read or created: a lock held to the end, so a second sweep into the same folder is refused at
+once while the first runs, and a folder holding another command's output is refused.
+
 **Resume.** ``resume=True`` (``--resume``) reads which (point, replication) pairs are stored and
 runs only the others. The stored spec must equal the new one, or the resume is refused: the
 scenario's full parameter set, the varied values, sampler, samples, replications, seeds, the
 coachsim version and a digest of the model's source files (``sim/*.py``), so that one sweep
-never mixes runs of two versions of the model.
+never mixes runs of two versions of the model. Every chunk is checked first
+(:meth:`RunStore.check`): one that cannot be read whole, or holds a seed or a value its point
+could not have, is set aside as ``*.parquet.damaged`` with a warning and its runs run again; one
+stamped with another spec's digest refuses the resume. A lost or damaged ``sweep.json`` (set
+aside) is rebuilt from the spec given again with ``--resume``, once every chunk carries that
+spec's digest (without ``--resume`` the message says so); a lost or damaged ``points.parquet``
+is rebuilt from the spec.
+
+**Limits.** A sweep takes at most :data:`analysis.limits.MAX_SWEEP_RUNS` runs; a big one is
+announced with an estimate of its time and memory before it starts.
 """
 
 from __future__ import annotations
@@ -92,6 +106,8 @@ import numpy as np
 import pandas as pd
 
 import sim
+from analysis.limits import Job, check_job
+from analysis.outputs import OutputError, claim, fsync_dir, publish, replace_file
 from sim import params as registry
 from sim.metrics import CANONICAL
 from sim.params import Param, ParameterError
@@ -134,6 +150,12 @@ SUMMARY_FILE = "summary.csv"
 PLOT_FILE = "sweep.png"
 SENSITIVITY_FILE = "sensitivity.csv"
 SENSITIVITY_PLOT = "sensitivity.png"
+#: What a sweep writes into its folder (the folder is refused if one is there that coachsim did not write).
+SWEEP_FILES = (RUNS_DIR, SPEC_FILE, POINTS_FILE, SUMMARY_FILE, PLOT_FILE, SENSITIVITY_FILE, SENSITIVITY_PLOT)
+#: The key of a chunk file's Parquet metadata that holds the sweep spec's digest.
+DIGEST_KEY = "coachsim.sweep_spec"
+#: Added to the name of a damaged file set aside.
+DAMAGED = ".damaged"
 
 
 # ============================================================================== specs
@@ -340,6 +362,10 @@ class Sampler:
         """Validate the options for this sampler and return the samples to use."""
         return samples
 
+    def size(self, dims: Sequence[Dimension], samples: int | None) -> int:
+        """The number of points, known before the design is built."""
+        raise NotImplementedError
+
     def design(self, dims: Sequence[Dimension], samples: int | None, rng: np.random.Generator) -> Design:
         """The points of the sweep."""
         raise NotImplementedError
@@ -362,9 +388,13 @@ class GridSampler(Sampler):
             raise ParameterError("--samples is for --sampler lhs or sobol; a grid's size is the product of its lists")
         return None
 
+    def size(self, dims: Sequence[Dimension], samples: int | None) -> int:
+        """The product of the lists' lengths."""
+        return math.prod(len(d.values) for d in dims)
+
     def design(self, dims: Sequence[Dimension], samples: int | None, rng: np.random.Generator) -> Design:
         """The Cartesian product of the dimensions' values."""
-        size = math.prod(len(d.values) for d in dims)
+        size = self.size(dims, samples)
         _check_size(size)
         combos = list(itertools.product(*(d.values for d in dims)))
         columns = {d.name: [c[i] for c in combos] for i, d in enumerate(dims)}
@@ -379,6 +409,11 @@ class LHSSampler(Sampler):
     def check(self, dims: Sequence[Dimension], samples: int | None) -> int | None:
         """Default ``DEFAULT_SAMPLES`` points."""
         return DEFAULT_SAMPLES if samples is None else samples
+
+    def size(self, dims: Sequence[Dimension], samples: int | None) -> int:
+        """``samples`` points."""
+        assert samples is not None
+        return samples
 
     def design(self, dims: Sequence[Dimension], samples: int | None, rng: np.random.Generator) -> Design:
         """Latin hypercube draws mapped to each dimension's values."""
@@ -406,6 +441,11 @@ class SobolSampler(Sampler):
                 f"{lower} or {lower * 2}; it runs samples x (parameters + 2) points"
             )
         return n
+
+    def size(self, dims: Sequence[Dimension], samples: int | None) -> int:
+        """``samples * (parameters + 2)`` points."""
+        assert samples is not None
+        return samples * (len(dims) + 2)
 
     def design(self, dims: Sequence[Dimension], samples: int | None, rng: np.random.Generator) -> Design:
         """Points 0..n-1 are A, n..2n-1 are B, then AB_i (A with column i from B) for each i."""
@@ -546,17 +586,23 @@ def _arrow_type(param: Param) -> Any:
 
 
 class RunStore:
-    """The ``runs/`` Parquet dataset of a sweep: chunk files written atomically, deduplicated."""
+    """The ``runs/`` Parquet dataset of a sweep: chunk files written whole, checked, deduplicated.
 
-    def __init__(self, out: Path, names: Sequence[str]):
+    ``digest`` (the spec's, :meth:`SweepSpec.digest`) is stamped on every chunk written, and a
+    resume checks it on every chunk read (:meth:`check`).
+    """
+
+    def __init__(self, out: Path, names: Sequence[str], digest: str | None = None):
         import pyarrow as pa
 
         self.dir = out / RUNS_DIR
         self.names = list(names)
+        self.digest = digest
         self.schema = pa.schema(
             [("point", pa.int64()), ("replication", pa.int64()), ("seed", pa.uint64())]
             + [(n, _arrow_type(registry.by_name(n))) for n in self.names]
-            + [(m, pa.float64()) for m in CANONICAL]
+            + [(m, pa.float64()) for m in CANONICAL],
+            metadata={DIGEST_KEY: digest} if digest else None,
         )
 
     def files(self) -> list[Path]:
@@ -576,10 +622,22 @@ class RunStore:
 
         return ds.dataset([str(p) for p in self.files()], schema=self.schema, format="parquet")
 
+    def batches(self, columns: list[str]) -> Iterator[Any]:
+        """The stored runs batch by batch; a chunk that cannot be read is a ParameterError saying what to do."""
+        import pyarrow as pa
+
+        try:
+            yield from self.dataset().to_batches(columns=columns)
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            raise ParameterError(
+                f"{self.dir}: a chunk file cannot be read ({_first_line(exc)}); resume the sweep (--resume) to set "
+                "damaged chunks aside and run their runs again"
+            ) from None
+
     def done(self, n_points: int, n_reps: int) -> np.ndarray:
         """A (points, replications) mask of the runs already stored."""
         mask = np.zeros((n_points, n_reps), bool)
-        for batch in self.dataset().to_batches(columns=["point", "replication"]):
+        for batch in self.batches(["point", "replication"]):
             p = batch.column(0).to_numpy()
             r = batch.column(1).to_numpy()
             ok = (p >= 0) & (p < n_points) & (r >= 0) & (r < n_reps)
@@ -587,29 +645,91 @@ class RunStore:
         return mask
 
     def write(self, columns: Mapping[str, list[Any]]) -> Path:
-        """Write one chunk: a hidden temporary file, then an atomic rename to ``part-*.parquet``."""
+        """Write one chunk whole (:func:`analysis.outputs.replace_file`): temporary, fsync, rename, fsync."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        self.dir.mkdir(parents=True, exist_ok=True)
+        if not self.dir.is_dir():
+            self.dir.mkdir(parents=True, exist_ok=True)
+            fsync_dir(self.dir.parent)
         table = pa.Table.from_pydict(dict(columns), schema=self.schema)
-        name = f"part-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
-        tmp = self.dir / f".{name}.tmp"
-        final = self.dir / f"{name}.parquet"
-        try:
-            pq.write_table(table, tmp)
-            os.replace(tmp, final)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        final = self.dir / f"part-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.parquet"
+        replace_file(final, lambda tmp: pq.write_table(table, tmp, write_page_checksum=True))
         return final
 
     def read(self) -> pd.DataFrame:
         """Every stored run, one row per (point, replication), sorted."""
-        table = self.dataset().to_table()
-        df = table.to_pandas()
+        import pyarrow as pa
+
+        df = pa.Table.from_batches(list(self.batches(self.schema.names)), schema=self.schema).to_pandas()
         df = df.drop_duplicates(["point", "replication"]).sort_values(["point", "replication"])
         return df.reset_index(drop=True)
+
+    def check(self, design: Design, spec: SweepSpec) -> list[tuple[Path, Path, str]]:
+        """Check every chunk before a resume; set a damaged one aside and return (path, new path, why) for each.
+
+        A chunk is damaged when it cannot be read whole (truncated, empty, garbage, a page whose
+        checksum fails) or holds rows this sweep could not have written (a seed or a varied value
+        that does not match its point and replication): it is renamed ``*.parquet.damaged``, so its
+        runs count as missing and run again. A readable chunk stamped with another spec's digest
+        belongs to another sweep: the resume is refused, and nothing is renamed.
+        """
+        aside = []
+        seeds: dict[tuple[int, int], int] = {}
+        for path in self.files():
+            kind, why = self._problem(path, design, spec, seeds)
+            if kind == "foreign":
+                raise ParameterError(
+                    f"{path}: written by a different sweep ({why}); this folder's runs cannot be mixed with this "
+                    "spec: resume with the sweep's own options, or choose another --out"
+                )
+            if kind == "damaged":
+                aside.append((path, _set_aside(path), why))
+        return aside
+
+    def _problem(
+        self, path: Path, design: Design, spec: SweepSpec, seeds: dict[tuple[int, int], int]
+    ) -> tuple[str | None, str]:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            pf = pq.ParquetFile(path, page_checksum_verification=True)
+            stamp = (pf.schema_arrow.metadata or {}).get(DIGEST_KEY.encode())
+            table = pf.read()
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            return "damaged", f"unreadable: {_first_line(exc)}"
+        if stamp is None:
+            return "foreign", "it carries no sweep stamp (written by an older coachsim?)"
+        if stamp.decode(errors="replace") != self.digest:
+            return "foreign", "its sweep stamp differs from this spec's"
+        if not table.schema.equals(self.schema, check_metadata=False):
+            return "damaged", "its columns are not this sweep's"
+        points = table.column("point").to_numpy()
+        reps = table.column("replication").to_numpy()
+        if len(points) and not (
+            (points >= 0).all()
+            and (points < design.size).all()
+            and (reps >= 0).all()
+            and (reps < spec.replications).all()
+        ):
+            return "damaged", "a point or replication out of range"
+        for p, r, seed in zip(points.tolist(), reps.tolist(), table.column("seed").to_pylist(), strict=True):
+            key = (0 if spec.seeds == "common" else p, r)
+            if key not in seeds:
+                seeds[key] = run_seed(spec.seed, p, r, spec.seeds)
+            if seed != seeds[key]:
+                return "damaged", f"the seed of point {p}, replication {r} is not its seed"
+        for n in self.names:
+            column = design.columns[n]
+            if table.column(n).to_pylist() != [column[p] for p in points.tolist()]:
+                return "damaged", f"{n} does not hold the design's values at its points"
+        return None, ""
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
 
 
 def read_runs(out: str | os.PathLike[str]) -> pd.DataFrame:
@@ -665,6 +785,35 @@ class SweepSpec:
         rng = np.random.default_rng(np.random.SeedSequence([self.seed, DESIGN_TAG]))
         return make_sampler(self.sampler).design(self.dims, self.samples, rng)
 
+    @property
+    def points(self) -> int:
+        """The number of points, without building the design."""
+        return make_sampler(self.sampler).size(self.dims, self.samples)
+
+    def digest(self) -> str:
+        """A digest of :meth:`to_json`, stamped on every chunk file so a chunk says which sweep it is of."""
+        comparable = _comparable(self.to_json())  # as a resume compares specs: 0:3:1 is 0,1,2,3
+        return hashlib.sha256(json.dumps(comparable, sort_keys=True).encode()).hexdigest()[:16]
+
+    def job(self, workers: int) -> Job:
+        """The sweep's size for :func:`analysis.limits.check_job`: its largest run, all its runs."""
+        base = self.base()
+        weeks = self._largest("sim.weeks", base) + self._largest("sim.warmup_weeks", base)
+        reps = _reps_per_run(base)
+        if any(d.name == "org.reps" for d in self.dims):
+            reps = self._largest("org.reps", base)
+        for d in self.dims:
+            if d.name == "org.roster":
+                reps = max([reps, *(_reps_per_run({"org.roster": v}) for v in d.values if v)])
+        return Job("sweep", self.points * self.replications, reps, weeks, workers, kept=False)
+
+    def _largest(self, name: str, base: Mapping[str, Any]) -> int:
+        values = [base[name]]
+        for d in self.dims:
+            if d.name == name:
+                values = [v for v in d.values if v is not None] if d.discrete else [d.high]
+        return int(max(values))
+
 
 def model_fingerprint() -> str:
     """A digest of the model's source (``sim/*.py``): a resume must run the same model code."""
@@ -702,10 +851,21 @@ def make_spec(
         raise ParameterError(f"--seed {seed!r}: expected a whole number of 0 or more")
     if seeds not in SEED_RULES:
         raise ParameterError(f"--seeds {seeds!r}: expected one of {', '.join(SEED_RULES)}")
+    for d in dims:
+        if d.name == "org.roster":  # every roster of the list is read and checked now, not mid-sweep
+            from sim.roster import load_roster
+
+            for roster in d.values:
+                if roster is not None:
+                    load_roster(roster)
     return SweepSpec(scenario, tuple(dims), sampler, samples, replications, seed, seeds)
 
 
 # ============================================================================== metadata
+class DamagedMeta(ParameterError):
+    """``sweep.json`` is there but cannot be read as a sweep description."""
+
+
 def _read_meta(out: Path) -> dict[str, Any] | None:
     path = out / SPEC_FILE
     if not path.is_file():
@@ -714,14 +874,13 @@ def _read_meta(out: Path) -> dict[str, Any] | None:
         meta = json.loads(path.read_text())
         meta["spec"]["vary"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ParameterError(f"{path}: not a readable sweep description ({exc}); choose another --out") from None
+        raise DamagedMeta(f"{path}: not a readable sweep description ({_first_line(exc)})") from None
     return meta
 
 
 def _write_json(path: Path, obj: Any) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(obj, indent=2, default=str) + "\n")
-    os.replace(tmp, path)
+    text = json.dumps(obj, indent=2, default=str) + "\n"
+    replace_file(path, lambda tmp: tmp.write_text(text))
 
 
 def _comparable(spec: Mapping[str, Any]) -> dict[str, Any]:
@@ -764,25 +923,6 @@ def _differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
 def _short(v: Any, width: int = 80) -> str:
     text = json.dumps(v)
     return text if len(text) <= width else text[: width - 3] + "..."
-
-
-@contextlib.contextmanager
-def _locked(out: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``out`` so two sweeps cannot write into it at once."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX
-        yield
-        return
-    with (out / ".lock").open("w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise ParameterError(f"{out}: another sweep is writing here right now") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 # ============================================================================== running
@@ -870,25 +1010,54 @@ def _write_points(out: Path, design: Design) -> None:
         cols["block"] = pa.array(design.block, pa.string())
     for n in design.names:
         cols[n] = pa.array(design.columns[n], _arrow_type(registry.by_name(n)))
-    tmp = out / f".{POINTS_FILE}.tmp"
-    pq.write_table(pa.table(cols), tmp)
-    os.replace(tmp, out / POINTS_FILE)
+    table = pa.table(cols)
+    replace_file(out / POINTS_FILE, lambda tmp: pq.write_table(table, tmp, write_page_checksum=True))
 
 
-def _read_points(out: Path, design: Design) -> Design:
-    """The stored design, so that a resume uses exactly the points already run."""
+def _read_points(out: Path, design: Design) -> Design | None:
+    """The stored design, so that a resume uses exactly the points already run; None if it is missing or damaged.
+
+    A damaged ``points.parquet`` is set aside with a warning; the caller rebuilds it from the spec
+    (the chunks are checked against the rebuilt design, so a design that came out differently
+    would be found).
+    """
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     path = out / POINTS_FILE
+    if not path.is_file():
+        return None
     try:
         table = pq.read_table(path)
         columns = {n: table.column(n).to_pylist() for n in design.names}
-    except (OSError, KeyError, ValueError) as exc:
-        raise ParameterError(f"{path}: cannot read the stored design ({exc}); choose another --out") from None
-    stored = Design(design.names, columns, design.info, design.block)
-    if stored.size != design.size:
-        raise ParameterError(f"{path}: holds {stored.size} points, the spec makes {design.size}; choose another --out")
+        stored = Design(design.names, columns, design.info, design.block)
+        if stored.size != design.size:
+            raise ValueError(f"it holds {stored.size} points, the spec makes {design.size}")
+    except (OSError, KeyError, ValueError, pa.ArrowException) as exc:
+        target = _set_aside(path)
+        _warn(f"{path} is damaged ({_first_line(exc)}); set aside as {target.name} and rebuilt from the spec")
+        return None
     return stored
+
+
+def _set_aside(path: Path) -> Path:
+    """Rename a damaged file to ``NAME.damaged`` (``.damaged.2``, ... if taken); return the new path."""
+    target = path.with_name(path.name + DAMAGED)
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.name}{DAMAGED}.{n}")
+    os.replace(path, target)
+    fsync_dir(path.parent)
+    return target
+
+
+class SweepWarning(UserWarning):
+    """Something a sweep repaired on its way: a damaged chunk set aside, metadata rebuilt."""
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, SweepWarning, stacklevel=3)
 
 
 def run_sweep(
@@ -947,68 +1116,40 @@ def run_sweep(
     if overrides:
         scenario = scenario.with_overrides(overrides)
     spec = make_spec(scenario, vary, sampler, samples, replications, seed, seeds)
-    if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
+    if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1):
         raise ParameterError(f"--chunk-size {chunk_size!r}: expected a whole number of at least 1")
+    own = not isinstance(executor, Executor)
+    ex = make_executor(executor, workers, scheduler) if own else executor  # checked, not started
+    check_job(spec.job(ex.workers))
     design = spec.design()
     out = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix=f"coachsim-sweep-{scenario.name}-"))
-    meta = _read_meta(out)
-    spec_json = spec.to_json()
-    if meta is not None and not resume:
-        raise ParameterError(f"{out} already holds a sweep; add --resume to continue it, or choose another --out")
-    if meta is None and (out / RUNS_DIR).exists():
-        raise ParameterError(f"{out}/{RUNS_DIR} exists but {SPEC_FILE} does not; choose another --out")
-    if meta is not None:
-        diff = _differences(meta.get("spec", {}), spec_json)
-        if diff:
-            raise ParameterError(
-                f"{out}: cannot resume, the sweep stored there has a different spec ("
-                + "; ".join(diff[:6])
-                + ("; ..." if len(diff) > 6 else "")
-                + "). Resume with the same scenario and options, or choose another --out"
-            )
-    # Start the workers before this process opens files or threads (see ProcessExecutor).
-    own = not isinstance(executor, Executor)
-    ex = make_executor(executor, workers, scheduler) if own else executor
     with contextlib.ExitStack() as stack:
+        # The folder is locked before anything in it is read, and stays locked to the end.
+        stack.enter_context(claim(out, "sweep", SWEEP_FILES))
+        meta = _open(out, spec, resume)
+        # Start the workers before this process opens Parquet files or threads (see ProcessExecutor).
         if own:
             stack.callback(ex.close)
         ex.start()
-        out.mkdir(parents=True, exist_ok=True)
-        stack.enter_context(_locked(out))
-        if meta is None:
-            meta = {
-                "coachsim_version": sim.__version__,
-                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "command": command,
-                "scenario": {
-                    "name": scenario.name,
-                    "file": str(scenario.path) if scenario.path else None,
-                    "description": scenario.description,
-                    "overrides": dict(scenario.overrides),
-                },
-                "spec": spec_json,
-                "design": design.info,
-                "seed_rule": (
-                    "run seed = SeedSequence(entropy=seed, spawn_key=(replication,)) first uint64 word "
-                    "(common random numbers: the same seed for replication r at every point)"
-                    if spec.seeds == "common"
-                    else "run seed = SeedSequence(entropy=seed, spawn_key=(point, replication)) first uint64 word"
-                ),
-                "columns": ["point", "replication", "seed", *spec.names, *CANONICAL],
-            }
-            _write_points(out, design)
-            _write_json(out / SPEC_FILE, meta)
-        else:
-            design = _read_points(out, design)
-
-        store = RunStore(out, spec.names)
+        store = RunStore(out, spec.names, spec.digest())
         store.clean()
+        stored = _read_points(out, design) if meta is not None else None
+        design = stored or design
+        for path, aside, why in store.check(design, spec):
+            _warn(f"{path} is damaged ({why}); set aside as {aside.name}, its runs will run again")
+        if stored is None:
+            _write_points(out, design)
+        if meta is None:
+            meta = _new_meta(scenario, spec, design, command)
+            _write_json(out / SPEC_FILE, meta)
+
         done = store.done(design.size, spec.replications)
         total = done.size
         already = int(done.sum())
         where = ex.describe()
         ran = 0
         started = time.perf_counter()
+        failed = True
         try:
             pending = total - already
             base = spec.base()
@@ -1025,6 +1166,9 @@ def run_sweep(
                             bar.update(len(cols["point"]))
                             if on_chunk is not None:
                                 on_chunk(already + ran)
+            failed = False
+        except OutputError as exc:
+            raise OutputError(f"{exc}; the {already + ran:,} runs stored so far are kept: {_AGAIN}") from None
         finally:
             seconds = time.perf_counter() - started
             meta["progress"] = {
@@ -1037,13 +1181,88 @@ def run_sweep(
                     "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 },
             }
-            with contextlib.suppress(OSError):
+            try:
                 _write_json(out / SPEC_FILE, meta)
+            except OutputError as exc:
+                if not failed:  # an interrupt or another error is what the caller needs to hear
+                    raise OutputError(f"{exc}; the {already + ran:,} runs stored are kept: {_AGAIN}") from None
 
         result = SweepResult(out, spec, design.size, total, already, ran, seconds, where)
         result.files = [f"{RUNS_DIR}/", POINTS_FILE, SPEC_FILE]
-        _finish(result, design, plots)
+        try:
+            _finish(result, design, plots)
+        except OutputError as exc:
+            raise OutputError(f"{exc}; every run is stored: {_AGAIN}") from None
     return result
+
+
+_AGAIN = "make room, then run the same command with --resume"
+
+
+def _open(out: Path, spec: SweepSpec, resume: bool) -> dict[str, Any] | None:
+    """Under the folder's lock: the stored sweep's metadata, or None to write it (a new or rebuilt sweep).
+
+    Refuses a folder holding a sweep without ``resume``, or a sweep of another spec. Lost or
+    damaged metadata with runs stored is rebuilt from the spec given, with ``resume`` only (every
+    chunk is then checked against the spec's digest before anything is written).
+    """
+    chunks = RunStore(out, spec.names).files()
+    try:
+        meta = _read_meta(out)
+    except DamagedMeta as exc:
+        if not resume:
+            raise ParameterError(
+                f"{exc}; to rebuild it from the spec, run the same sweep command again with --resume, "
+                "or choose another --out"
+            ) from None
+        target = _set_aside(out / SPEC_FILE)
+        _warn(f"{exc}; set aside as {target.name} and rebuilt from the spec given, after checking every chunk")
+        return None
+    if meta is not None:
+        if not resume:
+            raise ParameterError(f"{out} already holds a sweep; add --resume to continue it, or choose another --out")
+        diff = _differences(meta.get("spec", {}), spec.to_json())
+        if diff:
+            raise ParameterError(
+                f"{out}: cannot resume, the sweep stored there has a different spec ("
+                + "; ".join(diff[:6])
+                + ("; ..." if len(diff) > 6 else "")
+                + "). Resume with the same scenario and options, or choose another --out"
+            )
+        return meta
+    if chunks and not resume:
+        raise ParameterError(
+            f"{out}/{RUNS_DIR} holds {len(chunks):,} chunk files but {SPEC_FILE} is missing; to rebuild it from "
+            "the spec, run the same sweep command again with --resume, or choose another --out"
+        )
+    if chunks:
+        _warn(f"{out}/{SPEC_FILE} is missing; rebuilding it from the spec given, after checking every chunk")
+    return None
+
+
+def _new_meta(scenario: Scenario, spec: SweepSpec, design: Design, command: str) -> dict[str, Any]:
+    """``sweep.json`` of a new sweep."""
+    return {
+        "coachsim_version": sim.__version__,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "command": command,
+        "scenario": {
+            "name": scenario.name,
+            "file": str(scenario.path) if scenario.path else None,
+            "description": scenario.description,
+            "overrides": dict(scenario.overrides),
+        },
+        "spec": spec.to_json(),
+        "spec_digest": spec.digest(),
+        "design": design.info,
+        "seed_rule": (
+            "run seed = SeedSequence(entropy=seed, spawn_key=(replication,)) first uint64 word "
+            "(common random numbers: the same seed for replication r at every point)"
+            if spec.seeds == "common"
+            else "run seed = SeedSequence(entropy=seed, spawn_key=(point, replication)) first uint64 word"
+        ),
+        "columns": ["point", "replication", "seed", *spec.names, *CANONICAL],
+    }
 
 
 def _store_chunk(store: RunStore, spec: SweepSpec, design: Design, done: np.ndarray, cols: dict[str, list[Any]]) -> int:
@@ -1074,42 +1293,49 @@ def _store_chunk(store: RunStore, spec: SweepSpec, design: Design, done: np.ndar
 
 
 def _finish(result: SweepResult, design: Design, plots: bool) -> None:
-    """Write summary.csv, the plots and (sobol) the sensitivity indices."""
+    """Write summary.csv, the plots and (sobol) the sensitivity indices, all replaced whole."""
     spec, out = result.spec, result.out
     store = RunStore(out, spec.names)
     summary = summarise(store, design, spec.replications)
-    summary.to_csv(out / SUMMARY_FILE, index=False)
-    result.files.append(SUMMARY_FILE)
     if not result.complete:
         result.notes.append(
             f"{result.total - result.already_done - result.ran} of {result.total} runs are missing; "
             "summary.csv covers the runs stored so far"
         )
-    if plots and len(summary):
-        from analysis.sweep_plots import plot_sweep
-
-        try:
-            plot_sweep(summary, list(spec.dims), spec.sampler, out / PLOT_FILE)
-            result.files.append(PLOT_FILE)
-        except Exception as exc:  # a plot must never cost the results
-            result.notes.append(f"the sweep plot failed: {exc}")
-    if spec.sampler == "sobol":
-        if not result.complete:
-            result.notes.append("Sobol indices need every run; resume the sweep to compute them")
-            return
-        from analysis.sensitivity import plot_sensitivity, sobol_table
+    if spec.sampler == "sobol" and result.complete:
+        from analysis.sensitivity import sobol_table
 
         assert spec.samples is not None
-        table = sobol_table(summary, spec.names, spec.samples, seed=spec.seed)
-        table.to_csv(out / SENSITIVITY_FILE, index=False)
-        result.sensitivity = table
-        result.files.append(SENSITIVITY_FILE)
-        if plots:
+        try:
+            result.sensitivity = sobol_table(summary, spec.names, spec.samples, seed=spec.seed)
+        except Exception as exc:  # the indices must never cost the summary: every run is stored
+            result.notes.append(f"the Sobol indices failed: {exc}")
+    elif spec.sampler == "sobol":
+        result.notes.append("Sobol indices need every run; resume the sweep to compute them")
+
+    def write(folder: Path) -> None:
+        summary.to_csv(folder / SUMMARY_FILE, index=False)
+        if result.sensitivity is not None:
+            result.sensitivity.to_csv(folder / SENSITIVITY_FILE, index=False)
+        if not plots:
+            return
+        if len(summary):
+            from analysis.sweep_plots import plot_sweep
+
             try:
-                plot_sensitivity(table, out / SENSITIVITY_PLOT)
-                result.files.append(SENSITIVITY_PLOT)
+                plot_sweep(summary, list(spec.dims), spec.sampler, folder / PLOT_FILE)
+            except Exception as exc:  # a plot must never cost the results
+                result.notes.append(f"the sweep plot failed: {exc}")
+        if result.sensitivity is not None:
+            from analysis.sensitivity import plot_sensitivity
+
+            try:
+                plot_sensitivity(result.sensitivity, folder / SENSITIVITY_PLOT)
             except Exception as exc:
                 result.notes.append(f"the sensitivity plot failed: {exc}")
+
+    names = publish(out, write)
+    result.files += [n for n in (SUMMARY_FILE, PLOT_FILE, SENSITIVITY_FILE, SENSITIVITY_PLOT) if n in names]
 
 
 # ============================================================================== summary
@@ -1127,7 +1353,7 @@ def summarise(store: RunStore, design: Design, replications: int, level: float =
     n_points = design.size
     seen = np.zeros((n_points, replications), bool)
     cells = np.full((len(CANONICAL), n_points, replications), np.nan)
-    for batch in store.dataset().to_batches(columns=["point", "replication", *CANONICAL]):
+    for batch in store.batches(["point", "replication", *CANONICAL]):
         p = batch.column(0).to_numpy()
         r = batch.column(1).to_numpy()
         ok = (p >= 0) & (p < n_points) & (r >= 0) & (r < replications)

@@ -30,7 +30,7 @@ from sim.hours import effective_inspection, manager_week
 from sim.metrics import ACTIVITIES, CANONICAL, RAMP_BENCHMARK_WEEKS, RAMP_TRACK_WEEKS, SEGMENTS, WEEKS_PER_MONTH, Ledger
 from sim.roster import load_roster
 from sim.selling import deal_timing, joint_win_rate
-from sim.streams import generators, seed_words
+from sim.streams import check_seed, generators, seed_words
 
 __all__ = ["SalesOrgModel"]
 
@@ -86,9 +86,13 @@ class SalesOrgModel(mesa.Model):
         self, *, seed: int | None = None, rng: Any = None, seeds: Sequence[int] | None = None, **kwargs: Any
     ) -> None:
         if seeds is not None:
-            seeds = [int(s) for s in seeds]
+            if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence | np.ndarray):
+                raise TypeError(f"seeds={seeds!r}: expected a list of seeds")
+            seeds = [check_seed(s, "seeds") for s in seeds]
             if not seeds or seed is not None or rng is not None:
                 raise ValueError("seeds= takes a non-empty list of seeds, and replaces seed= and rng=")
+        elif seed is not None:
+            seed = check_seed(seed)
         super().__init__(seed=seeds[0] if seeds else seed, rng=rng)
         dotted = {}
         for kwarg, value in kwargs.items():

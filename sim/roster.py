@@ -12,6 +12,12 @@ executive, and an executive to nobody or to another executive. ``quota`` is annu
 manager's personal quota, 0 for a pure manager); ``last_year_attainment`` is optional and, where
 given, orders the reps' aptitudes. Any problem raises :class:`RosterError` naming the file and
 the line; nothing is built from half a roster.
+
+The numbers are checked against the registry: a rep's quota within ``rep.quota``'s range, a
+manager's personal quota 0 or within it, at most ``org.reps``'s highest number of reps; tenure
+is at most :data:`MAX_TENURE_WEEKS` and last year's attainment at most
+:data:`MAX_ATTAINMENT`. A file whose first line names none of the columns is not a roster, and the
+message says so without quoting it (``--org /etc/shadow`` must not print a line of it).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim import params as registry
 from sim.params import ParameterError
 
 __all__ = ["COLUMNS", "OPTIONAL_COLUMNS", "Roster", "RosterError", "load_roster"]
@@ -33,6 +40,12 @@ __all__ = ["COLUMNS", "OPTIONAL_COLUMNS", "Roster", "RosterError", "load_roster"
 COLUMNS = ("id", "role", "manager_id", "quota", "tenure_weeks")
 OPTIONAL_COLUMNS = ("last_year_attainment",)
 ROLES = ("executive", "manager", "rep")
+#: A career's length in weeks: the most tenure a roster row may give.
+MAX_TENURE_WEEKS = 52 * 60
+#: Last year's attainment as a fraction of quota (100 is 10,000%): beyond it, a typo.
+MAX_ATTAINMENT = 100.0
+#: The largest roster file read (a million people take about 50 MB).
+MAX_FILE_BYTES = 512 << 20
 
 
 class RosterError(ParameterError):
@@ -65,26 +78,39 @@ def _a(noun: str) -> str:
     return ("an " if noun[0] in "aeiou" else "a ") + noun
 
 
-def _number(raw: str, where: str, column: str, *, whole: bool = False, positive: bool = False) -> float:
+def _number(
+    raw: str,
+    where: str,
+    column: str,
+    *,
+    whole: bool = False,
+    low: float = 0.0,
+    high: float = math.inf,
+    zero: bool = True,
+) -> float:
+    """A cell as a number from ``low`` to ``high`` (0 also allowed when ``zero``), or a RosterError saying what is."""
     try:
         value = float(raw)
     except ValueError:
         value = math.nan
-    ok = math.isfinite(value) and value >= 0 and (value > 0 or not positive)
+    ok = math.isfinite(value) and (low <= value <= high or (zero and value == 0))
     if whole:
         ok = ok and value.is_integer()
     if not ok:
-        kind = (
-            "a whole number of weeks, 0 or more"
-            if whole
-            else ("a number above 0" if positive else "a number, 0 or more")
-        )
-        raise RosterError(f"{where}: {column} = {raw!r} is not allowed; expected {kind}")
+        noun = "a whole number of weeks" if whole else "a number"
+        span = f"from {registry.display(low)} to {registry.display(high)}" if math.isfinite(high) else "0 or more"
+        if zero and low > 0:
+            span = f"0, or {span}"
+        raise RosterError(f"{where}: {column} = {raw!r} is not allowed; expected {noun} {span}")
     return value
 
 
 def _parse(path: Path) -> Roster:
     try:
+        if path.exists() and not path.is_file():
+            raise RosterError(f"{path}: not a roster file (a folder or a device); expected a CSV file")
+        if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
+            raise RosterError(f"{path}: larger than {MAX_FILE_BYTES >> 20} MB, too large for a roster")
         with path.open(newline="", encoding="utf-8-sig") as fh:
             rows = list(csv.reader(fh))
     except FileNotFoundError:
@@ -99,11 +125,17 @@ def _parse(path: Path) -> Roster:
         raise RosterError(f"{path}: the roster is empty; expected a header line: {','.join(COLUMNS)}")
     header = [h.strip() for h in rows[0]]
     allowed = (*COLUMNS, *OPTIONAL_COLUMNS)
-    for h in header:
+    if not any(h in allowed for h in header):
+        raise RosterError(
+            f"{path}: not a roster: its first line does not name the columns ({', '.join(COLUMNS)}[, "
+            f"{', '.join(OPTIONAL_COLUMNS)}]); see scenarios/roster_template.csv"
+        )
+    for number, h in enumerate(header, start=1):
         if h not in allowed:
             close = difflib.get_close_matches(h, allowed, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
-            raise RosterError(f"{path}: line 1: unknown column {h!r}{hint}; columns are {', '.join(allowed)}")
+            # a near miss is a typo and worth showing; anything else is not quoted
+            what = f"unknown column {h!r} (did you mean {close[0]}?)" if close else f"column {number} is not known"
+            raise RosterError(f"{path}: line 1: {what}; columns are {', '.join(allowed)}")
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise RosterError(f"{path}: line 1: missing column {missing[0]!r}; required columns are {', '.join(COLUMNS)}")
@@ -130,13 +162,17 @@ def _parse(path: Path) -> Roster:
                 f"{where}: role = {cell['role']!r} is not allowed{hint}; expected one of {', '.join(ROLES)}"
             )
         att_raw = cell.get("last_year_attainment", "")
+        quota = registry.by_name("rep.quota")
         people[pid] = {
             "line": line,
             "role": role,
             "manager": cell["manager_id"],
-            "quota": _number(cell["quota"], where, "quota", positive=role == "rep"),
-            "tenure": _number(cell["tenure_weeks"], where, "tenure_weeks", whole=True),
-            "attainment": _number(att_raw, where, "last_year_attainment") if att_raw else math.nan,
+            # a rep's quota is rep.quota's kind of number; a manager or executive may carry none
+            "quota": _number(cell["quota"], where, "quota", low=quota.low, high=quota.high, zero=role != "rep"),
+            "tenure": _number(cell["tenure_weeks"], where, "tenure_weeks", whole=True, high=MAX_TENURE_WEEKS),
+            "attainment": (
+                _number(att_raw, where, "last_year_attainment", high=MAX_ATTAINMENT) if att_raw else math.nan
+            ),
         }
 
     expected_boss = {"rep": "manager", "manager": "executive", "executive": "executive"}
@@ -173,6 +209,9 @@ def _parse(path: Path) -> Roster:
     reps, managers, execs = ids("rep"), ids("manager"), ids("executive")
     if not reps:
         raise RosterError(f"{path}: the roster has no reps")
+    most = registry.by_name("org.reps").high
+    if most is not None and len(reps) > most:
+        raise RosterError(f"{path}: the roster has {len(reps):,} reps, more than org.reps allows ({most:,.0f})")
     m_index = {m: i for i, m in enumerate(managers)}
     e_index = {e: i for i, e in enumerate(execs)}
     # reps are stored team by team, so a team's seats are contiguous

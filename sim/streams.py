@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.random.bit_generator import ISeedSequence
 
-__all__ = ["SeedWords", "generators", "seed_words"]
+__all__ = ["SeedWords", "check_seed", "generators", "seed_words"]
 
 _U32 = np.uint32
 _INIT_A, _MULT_A = 0x43B0D7E5, 0x931E8875
@@ -28,6 +28,19 @@ _INIT_B, _MULT_B = 0x8B51F9DD, 0x58F38DED
 _MIX_L, _MIX_R = 0xCA01F9DD, 0x4973F715
 _POOL = 4
 _MASK = 0xFFFFFFFF
+
+
+def check_seed(value: object, name: str = "seed") -> int:
+    """A run's seed checked: a whole number, 0 or more (any size), as SeedSequence takes it.
+
+    Raises TypeError for anything but an integer (``1.0``, ``"abc"``, ``True``) and ValueError
+    for a negative one, each naming the argument, before numpy is handed it.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name}={value!r}: a seed is a whole number (an int), 0 or more, not {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"{name}={value!r}: a seed is a whole number, 0 or more")
+    return int(value)
 
 
 def _words_of(value: int) -> list[int]:

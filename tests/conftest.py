@@ -7,6 +7,7 @@ fixtures) can use them too.
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -75,18 +76,41 @@ def cli_env() -> dict[str, str]:
     return env
 
 
+def _cli(*args: str | os.PathLike[str], timeout: float = 120, **options: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), *map(str, args)],
+        cwd=ROOT,
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        **options,
+    )
+
+
 @pytest.fixture(scope="session")
 def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run ``python run.py ARGS`` from the repository root and capture its output."""
+    return _cli
 
-    def run(*args: str | os.PathLike[str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, str(ROOT / "run.py"), *map(str, args)],
-            cwd=ROOT,
-            env=cli_env(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
 
-    return run
+def popen_cli(*args: str | os.PathLike[str], **options: Any) -> subprocess.Popen[str]:
+    """``python run.py ARGS`` started in a session of its own (so a test can always stop all of it)."""
+    options = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **options}
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "run.py"), *map(str, args)],
+        cwd=ROOT,
+        env=cli_env(),
+        text=True,
+        start_new_session=True,
+        **options,
+    )
+
+
+def run_cli_limited(*args: str | os.PathLike[str], limit: int, value: int) -> subprocess.CompletedProcess[str]:
+    """``python run.py ARGS`` under resource limit ``limit`` (``resource.RLIMIT_*``) set to ``value``."""
+
+    def set_limit() -> None:
+        resource.setrlimit(limit, (value, value))
+
+    return _cli(*args, timeout=300, preexec_fn=set_limit)

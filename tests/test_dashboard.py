@@ -54,6 +54,7 @@ pytest.importorskip("networkx", reason=EXTRA)
 
 from analysis.dashboard import KEYS, LEVERS, Policy, SideBySide, slider_step  # noqa: E402
 from sim.model import SalesOrgModel  # noqa: E402
+from sim.params import ParameterError  # noqa: E402
 from sim.scenario import load, shipped  # noqa: E402
 
 
@@ -91,6 +92,27 @@ def test_reset_reads_the_panel_policies() -> None:
     assert model.policies["B"].values["manager.quota_share"] == 0.0
     assert model.policies["B"].label == "baseline (changed)"
     assert model.policies["B"].changes() == {"manager.quota_share": (0.25, 0.0)}
+
+
+def test_the_page_loads_only_shipped_scenarios_or_files_under_the_given_folder(tmp_path, monkeypatch) -> None:
+    """Whatever name a browser sends, the page loads a shipped scenario or a file under --scenarios, nothing else."""
+    from analysis.dashboard import SCENARIO_FOLDER_ENV, scenario_names
+
+    outside = tmp_path / "outside.toml"
+    outside.write_text("[coaching]\nhours_per_rep_month = 5\n")
+    for name in (str(outside), "/etc/passwd", "../scenarios/baseline.toml", "scenarios/baseline.toml"):
+        with pytest.raises(ParameterError, match="not a scenario this page offers"):
+            Policy.from_scenario(name)
+    folder = tmp_path / "offered"
+    (folder / "team").mkdir(parents=True)
+    (folder / "team" / "north.toml").write_text("[coaching]\nhours_per_rep_month = 4\n")
+    (folder / "link.toml").symlink_to(outside)  # leads outside the folder: not offered
+    monkeypatch.setenv(SCENARIO_FOLDER_ENV, str(folder))
+    assert "team/north.toml" in scenario_names() and "link.toml" not in scenario_names()
+    assert Policy.from_scenario("team/north.toml").values["coaching.hours_per_rep_month"] == 4
+    with pytest.raises(ParameterError):
+        Policy.from_scenario("link.toml")
+    assert Policy.from_scenario("baseline").scenario == "baseline"
 
 
 def test_every_lever_fits_its_control() -> None:

@@ -39,6 +39,8 @@ from sim.params import ParameterError
 from sim.scenario import Scenario
 
 SMALL = {"org.reps": 16, "sim.weeks": 8}
+#: ``SMALL`` on the command line, after ``sweep baseline``.
+SMALL_CLI = ["sweep", "baseline", "--set", "org.reps=16", "--set", "sim.weeks=8"]
 VARY = {"coaching.hours_per_rep_month": [0, 3], "manager.quota_share": "0,0.5"}
 REPS = 2
 
@@ -284,12 +286,7 @@ def test_resuming_with_a_different_spec_is_refused(reference, tmp_path, capsys):
     out = tmp_path / "s"
     small_sweep(out)
     base = [
-        "sweep",
-        "baseline",
-        "--set",
-        "org.reps=16",
-        "--set",
-        "sim.weeks=8",
+        *SMALL_CLI,
         "--seed",
         "7",
         "--out",
