@@ -13,7 +13,6 @@ To refresh the README's screenshot, ``docs/dashboard.png``::
 
 from __future__ import annotations
 
-
 import os
 import re
 import signal
