@@ -82,6 +82,7 @@ def render(
     reps: int | None = None,
     screen_replications: int | None = None,
     commit: str | None = None,
+    screen_reps: int | None = None,
 ) -> str:
     """The Markdown that goes between the markers, from a validation table and its screen.
 
@@ -111,6 +112,7 @@ def render(
     org = f"an org of {reps} reps" if reps is not None else "the org of the parameters"
     screen = (
         f"; sensitivity screen with {screen_replications} replications per parameter step"
+        + (f" on an org of {screen_reps} reps" if screen_reps is not None and reps is not None else "")
         if sensitivity is not None and screen_replications is not None
         else ("; sensitivity screen" if sensitivity is not None else "; no sensitivity screen")
     )
@@ -186,6 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         reps=result.reps,
         screen_replications=screen_replications,
         commit=_commit(),
+        screen_reps=_default("screen_reps"),
     )
     ODD.write_text(replace_block(ODD.read_text(encoding="utf-8"), block), encoding="utf-8")
     print(result.text())
