@@ -200,7 +200,10 @@ class SalesOrgModel(mesa.Model):
             return np.arange(n_reps) // span
         shape = (extra / n_mgr / sd) ** 2  # weights of coefficient of variation sd / (extra seats a team)
         weight = rng.gamma(shape, 1 / shape, n_mgr)
-        ideal = extra * weight / weight.sum()
+        total = weight.sum()
+        if not 0 < total < np.inf:  # a spread so wide that every weight underflows: all on one team
+            weight, total = (np.arange(n_mgr) == np.argmax(weight)).astype(float), 1.0
+        ideal = extra * weight / total
         sizes = np.floor(ideal).astype(np.int64)
         short = extra - int(sizes.sum())
         sizes[np.argsort(sizes - ideal, kind="stable")[:short]] += 1

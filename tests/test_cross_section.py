@@ -139,3 +139,11 @@ def test_rep_table_keeps_the_real_coaching_each_rep_received(typical):
     reps = typical.rep_table()
     assert "coaching_hours_per_month" in reps.columns
     assert isinstance(reps, pd.DataFrame) and (reps["coaching_hours_per_month"] >= 0).all()
+
+
+@pytest.mark.parametrize("sd", [1e-6, 0.5, 5.0, 50.0])
+def test_teams_stay_whole_at_any_spread(build_model, sd):
+    for seed in range(5):
+        model = build_model({"org.reps": 40, "org.span_of_control": 2, "org.span_sd": sd}, seed=seed)
+        sizes = np.bincount(model.org.team, minlength=model.org.n_managers)
+        assert sizes.sum() == 40 and sizes.size == 20 and sizes.min() >= 1
