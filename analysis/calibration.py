@@ -299,11 +299,18 @@ def fit(
         x = lo + (hi - lo) * np.clip(z, 0, 1)
         return dict(zip(names, (float(v) for v in x), strict=True))
 
+    # every point's residuals, so a point the optimiser asks for again (the Jacobian's centre is
+    # the point just evaluated; the polish revisits neighbours) is not run again: with common
+    # random numbers its value would be the same
+    seen: dict[bytes, np.ndarray] = {}
+
     def losses(zs: Sequence[np.ndarray]) -> list[np.ndarray]:
         nonlocal calls
-        calls += len(zs)
-        done = evaluate_many([values_at(z) for z in zs], targets, seeds, reps, workers)
-        return [_residuals(a, targets) for a in done]
+        new = list({z.tobytes(): z for z in zs if z.tobytes() not in seen}.values())
+        calls += len(new)
+        for z, a in zip(new, evaluate_many([values_at(z) for z in new], targets, seeds, reps, workers), strict=True):
+            seen[z.tobytes()] = _residuals(a, targets)
+        return [seen[z.tobytes()] for z in zs]
 
     def jacobian(z: np.ndarray) -> np.ndarray:
         steps = [
