@@ -76,15 +76,14 @@ def cli_env() -> dict[str, str]:
     return env
 
 
+def cli_command(*args: str | os.PathLike[str]) -> list[str]:
+    """The command line of ``python run.py ARGS`` with this interpreter."""
+    return [sys.executable, str(ROOT / "run.py"), *map(str, args)]
+
+
 def _cli(*args: str | os.PathLike[str], timeout: float = 120, **options: Any) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(ROOT / "run.py"), *map(str, args)],
-        cwd=ROOT,
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        **options,
+        cli_command(*args), cwd=ROOT, env=cli_env(), capture_output=True, text=True, timeout=timeout, **options
     )
 
 
@@ -97,14 +96,7 @@ def run_cli() -> Callable[..., subprocess.CompletedProcess[str]]:
 def popen_cli(*args: str | os.PathLike[str], **options: Any) -> subprocess.Popen[str]:
     """``python run.py ARGS`` started in a session of its own (so a test can always stop all of it)."""
     options = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **options}
-    return subprocess.Popen(
-        [sys.executable, str(ROOT / "run.py"), *map(str, args)],
-        cwd=ROOT,
-        env=cli_env(),
-        text=True,
-        start_new_session=True,
-        **options,
-    )
+    return subprocess.Popen(cli_command(*args), cwd=ROOT, env=cli_env(), text=True, start_new_session=True, **options)
 
 
 def run_cli_limited(*args: str | os.PathLike[str], limit: int, value: int) -> subprocess.CompletedProcess[str]:
