@@ -62,37 +62,95 @@ SEGMENTS = ("star", "core", "struggler", "new_hire")
 
 @dataclass(frozen=True)
 class Metric:
-    """A canonical outcome: its name, unit and meaning."""
+    """A canonical outcome: its name, unit, meaning, name in plain words, and which way is good.
+
+    ``better`` is ``"higher"`` or ``"lower"`` when a change in that direction is good for the
+    business (more bookings, less turnover), ``None`` when the metric describes how time is spent
+    and a change is neither good nor bad in itself.
+    """
 
     name: str
     unit: str
     help: str
+    label: str
+    better: str | None = None
 
 
 METRICS: tuple[Metric, ...] = (
-    Metric("attainment", "fraction", "Total bookings / total quota, reps and managers' personal quota together."),
+    Metric(
+        "attainment",
+        "fraction",
+        "Total bookings / total quota, reps and managers' personal quota together.",
+        "org attainment (bookings / quota)",
+        better="higher",
+    ),
     Metric(
         "rep_attainment_mean",
         "fraction",
         "Mean over reps of bookings / quota prorated to weeks in seat (reps with 13+ counted weeks).",
+        "mean rep attainment",
+        better="higher",
     ),
-    Metric("reps_at_quota", "fraction", "Share of reps (13+ counted weeks in seat) at or above 100% of quota."),
-    Metric("bookings", "currency", "Total bookings of reps and managers."),
+    Metric(
+        "reps_at_quota",
+        "fraction",
+        "Share of reps (13+ counted weeks in seat) at or above 100% of quota.",
+        "reps at quota",
+        better="higher",
+    ),
+    Metric(
+        "bookings",
+        "currency",
+        "Total bookings of reps and managers.",
+        "bookings",
+        better="higher",
+    ),
     Metric(
         "coaching_hours_per_rep_month",
         "hours/rep/month",
         "Real one-on-one coaching delivered per rep in seat (ride-alongs excluded).",
+        "coaching delivered (hours a rep a month)",
     ),
     Metric(
         "manager_coaching_share",
         "fraction",
         "Share of manager hours in coaching as managers report it: one-on-ones with ride-alongs, plus team meetings.",
+        "manager time coaching, as managers report it",
     ),
-    Metric("manager_selling_share", "fraction", "Share of manager hours spent on their own selling."),
-    Metric("rep_selling_share", "fraction", "Share of rep hours spent selling."),
-    Metric("rep_turnover", "1/year", "Reps leaving per rep in seat, annualised."),
-    Metric("mean_skill", "skill (0-1)", "Mean selling skill of reps in seat, averaged over counted weeks."),
-    Metric("mean_motivation", "motivation (0-1)", "Mean motivation of reps in seat, averaged over counted weeks."),
+    Metric(
+        "manager_selling_share",
+        "fraction",
+        "Share of manager hours spent on their own selling.",
+        "manager time on own deals",
+    ),
+    Metric(
+        "rep_selling_share",
+        "fraction",
+        "Share of rep hours spent selling.",
+        "rep time selling",
+        better="higher",
+    ),
+    Metric(
+        "rep_turnover",
+        "1/year",
+        "Reps leaving per rep in seat, annualised.",
+        "rep turnover (a year)",
+        better="lower",
+    ),
+    Metric(
+        "mean_skill",
+        "skill (0-1)",
+        "Mean selling skill of reps in seat, averaged over counted weeks.",
+        "mean rep skill",
+        better="higher",
+    ),
+    Metric(
+        "mean_motivation",
+        "motivation (0-1)",
+        "Mean motivation of reps in seat, averaged over counted weeks.",
+        "mean rep motivation",
+        better="higher",
+    ),
 )
 CANONICAL: tuple[str, ...] = tuple(m.name for m in METRICS)
 
