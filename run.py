@@ -86,12 +86,15 @@ def parse_sets(items: Sequence[str]) -> dict[str, object]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run replications of one scenario and write the results."""
+    from analysis.horizon import sentence
     from analysis.outputs import claim
     from analysis.runner import RUN_FILES, Interrupted, format_summary, replicate
     from sim.scenario import load
 
-    scenario = load(args.scenario).with_overrides({**parse_sets(args.set), **org_override(args.org)})
-    _ = scenario.values  # check the whole set before any run starts
+    scenario = load(args.scenario).with_overrides(
+        {**parse_sets(args.set), **org_override(args.org), **warmup_override(args.warmup)}
+    )
+    values = scenario.values  # check the whole set before any run starts
     out = Path(args.out or Path("results") / scenario.name)
     command = "python run.py " + shlex.join(sys.argv[1:])
     with claim(out, "run", RUN_FILES):  # --out is created and tested before any run starts
@@ -103,7 +106,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         reps.command = command
         reps.write(out)
     print(f"{scenario.name}: {scenario.description}".rstrip(": "))
-    print(f"{args.replications} replications, seed {args.seed}; mean and 95% CI over the counted weeks\n")
+    print(f"{args.replications} replications, seed {args.seed}; mean and 95% CI over the counted weeks")
+    print(sentence(values["sim.warmup_weeks"]) + "\n")
     print(format_summary(reps.summary()))
     print(f"\nwrote {out}/: summary.csv, timeseries.parquet, reps.parquet, managers.parquet, hours.csv, run.json")
     return 0
@@ -134,9 +138,8 @@ def _keep_finished(stop, out: Path, command: str) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compare scenarios side by side with common random numbers; write the table, charts and report."""
-    from analysis.compare import DEFAULT_WARMUP_WEEKS, compare
+    from analysis.compare import compare
 
-    warmup = DEFAULT_WARMUP_WEEKS if args.warmup is None else args.warmup
     return _comparison(
         "compare",
         Path(args.out or Path("results") / "compare"),
@@ -146,21 +149,48 @@ def cmd_compare(args: argparse.Namespace) -> int:
             replications=args.replications,
             seed=args.seed,
             workers=args.workers,
-            warmup=warmup,
+            warmup=args.warmup,
             overrides={**parse_sets(args.set), **org_override(args.org)},
         ),
     )
 
 
 def cmd_workshop(args: argparse.Namespace) -> int:
-    """Run the shipped workshop comparison and write its report."""
+    """Run the shipped workshop comparison (or, with --full, all seven questions) and write its report."""
     from analysis.compare import workshop
 
+    out = Path(args.out or Path("results") / "workshop")
+    if args.full:
+        return _full_workshop(out, args)
     return _comparison(
         "workshop",
-        Path(args.out or Path("results") / "workshop"),
-        lambda: workshop(replications=args.replications, seed=args.seed, workers=args.workers),
+        out,
+        lambda: workshop(replications=args.replications, seed=args.seed, workers=args.workers, warmup=args.warmup),
     )
+
+
+def _full_workshop(out: Path, args: argparse.Namespace) -> int:
+    """``workshop --full``: every question's comparison in its own folder, one report over all seven."""
+    from analysis.compare import FULL_FILES, full_workshop
+    from analysis.outputs import claim
+    from analysis.runner import Interrupted
+
+    with claim(out, "workshop", FULL_FILES):  # --out is created and tested before any run starts
+        try:
+            full = full_workshop(
+                replications=args.replications, seed=args.seed, workers=args.workers, warmup=args.warmup
+            )
+        except Interrupted:
+            print(f"coachsim: a comparison needs every replication; nothing was written to {out}/", file=sys.stderr)
+            raise
+        full.write(out)
+    for number, comp in full.comparisons.items():
+        print(f"Question {number}: {comp.question}")
+        for line in comp.sentences():
+            print(f"  {line}")
+        print()
+    print(f"wrote {out}/: report.html, and each question's comparison in question-1/ to question-7/")
+    return 0
 
 
 def _comparison(command: str, out: Path, run) -> int:
@@ -177,6 +207,9 @@ def _comparison(command: str, out: Path, run) -> int:
             raise
         comp.write(out)
     print(comp.question + "\n")
+    for line in comp.sentences():
+        print(f"  {line}")
+    print()
     print(comp.format_table())
     print(f"\nwrote {out}/: comparison.csv, report.html, charts (PNG and SVG)")
     return 0
@@ -187,7 +220,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from analysis.sweep import command_line, format_report, run_sweep
     from sim.scenario import load
 
-    scenario = load(args.scenario).with_overrides(parse_sets(args.set))
+    scenario = load(args.scenario).with_overrides({**parse_sets(args.set), **warmup_override(args.warmup)})
     out = Path(args.out or Path("results") / f"sweep-{scenario.name}")
     try:
         result = run_sweep(
@@ -216,6 +249,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def warmup_override(weeks: int | None) -> dict[str, object]:
+    """``--warmup WEEKS`` as a parameter setting (none: the scenario's own, the registry's steady state)."""
+    return {} if weeks is None else {"sim.warmup_weeks": weeks}
+
+
 def org_override(path: str | None) -> dict[str, object]:
     """``--org roster.csv`` as a parameter setting, the roster checked before anything runs."""
     if not path:
@@ -229,19 +267,23 @@ def org_override(path: str | None) -> dict[str, object]:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Run targets T1-T7 in their settings and report model against published figures."""
     from analysis.calibration import TARGETS
+    from analysis.horizon import sentence
     from analysis.limits import check_job
     from analysis.outputs import claim, publish
     from analysis.runner import kept_job
     from analysis.validation import validate
 
-    values = {**parse_sets(args.set), **org_override(args.org)}
+    values = {**parse_sets(args.set), **org_override(args.org), **warmup_override(args.warmup)}
     check_job(kept_job("validate", args.replications * len(TARGETS), registry.resolve(values), args.workers))
     out = Path(args.out or "results/validation")
     with claim(out, "validate", ("validation.csv",)):  # --out is created and tested before any run starts
         res = validate(values, args.replications, args.seed, args.workers, screen=not args.no_screen)
         publish(out, res.write)
-    print(f"Validation against MODEL.md's published figures: {args.replications} replications, seed {args.seed},")
-    print("each target in steady state (one warm-up year, then a counted year).\n")
+    print(
+        f"Validation against the published figures (docs/ODD.md, section 1): {args.replications} replications, "
+        f"seed {args.seed},"
+    )
+    print(sentence(registry.resolve(values)["sim.warmup_weeks"]) + "\n")
     print(res.text())
     print(f"\n{'all targets pass' if res.passed else 'some targets FAIL'}; wrote {out}/validation.csv")
     return 0
@@ -321,6 +363,20 @@ def _replicated(p: argparse.ArgumentParser, what: str, replications: int | None,
     p.add_argument("--workers", type=_positive_int, default=None, metavar="N", help="processes (default: all cores)")
 
 
+def _warmup(p: argparse.ArgumentParser) -> None:
+    """The one warm-up option of every command that runs the model."""
+    from analysis.horizon import STEADY_STATE_WEEKS
+
+    p.add_argument(
+        "--warmup",
+        type=_seed,
+        default=None,
+        metavar="WEEKS",
+        help=f"weeks each policy is in force before the counted year (default {STEADY_STATE_WEEKS}: the steady "
+        "state; 0: the first year after the change)",
+    )
+
+
 def _inputs(p: argparse.ArgumentParser, where: str = "") -> None:
     """The options that change the model's inputs: --set and --org."""
     p.add_argument(
@@ -345,6 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", help="a scenario file, or the name of a shipped scenario (see `scenarios`)")
     _inputs(run)
     _replicated(run, "", 10, 10)
+    _warmup(run)
     run.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/SCENARIO)")
     run.set_defaults(func=cmd_run)
 
@@ -352,19 +409,19 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files or shipped scenario names")
     comp.add_argument("--baseline", default=None, metavar="SCENARIO", help="the reference (default: the first)")
     _replicated(comp, "of every scenario", 20, 20)
-    comp.add_argument(
-        "--warmup",
-        type=_seed,
-        default=None,
-        metavar="WEEKS",
-        help="weeks every policy runs before the counted year (default 52, steady state; 0: first year)",
-    )
+    _warmup(comp)
     _inputs(comp, " in every scenario")
     comp.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/compare)")
     comp.set_defaults(func=cmd_compare)
 
     shop = sub.add_parser("workshop", help="the main job: the shipped policy comparison and its HTML report")
     _replicated(shop, "of every scenario", None, 40)
+    _warmup(shop)
+    shop.add_argument(
+        "--full",
+        action="store_true",
+        help="answer all seven questions: one comparison per question, one report over all (a few minutes)",
+    )
     shop.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/workshop)")
     shop.set_defaults(func=cmd_workshop)
 
@@ -428,11 +485,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="runs per task and per Parquet file (default: automatic, whole points, about a second of work)",
     )
     swp.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/sweep-SCENARIO)")
+    _warmup(swp)
     swp.add_argument("--resume", action="store_true", help="continue the sweep in --out, running only what is missing")
     swp.set_defaults(func=cmd_sweep)
 
     val = sub.add_parser("validate", help="check the model against the published figures T1-T7")
     _replicated(val, "of every target", 8, 8)
+    _warmup(val)
     _inputs(val)
     val.add_argument("--no-screen", action="store_true", help="skip the one-at-a-time sensitivity screen")
     val.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/validation)")

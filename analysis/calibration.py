@@ -1,4 +1,4 @@
-"""Calibration of the defaults to the published figures of MODEL.md: T1-T7, T1x, T2x and C.
+"""Calibration of the defaults to the published figures of docs/ODD.md (section 1): T1-T7, T1x, T2x and C.
 
 The targets are steady state: each is measured after one warm-up year with the policy in
 force. T1 and T2 are read both ways, as their source reads them: as whole organisations under
@@ -24,10 +24,11 @@ from typing import Any
 import numpy as np
 from scipy import optimize
 
+from analysis.horizon import STEADY_STATE_WEEKS
 from analysis.runner import map_ordered
 from sim import params as registry
 from sim.model import SalesOrgModel
-from sim.params import ParameterError
+from sim.params import SEC, ParameterError
 from sim.scenario import dump
 
 __all__ = ["FREE", "TARGETS", "CalibrationResult", "Target", "evaluate", "fit"]
@@ -65,7 +66,7 @@ TARGETS: tuple[Target, ...] = (
         "rep_attainment_mean",
         1.04,
         1.10,
-        "Sales Executive Council study of ~2,000 reps; seed 003",
+        SEC,
         {**PROTECTED, "coaching.hours_per_rep_month": 3.0},
     ),
     Target(
@@ -74,7 +75,7 @@ TARGETS: tuple[Target, ...] = (
         "rep_attainment_mean",
         0.86,
         0.92,
-        "Sales Executive Council study of ~2,000 reps; seed 003",
+        SEC,
         {**PROTECTED, "coaching.hours_per_rep_month": 1.0},
     ),
     Target(
@@ -189,7 +190,7 @@ def evaluate(
     reps: int = CAL_REPS,
 ) -> dict[str, float]:
     """Each target's model value (mean over ``seeds``) for parameter ``values`` (dotted names)."""
-    base = {**(values or {}), "org.reps": reps, "sim.warmup_weeks": 52, "sim.weeks": 52}
+    base = {**(values or {}), "org.reps": reps, "sim.warmup_weeks": STEADY_STATE_WEEKS, "sim.weeks": 52}
     cache: dict[tuple, list[dict[str, float]]] = {}
     out = {}
     for t in targets:
@@ -382,7 +383,7 @@ def _polish(objectives, z: np.ndarray, lo: np.ndarray, hi: np.ndarray, rounds: i
 
 def steady_state_start(values: Mapping[str, Any], seeds: Sequence[int] = CAL_SEEDS) -> dict[str, float]:
     """The typical org's steady-state skill share and motivation, to start runs from."""
-    runs = _runs({**values, "org.reps": CAL_REPS, "sim.warmup_weeks": 52}, seeds)
+    runs = _runs({**values, "org.reps": CAL_REPS, "sim.warmup_weeks": STEADY_STATE_WEEKS}, seeds)
     return {
         "rep.initial_skill_share": round(float(np.mean([r["tenured_skill_share"] for r in runs])), 3),
         "rep.initial_motivation": round(float(np.mean([r["mean_motivation"] for r in runs])), 3),

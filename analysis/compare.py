@@ -14,7 +14,7 @@ removes the noise the scenarios share and leaves the effect of the policy:
 A difference whose confidence interval spans zero is reported as "no detectable difference".
 
 Steady state: by default every scenario runs a 52-week warm-up with its policy in force before
-the counted year, because the published figures the model reproduces (T1-T7 of MODEL.md) are
+the counted year, because the published figures the model reproduces (T1-T7, docs/ODD.md) are
 steady-state figures, and a policy's effect builds over months. ``warmup=0`` shows instead the
 first year after the change, which is how fast a policy pays.
 
@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis import horizon
 from analysis.limits import check_job
 from analysis.runner import Replications, RunResult, kept_job, map_ordered, replication_seeds, run_one
 from analysis.stats import mean_ci
@@ -50,7 +51,6 @@ from sim.scenario import Scenario, load
 __all__ = [
     "COLUMNS",
     "COMPARE_FILES",
-    "DEFAULT_WARMUP_WEEKS",
     "HEADLINE_METRICS",
     "WORKSHOP_QUESTION",
     "WORKSHOP_REPLICATIONS",
@@ -68,9 +68,8 @@ COLUMNS = ("scenario", "metric", "mean", "ci_low", "ci_high", "delta", "delta_ci
 
 #: The files of a comparison that only a comparison writes (the charts are named in analysis.plots).
 COMPARE_FILES = ("comparison.csv", "report.html")
-
-#: Weeks every compared policy is in force before the counted year (steady state).
-DEFAULT_WARMUP_WEEKS = 52
+#: The full workshop's own file (each question's comparison is in its folder ``question-N``).
+FULL_FILES = ("report.html",)
 
 #: The metrics a room looks at first; the report leads with them.
 HEADLINE_METRICS = (
@@ -201,7 +200,7 @@ def compare(
     replications: int = 20,
     seed: int = 0,
     workers: int | None = None,
-    warmup: int | None = DEFAULT_WARMUP_WEEKS,
+    warmup: int | None = None,
     overrides: Mapping[str, Any] | None = None,
     progress: bool | None = None,
     question: str | None = None,
@@ -216,7 +215,8 @@ def compare(
         seed: Seed of the whole comparison; replication i of every scenario uses the same seed.
         workers: Local processes (default: all cores).
         warmup: Weeks each policy is in force before the counted year, applied to every
-            scenario (default 52, steady state); ``None`` keeps each scenario's own setting.
+            scenario; ``None`` keeps each scenario's own setting, which is the registry's
+            steady state (:data:`analysis.horizon.STEADY_STATE_WEEKS`) unless the file sets it.
         overrides: Parameter values (dotted names) applied to every scenario, like ``--set``.
         progress: Show a progress bar (default: when stderr is a terminal).
         question: The question the comparison answers, for the report.
@@ -252,6 +252,9 @@ def compare(
     common.update(overrides or {})
     loaded = [s.with_overrides(common, "compare") if common else s for s in loaded]
     values = [s.values for s in loaded]  # check every scenario before any run starts
+    given = warmup
+    if warmup is None and len({v["sim.warmup_weeks"] for v in values}) == 1:
+        warmup = int(values[0]["sim.warmup_weeks"])  # one horizon for all: say which
     weeks = {v["sim.weeks"] for v in values}
     if len(weeks) > 1:
         raise ParameterError(
@@ -270,7 +273,7 @@ def compare(
         runs[label].append(run)
     reps = {label: Replications(s, seed, runs[label]) for label, s in zip(labels, loaded, strict=True)}
     if command is None:
-        command = _command(refs, refs[base_index], replications, seed, warmup, overrides or {})
+        command = _command(refs, refs[base_index], replications, seed, given, overrides or {})
     return Comparison(
         labels=labels,
         baseline=labels[base_index],
@@ -309,27 +312,94 @@ def workshop(
     workers: int | None = None,
     progress: bool | None = None,
     scenarios: Sequence[str] = WORKSHOP_SCENARIOS,
+    warmup: int | None = None,
 ) -> Comparison:
     """The shipped workshop: the most telling policies against the typical org, in steady state.
 
     ``replications`` defaults to :data:`WORKSHOP_REPLICATIONS`.
     """
     replications = WORKSHOP_REPLICATIONS if replications is None else replications
-    command = shlex.join(["python", "run.py", "workshop", "--replications", str(replications), "--seed", str(seed)])
+    command = _workshop_command(replications, seed, warmup)
     return compare(
         scenarios,
         baseline=scenarios[0],
         replications=replications,
         seed=seed,
         workers=workers,
-        warmup=DEFAULT_WARMUP_WEEKS,
+        warmup=warmup,
         progress=progress,
         question=WORKSHOP_QUESTION,
         command=command,
     )
 
 
+def _workshop_command(replications: int, seed: int, warmup: int | None, full: bool = False) -> str:
+    words = ["python", "run.py", "workshop", *(["--full"] if full else [])]
+    words += ["--replications", str(replications), "--seed", str(seed)]
+    if warmup is not None:
+        words += ["--warmup", str(warmup)]
+    return shlex.join(words)
+
+
+def full_workshop(
+    replications: int | None = None,
+    seed: int = 0,
+    workers: int | None = None,
+    progress: bool | None = None,
+    warmup: int | None = None,
+) -> FullWorkshop:
+    """All seven questions (:data:`analysis.questions.QUESTIONS`), each its own paired comparison.
+
+    Every question uses the same seed, so its reference runs are the same runs in every question
+    that shares it, and the answers are comparable across questions.
+    """
+    from analysis.questions import QUESTIONS
+
+    replications = WORKSHOP_REPLICATIONS if replications is None else replications
+    command = _workshop_command(replications, seed, warmup, full=True)
+    comps = {
+        q.number: compare(
+            q.compared,
+            baseline=q.baseline,
+            replications=replications,
+            seed=seed,
+            workers=workers,
+            warmup=warmup,
+            progress=progress,
+            question=q.text,
+            command=command,
+        )
+        for q in QUESTIONS
+    }
+    return FullWorkshop(comps, command)
+
+
 # ----------------------------------------------------------------------------- the result
+@dataclass
+class FullWorkshop:
+    """The seven questions answered: each question's comparison, by number, and the command."""
+
+    comparisons: dict[int, Comparison]
+    command: str
+
+    def write(self, out: str | os.PathLike[str]) -> Path:
+        """Write each comparison into ``question-N/`` and the report over all seven as ``report.html``."""
+        from analysis.outputs import claim, publish
+        from analysis.report import render_full_report
+
+        out = Path(out)
+        for number, comp in self.comparisons.items():
+            comp.write(out / f"question-{number}")
+        with claim(out, "workshop", FULL_FILES):
+            publish(
+                out,
+                lambda folder: (folder / "report.html").write_text(
+                    render_full_report(self.comparisons, self.command), encoding="utf-8"
+                ),
+            )
+        return out
+
+
 @dataclass
 class Comparison:
     """Scenarios run side by side: the comparison table, the runs behind it, and its figures.
@@ -359,6 +429,12 @@ class Comparison:
     def scenarios(self) -> dict[str, Scenario]:
         """Each scenario as run (comparison settings applied), by label."""
         return {label: r.scenario for label, r in self.replications.items()}
+
+    def title(self, label: str) -> str:
+        """A scenario's name in plain words (its title), marked as the label is when listed twice."""
+        heading = self.scenarios[label].heading
+        name = self.scenarios[label].name
+        return heading + label[len(name) :] if label.startswith(name) else heading
 
     def metrics(self, label: str) -> pd.DataFrame:
         """One row per replication of scenario ``label``, every canonical metric."""
@@ -413,15 +489,23 @@ class Comparison:
         t = self.table
         return t[(t["scenario"] == label) & (t["metric"] == metric)].iloc[0]
 
+    def sentences(self) -> list[str]:
+        """The answer in plain words: one sentence per policy against the reference."""
+        from analysis.answer import sentences
+
+        return [text for _, text in sentences(self)]
+
     def findings(self, metrics: Sequence[str] = HEADLINE_METRICS) -> tuple[list[str], list[str]]:
         """Sentences for the detectable differences and for those that are not, vs the baseline."""
+        from analysis.answer import finding
+
         detectable, not_detectable = [], []
         for label in self.labels:
             if label == self.baseline:
                 continue
             for metric in metrics:
                 r = self.row(label, metric)
-                text = _finding(r, self.baseline)
+                text = finding(r, self)
                 (detectable if r["verdict"] in ("higher", "lower") else not_detectable).append(text)
         return detectable, not_detectable
 
@@ -477,7 +561,7 @@ class Comparison:
             f"{len(self.labels)} scenarios x {self.n_replications} replications, seed {self.seed}, common random "
             f"numbers; deltas are paired differences from {self.baseline}; p-values Holm-adjusted over the "
             f"{len(self.labels) - 1} scenario(s) compared with it, per metric.",
-            _horizon(self.warmup),
+            horizon.sentence(self.warmup),
         ]
         for metric in metrics:
             lines += ["", f"{metric} ({UNITS[metric]})", head]
@@ -521,22 +605,11 @@ class Comparison:
         from analysis.plots import save_figure
         from analysis.report import write_report
 
-        self.table.loc[:, list(COLUMNS)].to_csv(out / "comparison.csv", index=False)
+        table = self.table.loc[:, list(COLUMNS)].assign(counted_year=horizon.label(self.warmup))
+        table.to_csv(out / "comparison.csv", index=False)
         images = {name: save_figure(fig, out / name) for name, fig in self.figures.items()}
         if report:
             write_report(self, out / "report.html", images)
-
-
-def _horizon(warmup: int | None) -> str:
-    if warmup is None:
-        return "Each scenario keeps its own warm-up setting."
-    if warmup == 0:
-        return "No warm-up: the counted year is the first year after the change (how fast each policy pays)."
-    kind = "Steady state" if warmup >= DEFAULT_WARMUP_WEEKS else "Warm-up"
-    return (
-        f"{kind}: each policy was in force for a {warmup}-week warm-up before the counted year "
-        "(use --warmup 0 for the first year after the change)."
-    )
 
 
 def _num(x: float, signed: bool = False) -> str:
@@ -581,13 +654,3 @@ def fmt_delta(x: float, unit: str) -> str:
 def fmt_p(p: float) -> str:
     """A p-value for people."""
     return _p(p)
-
-
-def _finding(r: pd.Series, baseline: str) -> str:
-    unit = r["unit"]
-    name = f"{r['scenario']}, {r['metric']}"
-    ci = f"95% CI {fmt_delta(r['delta_ci_low'], unit)} to {fmt_delta(r['delta_ci_high'], unit)}"
-    if r["verdict"] in ("higher", "lower"):
-        size = fmt_delta(abs(r["delta"]), unit).lstrip("+")
-        return f"{name}: {r['verdict']} than {baseline} by {size} ({ci}; Holm p {_p(r['p_value'])})"
-    return f"{name}: {r['verdict']} (delta {fmt_delta(r['delta'], unit)}, {ci}; Holm p {_p(r['p_value'])})"

@@ -28,8 +28,8 @@ __all__ = [
 ]
 
 BASELINE_COLOUR = "#6b6b6b"
-#: Okabe-Ito without its black and grey (the baseline's), strongest first.
-SCENARIO_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+#: Okabe-Ito, strongest on white first (its yellow last: faint on a projector); grey is the baseline's.
+SCENARIO_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442")
 GOOD = "#0072B2"
 BAD = "#D55E00"
 NEUTRAL = "#444444"

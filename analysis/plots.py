@@ -18,6 +18,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 from scipy import stats
 
+from analysis import horizon
+from analysis.palette import ACTIVITY_COLOURS, scenario_colours
 from sim.metrics import ACTIVITIES, MIN_WEEKS_FOR_REP_ATTAINMENT, SEGMENTS
 
 if TYPE_CHECKING:
@@ -48,23 +50,6 @@ STYLE = {
     "svg.fonttype": "path",
     "svg.hashsalt": "coachsim",  # stable ids: the same comparison gives the same SVG
 }
-BASELINE_COLOUR = "#6b6b6b"
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#bcbd22")
-ACTIVITY_COLOURS = {
-    "selling": "#2ca02c",
-    "coaching": "#1f77b4",
-    "being_coached": "#1f77b4",
-    "coaching_managers": "#1f77b4",
-    "ride_alongs": "#9ecae1",
-    "field_visits": "#6baed6",
-    "team_meeting": "#9467bd",
-    "admin": "#bdbdbd",
-    "internal": "#bdbdbd",
-    "distractions": "#e6550d",
-    "deal_focus": "#fdae6b",
-    "executive_deal_talks": "#fdae6b",
-    "other": "#f0f0f0",
-}
 SEGMENT_NAMES = {"star": "stars", "core": "core", "struggler": "strugglers", "new_hire": "new hires"}
 TIER_BUDGET = {
     "rep": "rep.hours_per_week",
@@ -74,15 +59,8 @@ TIER_BUDGET = {
 
 
 def colours(comp: Comparison) -> dict[str, str]:
-    """One colour per scenario label; the baseline is grey."""
-    out, k = {}, 0
-    for label in comp.labels:
-        if label == comp.baseline:
-            out[label] = BASELINE_COLOUR
-        else:
-            out[label] = PALETTE[k % len(PALETTE)]
-            k += 1
-    return out
+    """One colour per scenario label, as in the report's table; the baseline is grey."""
+    return scenario_colours(comp.labels, comp.baseline)
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -95,11 +73,7 @@ def _pct(ax, axis: str = "y") -> None:
 
 
 def _horizon_note(comp: Comparison) -> str:
-    if comp.warmup:
-        return f"steady state: counted year after a {comp.warmup}-week warm-up"
-    if comp.warmup == 0:
-        return "first year after the change"
-    return ""
+    return horizon.label(comp.warmup)
 
 
 def attainment_effect(comp: Comparison) -> Figure:
@@ -120,12 +94,14 @@ def attainment_effect(comp: Comparison) -> Figure:
                 ax.plot([lo, hi], [y, y], color=c, lw=4, solid_capstyle="round", alpha=0.8)
             ax.plot(r["delta"] * 100, y, "o", color=c, ms=9, mec="white", mew=1.5)
         ax.set_title(title)
-        ax.set_xlabel(f"difference from {comp.baseline} (percentage points)")
-        ax.set_yticks(range(len(others)), others)
+        ax.set_xlabel("difference, percentage points")
+        ax.set_yticks(range(len(others)), [comp.title(o) for o in others])
         ax.grid(axis="y", visible=False)
     axes[0].invert_yaxis()
     fig.suptitle(
-        f"Effect of each policy vs {comp.baseline}: paired 95% CI; grey = no detectable difference", fontsize=11
+        f"Effect of each policy against {comp.title(comp.baseline).lower()}: paired 95% CI; "
+        "grey = no detectable difference",
+        fontsize=11,
     )
     return fig
 
@@ -144,7 +120,7 @@ def attainment_over_weeks(comp: Comparison) -> Figure:
             mean.index, (mean - half).to_numpy(), (mean + half).to_numpy(), color=col[label], alpha=0.18, lw=0
         )
         lw = 2.5 if label == comp.baseline else 2
-        ax.plot(mean.index, mean.to_numpy(), color=col[label], lw=lw, label=label)
+        ax.plot(mean.index, mean.to_numpy(), color=col[label], lw=lw, label=comp.title(label))
     ax.axhline(1.0, color="black", lw=0.8, ls=":")
     _pct(ax)
     ax.set_xlabel("week of the counted year")
@@ -203,7 +179,7 @@ def rep_attainment_distribution(comp: Comparison) -> Figure:
         lo, hi = np.percentile(pooled, [0.5, 99.5])
         ax.set_xlim(max(0.0, lo - 0.05), hi + 0.05)
     ax.axvline(1.0, color="black", lw=1, ls=":")
-    ax.set_yticks(positions, comp.labels)
+    ax.set_yticks(positions, [comp.title(x) for x in comp.labels])
     ax.grid(axis="y", visible=False)
     _pct(ax, "x")
     ax.set_xlabel(f"a rep's attainment over the counted year (reps with {MIN_WEEKS_FOR_REP_ATTAINMENT}+ weeks in seat)")
@@ -243,7 +219,7 @@ def hours_by_activity(comp: Comparison) -> Figure:
                 if w >= 3:
                     ax.text(x0 + w / 2, p, f"{w:.0f}", ha="center", va="center", fontsize=8, color="#222222")
             left += widths
-        ax.set_yticks(positions, comp.labels)
+        ax.set_yticks(positions, [comp.title(x) for x in comp.labels])
         ax.grid(axis="y", visible=False)
         ax.set_axisbelow(True)
         ax.set_title(f"{tier.capitalize()}s: hours in an average week")
@@ -276,7 +252,7 @@ def coaching_delivered(comp: Comparison) -> Figure:
             note = f"  {r['mean']:.1f} of {target:g} h{share}"
         ax.text(max(r["mean"], target or 0), p, note, va="center", fontsize=9)
     ax.set_xlim(0, max(top, 1.0) * 1.45)
-    ax.set_yticks(positions, comp.labels)
+    ax.set_yticks(positions, [comp.title(x) for x in comp.labels])
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("real one-on-one coaching delivered, hours per rep per month (ride-alongs excluded)")
     ax.set_title("Coaching delivered (bar, 95% CI) against the policy (black line)")
@@ -310,7 +286,7 @@ def segment_lift(comp: Comparison) -> Figure:
         lo = np.array([d.ci_low for d in ds]) * 100
         hi = np.array([d.ci_high for d in ds]) * 100
         pos = x - 0.4 + width * (j + 0.5)
-        ax.bar(pos, np.nan_to_num(mean), width=width * 0.9, color=col[label], label=label, alpha=0.85)
+        ax.bar(pos, np.nan_to_num(mean), width=width * 0.9, color=col[label], label=comp.title(label), alpha=0.85)
         ok = np.isfinite(lo)
         ax.errorbar(
             pos[ok], mean[ok], yerr=[mean[ok] - lo[ok], hi[ok] - mean[ok]], fmt="none", ecolor="black", capsize=3, lw=1
@@ -320,8 +296,8 @@ def segment_lift(comp: Comparison) -> Figure:
     ticks = [f"{SEGMENT_NAMES[s]}\n(~{counts.get(s, 0) / comp.n_replications:.0f} reps a run)" for s in SEGMENTS]
     ax.set_xticks(x, ticks)
     ax.grid(axis="x", visible=False)
-    ax.set_ylabel(f"rep attainment vs {comp.baseline} (percentage points)")
-    ax.set_title(f"Attainment lift by rep segment vs {comp.baseline} (paired 95% CI)")
+    ax.set_ylabel(f"rep attainment against {comp.title(comp.baseline).lower()} (points)")
+    ax.set_title("Attainment lift by rep segment (paired 95% CI)")
     if others:
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
     else:

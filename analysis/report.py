@@ -20,9 +20,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 import sim
+from analysis import horizon
+from analysis.answer import sentences
+from analysis.palette import BAD, GOOD, judgement, scenario_colours
+from analysis.questions import QUESTIONS
 from sim import params as registry
 from sim.metrics import CANONICAL, METRICS
-from sim.params import display
+from sim.params import ParameterError, display
 
 if TYPE_CHECKING:
     from analysis.compare import Comparison
@@ -31,22 +35,10 @@ __all__ = ["render_report", "write_report"]
 
 HELP = {m.name: m.help for m in METRICS}
 UNITS = {m.name: m.unit for m in METRICS}
-TITLES = {
-    "attainment": "Attainment",
-    "reps_at_quota": "Reps at quota",
-    "rep_attainment_mean": "Mean rep attainment",
-    "bookings": "Bookings",
-    "coaching_hours_per_rep_month": "Coaching delivered (h/rep/month)",
-    "manager_coaching_share": "Manager time 'coaching' (as reported)",
-    "manager_selling_share": "Manager time selling",
-    "rep_selling_share": "Rep time selling",
-    "rep_turnover": "Rep turnover",
-    "mean_skill": "Mean rep skill",
-    "mean_motivation": "Mean rep motivation",
-}
+TITLES = {m.name: m.label[0].upper() + m.label[1:] for m in METRICS}
 
 CSS = """
-:root { --ink: #1d1d1f; --muted: #5f6368; --line: #d9d9de; --up: #1a7f37; --down: #b42318; --na: #8a8a8a; }
+:root { --ink: #1d1d1f; --muted: #5f6368; --line: #d9d9de; --good: GOOD; --bad: BAD; --na: #767676; }
 * { box-sizing: border-box; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
        color: var(--ink); margin: 0 auto; max-width: 1200px; padding: 24px 32px 64px;
@@ -59,15 +51,23 @@ table { border-collapse: collapse; width: 100%; margin: 0.6em 0 1em; }
 th, td { border-bottom: 1px solid var(--line); padding: 6px 10px; text-align: left; vertical-align: top; }
 th { background: #f4f4f6; font-weight: 600; }
 td.num, th.num { text-align: right; white-space: nowrap; }
-table.headline { table-layout: fixed; }
-table.headline th:first-child { width: 16%; }
-table.headline td { font-size: 0.95em; overflow-wrap: anywhere; }
+table.headline th { font-size: 0.8em; white-space: normal; overflow-wrap: normal; hyphens: none; }
+table.headline td { font-size: 0.92em; }
 table.headline td.num { white-space: normal; }
+.swatch { display: inline-block; width: 0.8em; height: 0.8em; border-radius: 2px; margin-right: 0.4em;
+          vertical-align: baseline; }
+ul.answer { list-style: none; padding-left: 0; }
+ul.answer li { margin: 0.45em 0; font-size: 1.08em; }
+ol.questions li { margin: 0.3em 0; }
+.here { font-weight: 600; }
+@media (min-width: 1600px) { body { max-width: 1560px; font-size: 22px; } }
+@media (max-width: 1100px) { body { font-size: 16px; padding: 16px 18px 48px; } th, td { padding: 5px 6px; } }
 table.headline .value { font-weight: 700; font-size: 1.15em; }
 table.headline .delta { display: block; font-size: 0.78em; }
 table.full { font-size: 0.78em; }
-.up { color: var(--up); font-weight: 600; }
-.down { color: var(--down); font-weight: 600; }
+.good { color: var(--good); font-weight: 600; }
+.bad { color: var(--bad); font-weight: 600; }
+.neutral { color: var(--ink); font-weight: 600; }
 .same { color: var(--na); }
 tr.baseline td { background: #fafafa; }
 figure { margin: 1.2em 0 2em; break-inside: avoid; page-break-inside: avoid; }
@@ -84,12 +84,18 @@ ul.findings li { margin: 0.25em 0; }
 """
 
 
+CSS = CSS.replace("GOOD", GOOD).replace("BAD", BAD)
+
+
 def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _css_class(verdict: str) -> str:
-    return {"higher": "up", "lower": "down"}.get(verdict, "same")
+def _css_class(r: Mapping[str, Any]) -> str:
+    """A difference's class: good or bad for the business, neutral for how time is spent, or same."""
+    if r["verdict"] not in ("higher", "lower"):
+        return "same"
+    return judgement(r["metric"], r["delta"]) or "neutral"
 
 
 def _changes(values: Mapping[str, Any], base: Mapping[str, Any]) -> list[str]:
@@ -98,38 +104,52 @@ def _changes(values: Mapping[str, Any], base: Mapping[str, Any]) -> list[str]:
         if name not in base or base[name] == value:
             continue
         p = registry.by_name(name)
-        out.append(f"{name}: {display(base[name])} → {display(value)} ({p.unit})")
+        out.append(f"{_meaning(p)}: {display(base[name])} → {display(value)} {p.unit}")
     return out
+
+
+def _meaning(p: registry.Param) -> str:
+    """A parameter named by its meaning: the first clause of its help text."""
+    first = p.help.split(". ")[0].split(": ")[0].rstrip(".")
+    return first
 
 
 def _headline(comp: Comparison, metrics: tuple[str, ...]) -> str:
     from analysis.compare import fmt_delta, fmt_p, fmt_value
 
-    head = "".join(f'<th class="num">{_e(TITLES.get(m, m))}</th>' for m in metrics)
+    def shown(m: str) -> str:  # a rate a year is headed as such, so its cells stay short
+        return "fraction" if UNITS[m] == "1/year" else UNITS[m]
+
+    head = "".join(
+        f'<th class="num">{_e(TITLES.get(m, m))}{" a year" if UNITS[m] == "1/year" else ""}</th>' for m in metrics
+    )
+    col = scenario_colours(comp.labels, comp.baseline)
     rows = []
     for label in comp.labels:
         cells = []
         is_base = label == comp.baseline
         for m in metrics:
             r = comp.row(label, m)
-            unit = UNITS[m]
+            unit = shown(m)
             value = f'<span class="value">{_e(fmt_value(r["mean"], unit))}</span>'
             low, high = _e(fmt_value(r["ci_low"], unit)), _e(fmt_value(r["ci_high"], unit))
             ci = f'<span class="delta small">95% CI {low} to {high}</span>'
             if is_base:
                 cells.append(f'<td class="num">{value}{ci}</td>')
                 continue
-            cls = _css_class(r["verdict"])
+            cls = _css_class(r)
             words = "no detectable difference" if cls == "same" else f"Holm p {fmt_p(r['p_value'])}"
+            bounds = f"{_e(fmt_delta(r['delta_ci_low'], unit))} to {_e(fmt_delta(r['delta_ci_high'], unit))}"
             delta = (
-                f'<span class="delta {cls}">{_e(fmt_delta(r["delta"], unit))} '
-                f"[{_e(fmt_delta(r['delta_ci_low'], unit))}, {_e(fmt_delta(r['delta_ci_high'], unit))}]"
-                f"<br>{_e(words)}</span>"
+                f'<span class="delta {cls}">{_e(fmt_delta(r["delta"], unit))}</span>'
+                f'<span class="delta small">95% CI {bounds.replace(" pts", "")}<br>{_e(words)}</span>'
             )
             cells.append(f'<td class="num">{value}{delta}</td>')
-        tag = " (reference)" if is_base and label != "baseline" else ""
+        tag = " (reference)" if is_base else ""
+        swatch = f'<span class="swatch" style="background:{col[label]}"></span>'
         rows.append(
-            f'<tr class="{"baseline" if is_base else ""}"><td><b>{_e(label)}</b>{_e(tag)}</td>{"".join(cells)}</tr>'
+            f'<tr class="{"baseline" if is_base else ""}"><td>{swatch}<b>{_e(comp.title(label))}</b>{_e(tag)}</td>'
+            f"{''.join(cells)}</tr>"
         )
     return (
         f'<table class="headline"><thead><tr><th>policy</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
@@ -149,11 +169,11 @@ def _full_table(comp: Comparison) -> str:
             dci = "" if base else f"{fmt_delta(r['delta_ci_low'], unit)} to {fmt_delta(r['delta_ci_high'], unit)}"
             p = "" if base else fmt_p(r["p_value"])
             rows.append(
-                f'<tr class="{"baseline" if base else ""}"><td>{_e(m)}</td><td>{_e(label)}</td>'
+                f'<tr class="{"baseline" if base else ""}"><td>{_e(TITLES[m])}</td><td>{_e(comp.title(label))}</td>'
                 f'<td class="num">{_e(fmt_value(r["mean"], unit))}</td>'
                 f'<td class="num">{_e(fmt_value(r["ci_low"], unit))} to {_e(fmt_value(r["ci_high"], unit))}</td>'
                 f'<td class="num">{_e(delta)}</td><td class="num">{_e(dci)}</td><td class="num">{_e(p)}</td>'
-                f'<td class="{_css_class(r["verdict"])}">{_e(r["verdict"])}</td></tr>'
+                f'<td class="{_css_class(r)}">{_e(r["verdict"])}</td></tr>'
             )
     return (
         '<table class="full"><thead><tr><th>metric</th><th>policy</th><th class="num">mean</th>'
@@ -192,7 +212,7 @@ def _policies(comp: Comparison) -> str:
             ch = _changes(s.values, base_values)
             changes = "<br>".join(_e(c) for c in ch) if ch else "nothing: the same settings as the baseline"
         rows.append(
-            f"<tr><td><b>{_e(label)}</b></td><td>{_e(s.description or '(no description)')}</td>"
+            f"<tr><td><b>{_e(comp.title(label))}</b></td><td>{_e(s.description or '(no description)')}</td>"
             f'<td class="small">{changes}</td><td class="small">{_e(delivered[label])}</td></tr>'
         )
     return (
@@ -217,14 +237,14 @@ def _assumptions(comp: Comparison) -> str:
         used: dict[str, list[str]] = {}
         for label in comp.labels:
             used.setdefault(display(scen[label].values[name]), []).append(label)
-        values = "; ".join(f"{v} ({', '.join(labels)})" for v, labels in used.items())
+        values = "; ".join(f"{v} ({', '.join(comp.title(x) for x in labels)})" for v, labels in used.items())
         source = p.source or ("a setting of the comparison" if p.section == "sim" else "no published source")
         rows.append(
-            f"<tr><td><code>{_e(name)}</code></td><td>{_e(p.help)}</td><td>{_e(p.unit)}</td>"
+            f"<tr><td>{_e(p.help)}</td><td>{_e(p.unit)}</td>"
             f'<td class="small">{_e(values)}</td><td class="small">{_e(source)}</td></tr>'
         )
     return (
-        "<table><thead><tr><th>parameter</th><th>meaning</th><th>unit</th><th>values used</th><th>source</th>"
+        "<table><thead><tr><th>parameter</th><th>unit</th><th>values used</th><th>source</th>"
         f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
 
@@ -243,40 +263,43 @@ def _targets() -> str:
     )
 
 
-def _horizon(comp: Comparison) -> str:
-    if comp.warmup is None:
-        return "Each policy kept its own warm-up setting."
-    if comp.warmup == 0:
-        return (
-            "No warm-up: the counted year is the first year after each policy starts, so the numbers show how "
-            "fast a policy pays, not where it settles (coaching builds skill over months)."
-        )
-    from analysis.compare import DEFAULT_WARMUP_WEEKS
-
-    if comp.warmup < DEFAULT_WARMUP_WEEKS:
-        return (
-            f"Each policy was in force for a {comp.warmup}-week warm-up before the counted year; a "
-            f"{DEFAULT_WARMUP_WEEKS}-week warm-up gives the steady state that the published figures describe."
-        )
+def _answer(comp: Comparison) -> str:
+    """The answer in words: one sentence per policy, coloured as in the table and charts."""
+    col = scenario_colours(comp.labels, comp.baseline)
+    items = "".join(
+        f'<li><span class="swatch" style="background:{col[label]}"></span>{_e(text)}</li>'
+        for label, text in sentences(comp)
+    )
+    base = comp.title(comp.baseline)
     return (
-        f"Steady state. Each policy was in force for a {comp.warmup}-week warm-up before the counted year. "
-        "Coaching builds skill and motivation over months, and the published figures the model is calibrated "
-        "to (reps coached three hours a month attain about 107% of goal; typical orgs see 50-62% of reps at "
-        "quota) describe organisations that have run their policy for a while, so the first months after a "
-        "change would understate where a policy lands. To see how fast a policy pays, run the same "
-        "comparison with <code>--warmup 0</code>."
+        f"<p>Against <b>{_e(base)}</b>, over the counted year, with paired 95% confidence intervals "
+        "(points are percentage points of quota):</p>"
+        f'<ul class="answer">{items}</ul>'
     )
 
 
-def _short_horizon(comp: Comparison) -> str:
-    if not comp.warmup:
-        return "Counted year: " + (
-            "each policy's own setting." if comp.warmup is None else "the first after the change."
-        )
-    from analysis.compare import DEFAULT_WARMUP_WEEKS
+def _questions(comp: Comparison | None) -> str:
+    """The seven questions, the scenarios that answer each, and which of them this report ran."""
+    ran = set() if comp is None else {comp.scenarios[label].name for label in comp.labels}
+    from sim.scenario import load
 
-    kind = "Steady state" if comp.warmup >= DEFAULT_WARMUP_WEEKS else "Warm-up"
-    return f"{kind}: each policy in force {comp.warmup} weeks before the counted year."
+    items = []
+    for q in QUESTIONS:
+        names = []
+        for name in q.compared:
+            try:
+                heading = load(name).heading
+            except ParameterError:
+                heading = name
+            names.append(f'<span class="here">{_e(heading)}</span>' if name in ran else _e(heading))
+        here = sum(name in ran for name in q.scenarios)
+        status = f" <b>Answered here</b> ({here} of {len(q.scenarios)} policies)." if here else ""
+        items.append(f'<li>{_e(q.text)}<br><span class="small">Compared: {", ".join(names)}.{status}</span></li>')
+    return (
+        f'<ol class="questions">{"".join(items)}</ol>'
+        '<p class="small">The first listed of each is the reference the others are compared with. '
+        "<code>python run.py workshop --full</code> answers all seven in one report.</p>"
+    )
 
 
 def _methods(comp: Comparison) -> str:
@@ -295,43 +318,32 @@ def _methods(comp: Comparison) -> str:
     )
 
 
-def render_report(comp: Comparison, images: Mapping[str, bytes] | None = None) -> str:
-    """The report as one self-contained HTML string; ``images`` are PNG bytes by chart name."""
-    from analysis.compare import HEADLINE_METRICS
-    from analysis.plots import CHARTS, STYLE
+def _images(comp: Comparison) -> dict[str, bytes]:
+    import io
 
-    if images is None:
-        import io
+    import matplotlib as mpl
 
-        import matplotlib as mpl
+    from analysis.plots import STYLE
 
-        images = {}
-        for name, fig in comp.figures.items():
-            buf = io.BytesIO()
-            with mpl.rc_context(STYLE):
-                fig.savefig(buf, format="png", dpi=130)
-            images[name] = buf.getvalue()
-    detectable, not_detectable = comp.findings()
-    found = "".join(f"<li>{_e(t)}</li>" for t in detectable) or "<li>none</li>"
-    not_found = "".join(f"<li>{_e(t)}</li>" for t in not_detectable) or "<li>none</li>"
-    figures = []
-    for name, _, caption in CHARTS:
-        if name not in images:
-            continue
-        data = base64.b64encode(images[name]).decode("ascii")
-        figures.append(
-            f'<figure><img alt="{_e(caption)}" src="data:image/png;base64,{data}">'
-            f"<figcaption>{_e(caption)} (Also <code>{_e(name)}.png</code> and "
-            f"<code>{_e(name)}.svg</code> beside this file.)</figcaption></figure>"
-        )
-    metric_rows = "".join(
-        f"<tr><td><code>{_e(m.name)}</code></td><td>{_e(m.unit)}</td><td>{_e(m.help)}</td></tr>" for m in METRICS
+    images = {}
+    for name, fig in comp.figures.items():
+        buf = io.BytesIO()
+        with mpl.rc_context(STYLE):
+            fig.savefig(buf, format="png", dpi=130)
+        images[name] = buf.getvalue()
+    return images
+
+
+def _figure(images: Mapping[str, bytes], name: str, caption: str, folder: str = "") -> str:
+    data = base64.b64encode(images[name]).decode("ascii")
+    return (
+        f'<figure><img alt="{_e(caption)}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{_e(caption)} (Also <code>{_e(folder + name)}.png</code> and "
+        f"<code>{_e(folder + name)}.svg</code> beside this file.)</figcaption></figure>"
     )
-    seeds = next(iter(comp.replications.values())).runs
-    seed_list = ", ".join(str(r.seed) for r in seeds)
-    n_scen = len(comp.labels)
-    when = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    title = "coachsim: " + ", ".join(comp.labels)
+
+
+def _page(title: str, body: str) -> str:
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -341,21 +353,68 @@ def render_report(comp: Comparison, images: Mapping[str, bytes] | None = None) -
 <style>{CSS}</style>
 </head>
 <body>
-<header>
+{body}
+</body>
+</html>
+"""
+
+
+def _meta(comp: Comparison) -> str:
+    return (
+        f'<p class="meta">{len(comp.labels)} policies × {comp.n_replications} replications, seed {comp.seed}, '
+        f"common random numbers, p-values Holm-adjusted. {_e(horizon.label(comp.warmup).capitalize())}: "
+        f"{_e(_counted(comp))}</p>"
+    )
+
+
+def _counted(comp: Comparison) -> str:
+    if comp.warmup is None:
+        return "each policy keeps its own warm-up."
+    if comp.warmup == 0:
+        return "the counted year is the first after each policy starts."
+    return f"each policy was in force {comp.warmup} weeks before the counted year."
+
+
+def render_report(comp: Comparison, images: Mapping[str, bytes] | None = None) -> str:
+    """The report as one self-contained HTML string; ``images`` are PNG bytes by chart name."""
+    from analysis.compare import HEADLINE_METRICS
+    from analysis.plots import CHARTS
+
+    if images is None:
+        images = _images(comp)
+    detectable, not_detectable = comp.findings()
+    found = "".join(f"<li>{_e(t)}</li>" for t in detectable) or "<li>none</li>"
+    not_found = "".join(f"<li>{_e(t)}</li>" for t in not_detectable) or "<li>none</li>"
+    figures = "".join(_figure(images, name, caption) for name, _, caption in CHARTS if name in images)
+    metric_rows = "".join(
+        f"<tr><td>{_e(TITLES[m.name])}</td><td>{_e(m.unit)}</td><td>{_e(m.help)}</td>"
+        f"<td>{_e({'higher': 'higher', 'lower': 'lower'}.get(m.better or '', 'neither'))}</td></tr>"
+        for m in METRICS
+    )
+    seeds = next(iter(comp.replications.values())).runs
+    seed_list = ", ".join(str(r.seed) for r in seeds)
+    when = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    body = f"""<header>
 <p class="meta">coachsim {_e(sim.__version__)} · workshop report · {_e(when)}</p>
-<h1>Comparing {n_scen} sales-management policies</h1>
+<h1>Comparing {len(comp.labels)} sales-management policies</h1>
 <p class="question">{_e(comp.question)}</p>
-<p class="meta">{n_scen} policies × {comp.n_replications} replications, seed {comp.seed},
-common random numbers, deltas against <b>{_e(comp.baseline)}</b>, p-values Holm-adjusted.
-{_short_horizon(comp)}</p>
+{_meta(comp)}
 </header>
 
 <section id="answer">
 <h2>The answer</h2>
-<p>Each cell: the policy's mean over replications; below it, for a policy, its difference from
-<b>{_e(comp.baseline)}</b> with the paired 95% confidence interval (green higher, red lower, grey no detectable
-difference). Percentages are of quota or of working hours; "pts" are percentage points.</p>
+{_answer(comp)}
+<p>Each cell of the table: the policy's mean over replications; below it, its difference from
+<b>{_e(comp.title(comp.baseline))}</b> with the paired 95% confidence interval, in
+<span class="good">blue when the change is good for the business</span>,
+<span class="bad">vermilion when it is bad</span>, black for a change in how time is spent, and grey
+when the runs cannot tell it from chance.</p>
 {_headline(comp, HEADLINE_METRICS)}
+</section>
+
+<section id="questions">
+<h2>The seven questions</h2>
+{_questions(comp)}
 </section>
 
 <section id="policies">
@@ -365,7 +424,7 @@ difference). Percentages are of quota or of working hours; "pts" are percentage 
 
 <section id="findings">
 <h2>What the runs can and cannot tell apart</h2>
-<h3>Detectable differences from {_e(comp.baseline)}</h3>
+<h3>Detectable differences</h3>
 <ul class="findings">{found}</ul>
 <h3>No detectable difference (or not after the Holm adjustment)</h3>
 <ul class="findings">{not_found}</ul>
@@ -373,26 +432,26 @@ difference). Percentages are of quota or of working hours; "pts" are percentage 
 
 <section id="charts">
 <h2>Charts</h2>
-{"".join(figures)}
+{figures}
 </section>
 
 <section id="all-metrics">
 <h2>Every metric</h2>
 {_full_table(comp)}
-<table class="full"><thead><tr><th>metric</th><th>unit</th><th>meaning</th></tr></thead>
+<table class="full"><thead><tr><th>metric</th><th>unit</th><th>meaning</th><th>better when</th></tr></thead>
 <tbody>{metric_rows}</tbody></table>
 </section>
 
 <section id="assumptions">
 <h2>Assumptions and sources</h2>
-<p><b>Time horizon.</b> {_horizon(comp)}</p>
+<p><b>Time horizon.</b> {_e(horizon.explanation(comp.warmup))}</p>
 <p><b>The parameters these policies set</b>, with the source of each assumption:</p>
 {_assumptions(comp)}
-<p>Every other parameter keeps its registry default. The defaults are calibrated so that the typical org
-reproduces these published figures (steady state, MODEL.md):</p>
+<p>Every other parameter keeps its default. The defaults are calibrated so that the typical org
+reproduces these published figures in steady state (section 1 of <code>docs/ODD.md</code>, the model's
+description, which names every source):</p>
 {_targets()}
-<p><code>python run.py params</code> lists every parameter with its unit, range and source;
-<code>docs/ODD.md</code> describes the model.</p>
+<p><code>python run.py params</code> lists every parameter with its unit, range and source.</p>
 <h3>Statistics</h3>
 {_methods(comp)}
 </section>
@@ -403,10 +462,48 @@ reproduces these published figures (steady state, MODEL.md):</p>
 <p class="small">Seed {comp.seed}; {comp.n_replications} replications, whose model seeds are the SeedSequence
 children of the seed: {_e(seed_list)}. The same command and seed give the same numbers on any machine and with
 any number of workers.</p>
-</section>
-</body>
-</html>
-"""
+</section>"""
+    return _page("coachsim: " + ", ".join(comp.title(x) for x in comp.labels), body)
+
+
+def render_full_report(comps: Mapping[int, Comparison], command: str) -> str:
+    """The full workshop: every question answered in words, with its table and effect chart.
+
+    ``comps`` maps each question's number to its comparison; each question's complete report
+    (every chart, metric and assumption) is in the folder ``question-N`` beside this file.
+    """
+    from analysis.compare import HEADLINE_METRICS
+
+    sections = []
+    for q in QUESTIONS:
+        if q.number not in comps:
+            continue
+        comp = comps[q.number]
+        images = _images(comp)
+        folder = f"question-{q.number}/"
+        sections.append(
+            f'<section id="question-{q.number}"><h2>Question {q.number}</h2>'
+            f'<p class="question">{_e(q.text)}</p>{_meta(comp)}{_answer(comp)}'
+            f"{_headline(comp, HEADLINE_METRICS)}"
+            f"{_figure(images, 'attainment_effect', 'Each policy against the reference, paired 95% CIs.', folder)}"
+            f'<p class="small">Every chart, metric and assumption: <a href="{folder}report.html">'
+            f"{folder}report.html</a>.</p></section>"
+        )
+    when = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    first = next(iter(comps.values()))
+    body = f"""<header>
+<p class="meta">coachsim {_e(sim.__version__)} · full workshop report · {_e(when)}</p>
+<h1>The seven questions, answered</h1>
+<p class="question">What happens to quota attainment when managers coach more, when they carry less quota,
+when executives coach the coaches?</p>
+<p class="meta">{_e(horizon.explanation(first.warmup))}</p>
+</header>
+{"".join(sections)}
+<section id="reproduce">
+<h2>Reproduce this report</h2>
+<pre>{_e(command)}</pre>
+</section>"""
+    return _page("coachsim: the seven questions", body)
 
 
 def write_report(comp: Comparison, path: str | os.PathLike[str], images: Mapping[str, bytes] | None = None) -> Path:

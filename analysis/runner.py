@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 import sim
+from analysis import horizon
 from analysis.limits import Job, check_job
 from analysis.outputs import claim, publish
 from analysis.stats import mean_ci
@@ -233,7 +234,8 @@ class Replications:
         return out
 
     def _write_files(self, out: Path) -> None:
-        self.summary().to_csv(out / "summary.csv", index=False)
+        warmup = int(self.scenario.values["sim.warmup_weeks"])
+        self.summary().assign(counted_year=horizon.label(warmup)).to_csv(out / "summary.csv", index=False)
         self.timeseries().to_parquet(out / "timeseries.parquet", index=False)
         reps = self.rep_table()
         if not reps.empty:
@@ -251,7 +253,10 @@ class Replications:
             "replications": len(self.runs),
             "replication_seeds": [r.seed for r in self.runs],
             "command": self.command,
-            "metrics": {m.name: {"unit": m.unit, "help": m.help} for m in METRICS},
+            "counted_year": horizon.sentence(warmup),
+            "metrics": {
+                m.name: {"unit": m.unit, "help": m.help, "label": m.label, "better": m.better} for m in METRICS
+            },
             **self.extra,
         }
         (out / "run.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")

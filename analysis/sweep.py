@@ -106,6 +106,7 @@ import numpy as np
 import pandas as pd
 
 import sim
+from analysis import horizon
 from analysis.limits import Job, check_job
 from analysis.outputs import OutputError, claim, fsync_dir, publish, replace_file
 from sim import params as registry
@@ -1240,12 +1241,20 @@ def _open(out: Path, spec: SweepSpec, resume: bool) -> dict[str, Any] | None:
     return None
 
 
+def _counted_year(scenario: Scenario, spec: SweepSpec) -> str:
+    """Which year the sweep's results count, in words (it may vary by point)."""
+    if "sim.warmup_weeks" in spec.names:
+        return "Varies by point: sim.warmup_weeks is swept (0 counts the first year after the change)."
+    return horizon.sentence(int(scenario.values["sim.warmup_weeks"]))
+
+
 def _new_meta(scenario: Scenario, spec: SweepSpec, design: Design, command: str) -> dict[str, Any]:
     """``sweep.json`` of a new sweep."""
     return {
         "coachsim_version": sim.__version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "command": command,
+        "counted_year": _counted_year(scenario, spec),
         "scenario": {
             "name": scenario.name,
             "file": str(scenario.path) if scenario.path else None,

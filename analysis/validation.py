@@ -37,7 +37,7 @@ SCREEN_STEP = 0.1
 
 
 def _setting(base: Mapping[str, Any], target: Target, reps: int | None) -> dict[str, Any]:
-    values = {**base, "sim.warmup_weeks": 52, "sim.weeks": 52, **target.setting}
+    values = {**base, "sim.weeks": 52, **target.setting}  # warm-up: the registry's steady state unless set
     if reps is not None and not values.get("org.roster"):
         values["org.reps"] = reps
     return values

@@ -1,4 +1,4 @@
-"""The canonical metrics of MODEL.md and the ledger that accumulates them over counted weeks.
+"""The canonical metrics (docs/ODD.md) and the ledger that accumulates them over counted weeks.
 
 Every metric is a run-to-date value over the counted weeks (after the warm-up): the value the
 DataCollector records in the last week is the run's result, and earlier rows are the year to
@@ -29,7 +29,7 @@ WEEKS_PER_MONTH = 52 / 12
 #: in seat (a quarter), so that a rep hired in the last week is not scored on one week of quota.
 MIN_WEEKS_FOR_REP_ATTAINMENT = 13
 
-#: The cross-section of the study behind T1 and T2 (seed 003): reps whose real coaching received
+#: The cross-section of the study behind T1 and T2 (Sales Executive Council, quoted in "Most Sales Managers Aren't Willing to Do This"): reps whose real coaching received
 #: over the counted weeks averaged at least this many hours a month...
 COACHED_WELL_HOURS = 3.0
 #: ...against reps who received this many or fewer.
@@ -81,7 +81,7 @@ METRICS: tuple[Metric, ...] = (
         "attainment",
         "fraction",
         "Total bookings / total quota, reps and managers' personal quota together.",
-        "org attainment (bookings / quota)",
+        "attainment",
         better="higher",
     ),
     Metric(
@@ -95,7 +95,7 @@ METRICS: tuple[Metric, ...] = (
         "reps_at_quota",
         "fraction",
         "Share of reps (13+ counted weeks in seat) at or above 100% of quota.",
-        "reps at quota",
+        "share of reps at quota",
         better="higher",
     ),
     Metric(
@@ -134,7 +134,7 @@ METRICS: tuple[Metric, ...] = (
         "rep_turnover",
         "1/year",
         "Reps leaving per rep in seat, annualised.",
-        "rep turnover (a year)",
+        "rep turnover",
         better="lower",
     ),
     Metric(

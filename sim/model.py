@@ -1,7 +1,7 @@
 """coachsim: coaching, quota load and attainment in a sales organisation.
 
 An agent-based model of executives, front-line managers and sales reps, after the domain
-specification in MODEL.md and its sources: the Sales Executive Council finding that reps
+specification (docs/ODD.md) and its sources: the Sales Executive Council finding that reps
 coached three or more hours a month attain about 107% of goal against 88-90% for those coached
 two hours or less (seed 003), the reasons managers do not coach (seed 001: quota, no training,
 no common language, no KPI), coaching the coaches (seeds 000 and 004), meetings and ride-alongs

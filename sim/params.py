@@ -174,15 +174,16 @@ def kwarg_name(name: str) -> str:
     return name.replace(".", "_")
 
 
-# Sources quoted in MODEL.md and the seeds; kept short here, expanded in docs/ODD.md.
-SEC = "Sales Executive Council study of ~2,000 reps, via seed 003"
+# The sources, named by title: the five articles the project comes from and the studies they
+# quote (docs/ODD.md, "References", lists them in full). Kept short here.
+A000 = '"Sales Executives Need to be Coaching their Sales Managers"'
+A001 = '"Why Your Sales Manager Doesn\'t Coach"'
+A002 = 'Kloefkorn, "Sales Management: Oversight #2" (EcSell, 2015)'
+A003 = '"Most Sales Managers Aren\'t Willing to Do This" (Sales Strategies)'
+A004 = 'Eckstrom, "Elevate Your Sales Coaching" (EcSell, 2013)'
+SEC = f"Sales Executive Council study of about 2,000 reps, quoted in {A003}"
 CSO = "CSO Insights 2008-2015"
-SEED000 = "seed 000 (Sales executives need to be coaching their sales managers)"
-SEED001 = "seed 001 (Why your sales manager doesn't coach)"
-SEED002 = "seed 002 (EcSell, Sales Management: Oversight #2)"
-SEED003 = "seed 003 (Most sales managers aren't willing to do this)"
-SEED004 = "seed 004 (EcSell, Elevate your sales coaching)"
-FIT = "calibrated: fitted to T1-T7, T1x, T2x and C of MODEL.md by analysis/calibration.py"
+FIT = "calibrated: fitted to the published figures T1-T7, T1x, T2x and C of docs/ODD.md by analysis/calibration.py"
 ASSUMED = "modelling assumption (no published figure); see docs/ODD.md"
 
 P = Param
@@ -191,12 +192,14 @@ REGISTRY: tuple[Param, ...] = (
     P("sim.weeks", 52, "weeks", "Weeks counted in results, after the warm-up.", 1, 1040, kind=int),
     P(
         "sim.warmup_weeks",
-        0,
+        52,
         "weeks",
-        "Weeks simulated before counting starts (policy already in force).",
+        "Weeks simulated before counting starts, the policy already in force: 52 shows the steady state "
+        "the published figures describe, 0 the first year after a change.",
         0,
         520,
         kind=int,
+        source=ASSUMED,
     ),
     # --- organisation -----------------------------------------------------------------
     P("org.reps", 64, "reps", "Number of sales-rep seats.", 1, 1_000_000, kind=int, lever=True),
@@ -393,7 +396,7 @@ REGISTRY: tuple[Param, ...] = (
         "Most motivation that coaching attention can add.",
         0,
         1,
-        source=f"{FIT}; {SEED002}: coaching activities drive motivation",
+        source=f"{FIT}; {A002}: coaching activities drive motivation",
     ),
     P(
         "motivation.attention_scale",
@@ -411,7 +414,7 @@ REGISTRY: tuple[Param, ...] = (
         "Motivation added by regular (weekly) team meetings.",
         0,
         1,
-        source=f"{SEED003}: weekly meetings keep the team motivated",
+        source=f"{A003}: weekly meetings keep the team motivated",
     ),
     P(
         "motivation.behind_effect",
@@ -470,7 +473,7 @@ REGISTRY: tuple[Param, ...] = (
         1,
         source=f"Oyer 1998 (fiscal year ends and nonlinear incentive contracts); Larkin 2014 (timing of deals under quota plans); {FIT}",
     ),
-    P("pipeline.stall_rate", 0.04, "1/week", "Weekly probability that an active deal stalls.", 0, 1, source=SEED003),
+    P("pipeline.stall_rate", 0.04, "1/week", "Weekly probability that an active deal stalls.", 0, 1, source=A003),
     P(
         "pipeline.stalled_loss_rate",
         0.06,
@@ -487,7 +490,7 @@ REGISTRY: tuple[Param, ...] = (
         "Unsticking power of one hour of pipeline review in coaching.",
         0,
         10,
-        source=f"{SEED003}: review stuck deals",
+        source=f"{A003}: review stuck deals",
     ),
     P(
         "pipeline.meeting_unstick",
@@ -496,7 +499,7 @@ REGISTRY: tuple[Param, ...] = (
         "Unsticking power of a team meeting's pipeline review.",
         0,
         10,
-        source=f"{SEED003}: review stuck deals",
+        source=f"{A003}: review stuck deals",
     ),
     # --- coaching --------------------------------------------------------------------------------
     P(
@@ -506,7 +509,7 @@ REGISTRY: tuple[Param, ...] = (
         "Policy target: a floor of real one-on-one coaching a rep a month, the team's average (protected in proportion to inspection).",
         0,
         40,
-        source=f"{SEED003}: 3 hours a rep a month",
+        source=f"{A003}: 3 hours a rep a month",
         nullable=True,
         null_help="no set hours: managers spend their spare hours as habit leads them",
         lever=True,
@@ -528,7 +531,7 @@ REGISTRY: tuple[Param, ...] = (
         "Strength of an inspected coaching KPI: it protects a set coaching target (a floor of real one-on-one coaching) from quota pressure; with no target set it has nothing to protect.",
         0,
         1,
-        source=f"{SEED001}: no KPI attached to coaching",
+        source=f"{A001}: no KPI attached to coaching",
         lever=True,
     ),
     P(
@@ -537,7 +540,7 @@ REGISTRY: tuple[Param, ...] = (
         "flag",
         "The org shares a selling framework (a common language for coaching).",
         kind=bool,
-        source=f"{SEED001}: no common language",
+        source=f"{A001}: no common language",
         lever=True,
     ),
     P(
@@ -556,7 +559,7 @@ REGISTRY: tuple[Param, ...] = (
         "Share of real coaching spent on pipeline review and deal strategy (the rest develops skill).",
         0,
         1,
-        source=SEED003,
+        source=A003,
     ),
     P(
         "coaching.dose_scale",
@@ -583,7 +586,7 @@ REGISTRY: tuple[Param, ...] = (
         "How much an hour of ride-along teaches and motivates, relative to an hour of real coaching.",
         0,
         1,
-        source=f"{SEED003}: a ride-along teaches little; {FIT}",
+        source=f"{A003}: a ride-along teaches little; {FIT}",
     ),
     P(
         "coaching.deal_strategy_boost",
@@ -602,7 +605,7 @@ REGISTRY: tuple[Param, ...] = (
         "Weeks between team sales meetings.",
         choices=(1, 2, 4, 13),
         kind=int,
-        source=SEED003,
+        source=A003,
         lever=True,
     ),
     P(
@@ -653,7 +656,7 @@ REGISTRY: tuple[Param, ...] = (
         "Customer-service and delivery work that is not the manager's to do.",
         0,
         90,
-        source=SEED003,
+        source=A003,
         lever=True,
     ),
     P(
@@ -663,7 +666,7 @@ REGISTRY: tuple[Param, ...] = (
         "Share of a manager's spare hours (after own selling) that customer service and delivery work absorb, on top of the fixed distractions.",
         0,
         1,
-        source=f"{SEED003}: they hang on to existing customers and get engaged in customer service or delivery work; {FIT}",
+        source=f"{A003}: they hang on to existing customers and get engaged in customer service or delivery work; {FIT}",
     ),
     P(
         "manager.quota_share",
@@ -672,7 +675,7 @@ REGISTRY: tuple[Param, ...] = (
         "Personal quota a manager carries (0 pure manager, 0.5 heavy player-coach).",
         0,
         1,
-        source=f"{SEED001}: they carry a big quota",
+        source=f"{A001}: they carry a big quota",
         lever=True,
     ),
     P(
@@ -691,7 +694,7 @@ REGISTRY: tuple[Param, ...] = (
         "Extra selling per unit of personal shortfall against plan (an inspected coaching floor is served first).",
         0,
         5,
-        source=SEED001,
+        source=A001,
     ),
     P(
         "manager.training",
@@ -700,7 +703,7 @@ REGISTRY: tuple[Param, ...] = (
         "Intensity of coach training for managers (0 none, 1 a full ongoing programme).",
         0,
         1,
-        source=f"{SEED001}: they don't get training",
+        source=f"{A001}: they don't get training",
         lever=True,
     ),
     P(
@@ -719,7 +722,7 @@ REGISTRY: tuple[Param, ...] = (
         "Mean coaching skill of a manager's own (untrained).",
         0,
         1,
-        source=f"{SEED000}: they lack the skills to coach",
+        source=f"{A000}: they lack the skills to coach",
     ),
     P(
         "manager.coaching_skill_sd",
@@ -737,7 +740,7 @@ REGISTRY: tuple[Param, ...] = (
         "Median share of a manager's time with the team spent riding along on reps' deals (joint selling) rather than coaching, by habit (a rep just promoted to manager: promotion.promoted_ride_along_habit).",
         0,
         1,
-        source=f"{SEED003}: managers ride along and call it coaching; {FIT}",
+        source=f"{A003}: managers ride along and call it coaching; {FIT}",
     ),
     P(
         "manager.coach_share",
@@ -746,7 +749,7 @@ REGISTRY: tuple[Param, ...] = (
         "Share of managers who consistently practise coaching; the others ride along by habit (promoted top reps never start as such).",
         0,
         1,
-        source=f"{SEED003}: managers who consistently practise coaching perform at a much higher level than those who don't; {FIT}",
+        source=f"{A003}: managers who consistently practise coaching perform at a much higher level than those who don't; {FIT}",
     ),
     P(
         "manager.coach_ride_along_habit",
@@ -755,7 +758,7 @@ REGISTRY: tuple[Param, ...] = (
         "Median ride-along habit of a manager who consistently practises coaching.",
         0,
         1,
-        source=f"{SEED003}; {FIT}",
+        source=f"{A003}; {FIT}",
     ),
     P(
         "manager.ride_along_habit_spread",
@@ -821,7 +824,7 @@ REGISTRY: tuple[Param, ...] = (
         "Share of executive hours in internal meetings, strategy and budgets.",
         0,
         1,
-        source=f"{SEED000}: more meetings than you could ever dream possible",
+        source=f"{A000}: more meetings than you could ever dream possible",
     ),
     P(
         "executive.coaching_hours_per_manager_month",
@@ -830,7 +833,7 @@ REGISTRY: tuple[Param, ...] = (
         "Executive coaching of each manager on how they coach.",
         0,
         40,
-        source=f"{SEED000}; {SEED004}",
+        source=f"{A000}; {A004}",
         lever=True,
     ),
     P(
@@ -840,7 +843,7 @@ REGISTRY: tuple[Param, ...] = (
         "Field visits with each manager, each followed by a debrief.",
         0,
         13,
-        source=SEED000,
+        source=A000,
         lever=True,
     ),
     P(
@@ -859,7 +862,7 @@ REGISTRY: tuple[Param, ...] = (
         "Share of the executive's discretionary hours spent talking to reps about deals.",
         0,
         1,
-        source=SEED004,
+        source=A004,
         lever=True,
     ),
     P(
@@ -869,7 +872,7 @@ REGISTRY: tuple[Param, ...] = (
         "Most coaching skill that executive coaching adds to a manager.",
         0,
         1,
-        source=f"{SEED002}: invest in your leadership team",
+        source=f"{A002}: invest in your leadership team",
     ),
     P(
         "executive.coaching_scale",
@@ -887,7 +890,7 @@ REGISTRY: tuple[Param, ...] = (
         "How strongly each quarterly field visit protects coaching time (people respect what you inspect).",
         0,
         5,
-        source=SEED000,
+        source=A000,
     ),
     P(
         "executive.visit_skill_gain",
@@ -896,7 +899,7 @@ REGISTRY: tuple[Param, ...] = (
         "Most coaching skill that field-visit debriefs add to a manager.",
         0,
         1,
-        source=SEED000,
+        source=A000,
     ),
     P(
         "executive.deal_win_boost",
@@ -905,7 +908,7 @@ REGISTRY: tuple[Param, ...] = (
         "Most relative lift in win rate from executives' deal talks with reps.",
         0,
         1,
-        source=SEED004,
+        source=A004,
     ),
     # --- promotion ------------------------------------------------------------------------------
     P(
@@ -915,7 +918,7 @@ REGISTRY: tuple[Param, ...] = (
         "When a manager leaves: promote the team's top rep, or hire an experienced manager after a lag.",
         choices=("promote_top_rep", "hire_experienced"),
         kind=str,
-        source=SEED002,
+        source=A002,
         lever=True,
     ),
     P(
@@ -925,7 +928,7 @@ REGISTRY: tuple[Param, ...] = (
         "Coaching skill of a rep promoted to manager.",
         0,
         1,
-        source=SEED002,
+        source=A002,
     ),
     P(
         "promotion.promoted_ride_along_habit",
@@ -934,7 +937,7 @@ REGISTRY: tuple[Param, ...] = (
         "Median ride-along habit of a manager promoted from the team's top reps: a top seller keeps selling on the team's deals.",
         0,
         1,
-        source=f"{SEED002}: promoted top reps keep selling; {FIT}",
+        source=f"{A002}: promoted top reps keep selling; {FIT}",
     ),
     P(
         "promotion.promoted_extra_selling_hours",
@@ -943,7 +946,7 @@ REGISTRY: tuple[Param, ...] = (
         "Extra hours a week a promoted rep keeps selling at first, fading with a one-year time constant.",
         0,
         40,
-        source=SEED002,
+        source=A002,
     ),
     P(
         "promotion.hire_lag_weeks",

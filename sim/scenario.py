@@ -38,7 +38,7 @@ __all__ = ["SCENARIO_DIR", "Scenario", "ScenarioError", "dump", "load", "shipped
 
 #: Where shipped scenarios live; COACHSIM_SCENARIOS overrides it.
 SCENARIO_DIR = Path(os.environ.get("COACHSIM_SCENARIOS", Path(__file__).resolve().parents[1] / "scenarios"))
-TOP_LEVEL_KEYS = ("description", "extends")
+TOP_LEVEL_KEYS = ("title", "description", "extends")
 MAX_FILE_BYTES = 1 << 20
 MAX_NESTING = 16
 MAX_EXTENDS = 64
@@ -52,12 +52,22 @@ class ScenarioError(ParameterError):
 
 @dataclass(frozen=True)
 class Scenario:
-    """A named policy: its description, where it came from, and the parameters it sets."""
+    """A named policy: its title and description, where it came from, and the parameters it sets.
+
+    ``title`` is the policy's name in plain words for reports and pages (a file's own, never
+    inherited through ``extends``); :attr:`heading` falls back to the file name.
+    """
 
     name: str
     description: str = ""
     path: Path | None = None
     overrides: Mapping[str, Any] = field(default_factory=dict)
+    title: str = ""
+
+    @property
+    def heading(self) -> str:
+        """The policy's name in plain words: its title, else its file name."""
+        return self.title or self.name
 
     @property
     def values(self) -> dict[str, Any]:
@@ -82,7 +92,7 @@ class Scenario:
                 merged[name] = registry.by_name(name).check(value, origin)
             except KeyError:
                 raise registry.unknown(name, origin) from None
-        return Scenario(self.name, self.description, self.path, merged)
+        return Scenario(self.name, self.description, self.path, merged, self.title)
 
 
 def shipped() -> dict[str, Path]:
@@ -201,6 +211,8 @@ def _kind(value: Any) -> str:
 def load(ref: str | os.PathLike[str]) -> Scenario:
     """Load a scenario by file path or shipped name, following ``extends``; check everything.
 
+    The title is the file's own; the description is the nearest in the chain that has one.
+
     The chain of ``extends`` is followed in a loop, child first, for at most :data:`MAX_EXTENDS`
     files; then each file's settings apply over its parent's, the child's last.
     """
@@ -216,6 +228,8 @@ def load(ref: str | os.PathLike[str]) -> Scenario:
             raise ScenarioError(f"{chain[0]}: its extends chain is longer than {MAX_EXTENDS} files")
         chain.append(path)
         doc = _read(path)
+        if len(chain) == 1:
+            title = doc.get("title", "")
         layers.append((_flatten(doc, path), doc.get("description", "")))
         if "extends" not in doc:
             break
@@ -224,7 +238,7 @@ def load(ref: str | os.PathLike[str]) -> Scenario:
     for own, _ in reversed(layers):
         overrides.update(own)
     description = next((text for _, text in layers if text), "")
-    return Scenario(chain[0].stem, description, chain[0], overrides)
+    return Scenario(chain[0].stem, description, chain[0], overrides, title)
 
 
 def _toml_value(value: Any) -> str:
@@ -235,9 +249,10 @@ def _toml_value(value: Any) -> str:
     return repr(value)
 
 
-def dump(values: Mapping[str, Any], description: str = "", extends: str | None = None) -> str:
+def dump(values: Mapping[str, Any], description: str = "", extends: str | None = None, title: str = "") -> str:
     """Render dotted-name ``values`` as a scenario file (None values are left out: unset)."""
-    lines = [f"description = {_toml_value(description)}"]
+    lines = [f"title = {_toml_value(title)}"] if title else []
+    lines.append(f"description = {_toml_value(description)}")
     if extends:
         lines.append(f"extends = {_toml_value(extends)}")
     sections: dict[str, list[str]] = {}

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analysis import horizon
 from sim.metrics import CANONICAL
 from sim.params import REGISTRY
 from sim.scenario import load
@@ -65,7 +66,8 @@ def test_run_succeeds_and_prints_the_metric_table(baseline_run: CliRun):
 def test_summary_csv_has_one_row_per_canonical_metric_in_fractions(baseline_run: CliRun):
     _, out = baseline_run
     summary = pd.read_csv(out / "summary.csv")
-    assert list(summary.columns) == ["metric", "mean", "std", "ci_low", "ci_high", "n"]
+    assert list(summary.columns) == ["metric", "mean", "std", "ci_low", "ci_high", "n", "counted_year"]
+    assert set(summary["counted_year"]) == {horizon.label(WARMUP)}  # every output says which year it counts
     assert list(summary["metric"]) == list(CANONICAL)
     assert (summary["n"] == REPLICATIONS).all()
     s = summary.set_index("metric")

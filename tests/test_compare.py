@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from analysis.compare import COLUMNS, WORKSHOP_SCENARIOS, compare, holm, paired_difference
+from analysis.questions import QUESTIONS
 from analysis.runner import replication_seeds
 from run import main
 from sim import params as registry
@@ -200,7 +201,8 @@ def test_compare_writes_comparison_csv_with_exactly_the_columns(tmp_path, capsys
     )
     assert code == 0
     df = pd.read_csv(out / "comparison.csv")
-    assert tuple(df.columns) == COLUMNS
+    assert tuple(df.columns) == (*COLUMNS, "counted_year")
+    assert set(df["counted_year"]) == {"first year after the change"}  # --warmup 0, said in the file
     assert len(df) == 2 * len(CANONICAL)
     assert set(df["scenario"]) == {"baseline", "quota_share_0"}
     printed = capsys.readouterr().out
@@ -246,23 +248,9 @@ def test_scenarios_counting_different_weeks_are_refused(write_toml):
 
 
 # ----------------------------------------------------------------------------- the library
-LIBRARY = {
-    1: [
-        "coaching_0h",
-        "coaching_1h",
-        "coaching_2h",
-        "coaching_3h",
-        "coaching_4h",
-        "coaching_6h",
-        "coaching_3h_unprotected",
-    ],
-    2: ["quota_share_0", "quota_share_25", "quota_share_50"],
-    3: ["coaching_the_coaches", "executive_field_visits"],
-    4: ["meetings_weekly", "meetings_fortnightly", "meetings_monthly", "meetings_quarterly"],
-    5: ["coaching_kpi", "manager_training", "selling_framework"],
-    6: ["promote_top_rep", "hire_experienced"],
-    7: ["allocation_equal", "allocation_needs", "allocation_core", "allocation_top", "allocation_new_hires"],
-}
+#: Each question's scenarios, and the shipped twins of the typical org named for their sweep.
+TWINS = {2: ["quota_share_25"], 4: ["meetings_monthly"], 6: ["promote_top_rep"]}
+LIBRARY = {q.number: [*q.compared, *TWINS.get(q.number, [])] for q in QUESTIONS}
 
 
 @pytest.mark.parametrize("question", sorted(LIBRARY))
@@ -270,7 +258,7 @@ def test_every_question_of_the_model_has_shipped_scenarios(question):
     names = shipped()
     for name in LIBRARY[question]:
         assert name in names, name
-        assert load(name).description
+        assert load(name).description and load(name).title
 
 
 def test_every_policy_file_has_a_description_and_changes_only_levers_of_its_parent():

@@ -201,6 +201,7 @@ def test_reps_who_work_a_counted_week_and_quit_are_counted_in_it(build_model):
     values = {
         "org.reps": 16,
         "sim.weeks": 1,
+        "sim.warmup_weeks": 0,
         "rep.attrition_per_year": 1.0,
         "rep.attrition_motivation_sensitivity": 20.0,
         "rep.initial_motivation": 0.0,
