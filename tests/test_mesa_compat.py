@@ -67,8 +67,11 @@ def test_a_run_stops_after_its_weeks_whichever_counter_mesa_keeps():
 def test_rng_argument_seeds_mesa_as_seed_did(seed):
     model = mesa.Model(rng=rng_argument(seed=seed))
     np.testing.assert_array_equal(model.rng.random(5), np.random.default_rng(seed).random(5))
-    expected = random.Random(seed)
-    assert [model.random.random() for _ in range(3)] == [expected.random() for _ in range(3)]
+    if mesa_version < Version("4.0.0a0"):
+        # Mesa 4 seeds model.random from its scenario's rng state instead; the model draws only
+        # from model.rng, so its runs do not change
+        expected = random.Random(seed)
+        assert [model.random.random() for _ in range(3)] == [expected.random() for _ in range(3)]
     if mesa_version < Version("3.5"):  # where seed= is not deprecated, it gives the very same generators
         old = mesa.Model(seed=seed)
         assert old.rng.bit_generator.state == mesa.Model(rng=seed).rng.bit_generator.state
