@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import mesa
 import numpy as np
 import pandas as pd
 
@@ -30,6 +29,7 @@ from analysis import horizon
 from analysis.limits import Job, check_job
 from analysis.outputs import claim, publish
 from analysis.stats import mean_ci
+from sim.mesa_compat import release
 from sim.metrics import CANONICAL, METRICS
 from sim.model import SalesOrgModel
 from sim.params import kwarg_name
@@ -81,19 +81,6 @@ class RunResult:
     reps: pd.DataFrame | None = None
     managers: pd.DataFrame | None = None
     hours: pd.DataFrame | None = None
-
-
-def release(model: Any) -> None:
-    """Let a finished model be garbage-collected.
-
-    Mesa 3.3 counts agent ids in a class attribute, ``mesa.Agent._ids``, keyed by the model, so
-    every model ever built stays alive with all its agents and arrays (mesa issue #3179, fixed
-    upstream in mesa PR #3180). A worker running thousands of runs would grow by the size of a
-    model per run; dropping the finished model's entry keeps it flat.
-    """
-    ids = getattr(mesa.Agent, "_ids", None)
-    if isinstance(ids, dict):
-        ids.pop(model, None)
 
 
 def run_one(values: dict[str, Any], seed: int, replication: int = 0, detail: bool = True) -> RunResult:

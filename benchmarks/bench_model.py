@@ -72,7 +72,7 @@ class FloorModel(mesa.Model):
 
     def __init__(self, n: int = 1000, seed: int | None = None) -> None:
         """Create ``n`` counting agents."""
-        super().__init__(seed=seed)
+        super().__init__(rng=seed)  # Mesa 3.5 deprecates seed=, 4.0 removes it; 3.3 takes rng= alike
         for _ in range(n):
             CountingAgent(self)
 
@@ -109,6 +109,8 @@ def _best(func: Callable[[], Any], repeats: int) -> list[Any]:
 def time_model(n: int, seed: int) -> tuple[float, float, int, int]:
     """Construct and run one 52-week model: (construct seconds, step seconds, steps, agents)."""
     model_cls = _model_class()
+    from sim.mesa_compat import steps as mesa_steps
+
     t0 = time.perf_counter()
     model = model_cls(seed=seed, org_reps=n, sim_weeks=WEEKS, sim_warmup_weeks=0)
     t1 = time.perf_counter()
@@ -116,7 +118,7 @@ def time_model(n: int, seed: int) -> tuple[float, float, int, int]:
         model.step()
     t2 = time.perf_counter()
     agents = len(model.agents)
-    steps = model.steps
+    steps = mesa_steps(model)
     del model
     return t1 - t0, t2 - t1, steps, agents
 

@@ -7,6 +7,7 @@ date, which is how a sales organisation reads its own numbers.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -165,6 +166,19 @@ def _ratio(num: float, den: float) -> float:
     return float(num / den) if den > 0 else float("nan")
 
 
+def _sum_in_order(values: Iterable[float]) -> float:
+    """Floats added left to right, the same to the last bit on every Python.
+
+    From Python 3.12 the built-in ``sum`` adds floats with compensated (Neumaier) summation,
+    which can differ from Python 3.11's plain left-to-right addition in the last bit; a seed
+    gives the same numbers on both of coachsim's Pythons with this one.
+    """
+    total = 0.0
+    for value in values:
+        total += value
+    return total
+
+
 class Ledger:
     """Totals over the counted weeks, from which every canonical metric is computed.
 
@@ -312,13 +326,13 @@ class Ledger:
             return _ratio(self.coached[k] * WEEKS_PER_MONTH, self.rep_weeks[k])
         if name == "manager_coaching_share":
             m = self._hours_of("manager", k)
-            return _ratio(m["coaching"] + m["ride_alongs"] + m["team_meeting"], sum(m.values()))
+            return _ratio(m["coaching"] + m["ride_alongs"] + m["team_meeting"], _sum_in_order(m.values()))
         if name == "manager_selling_share":
             m = self._hours_of("manager", k)
-            return _ratio(m["selling"], sum(m.values()))
+            return _ratio(m["selling"], _sum_in_order(m.values()))
         if name == "rep_selling_share":
             r = self._hours_of("rep", k)
-            return _ratio(r["selling"], sum(r.values()))
+            return _ratio(r["selling"], _sum_in_order(r.values()))
         if name == "rep_turnover":
             return _ratio(self.departures[k] * 52.0, self.rep_weeks[k])
         if name == "mean_skill":

@@ -27,6 +27,7 @@ import pandas as pd
 from sim import params as registry
 from sim.agents import Executive, Manager, Rep
 from sim.hours import effective_inspection, manager_week
+from sim.mesa_compat import rng_argument, steps
 from sim.metrics import ACTIVITIES, CANONICAL, RAMP_BENCHMARK_WEEKS, RAMP_TRACK_WEEKS, SEGMENTS, WEEKS_PER_MONTH, Ledger
 from sim.roster import load_roster
 from sim.selling import deal_timing, joint_win_rate
@@ -93,7 +94,7 @@ class SalesOrgModel(mesa.Model):
                 raise ValueError("seeds= takes a non-empty list of seeds, and replaces seed= and rng=")
         elif seed is not None:
             seed = check_seed(seed)
-        super().__init__(seed=seeds[0] if seeds else seed, rng=rng)
+        super().__init__(rng=rng_argument(seeds[0] if seeds else seed, rng))
         dotted = {}
         for kwarg, value in kwargs.items():
             try:
@@ -218,7 +219,7 @@ class SalesOrgModel(mesa.Model):
         numpy would, for a fraction of the cost of building each SeedSequence. Each of the
         ``k`` items is a list with one generator per copy of the stack.
         """
-        week = self.steps
+        week = steps(self)
         table = self._stream_table.get(stream)
         if table is None or week >= table.shape[1]:
             weeks = week + 1 if stream == STREAM_INIT else max(week + 1, self.total_weeks + 1)
@@ -448,7 +449,7 @@ class SalesOrgModel(mesa.Model):
     def _plan_hours(self) -> None:
         """Split each tier's week between its competing demands (``sim.hours``)."""
         p, org, R, M = self.p, self.org, self.reps, self.managers
-        week = self.steps - 1  # Mesa counts the step before running it
+        week = steps(self) - 1  # Mesa counts the step before running it
         if week % QUOTA_YEAR_WEEKS == 0:  # a new quota year
             R.ytd_book[:] = R.ytd_quota[:] = 0.0
         team_n = np.bincount(org.team, weights=R.occupied, minlength=org.n_managers)
@@ -637,7 +638,7 @@ class SalesOrgModel(mesa.Model):
         # a rep's own productivity, for the ramp (T7): the manager's joint selling is not the rep's
         self._track_ramp(active_reps * (win_reps * pp.deal_size / pp.cycle_weeks))
         # open deals resolve at the usual rate, or faster or slower around the quota year's end
-        left = QUOTA_YEAR_WEEKS - (self.steps - 1) % QUOTA_YEAR_WEEKS
+        left = QUOTA_YEAR_WEEKS - (steps(self) - 1) % QUOTA_YEAR_WEEKS
         gap = R.ytd_quota + left * org.rep_quota / 52 - R.ytd_book
         timing = deal_timing(left, WEEKS_PER_QUARTER, gap, active_reps * win_reps * pp.deal_size, pp.quota_timing)
         resolve = np.minimum(self._join(timing, np.ones(org.n_managers)) / pp.cycle_weeks, 1.0)
@@ -683,7 +684,7 @@ class SalesOrgModel(mesa.Model):
         M.roll_book += (self.mgr_book - M.roll_book) / ROLLING_WEEKS
         M.roll_quota += (self.mgr_quota - M.roll_quota) / ROLLING_WEEKS
         self.worked = R.occupied.copy()  # who held a seat this week, before anyone leaves
-        if self.steps > p.sim.warmup_weeks:
+        if steps(self) > p.sim.warmup_weeks:
             L = self.ledger
             L.seat_book += self.rep_book
             L.seat_quota += self.rep_quota
@@ -711,7 +712,7 @@ class SalesOrgModel(mesa.Model):
     def _turn_over(self) -> None:
         """Reps and managers leave; vacancies are filled after a lag; managers are replaced."""
         p, R, M = self.p, self.reps, self.managers
-        week = self.steps - 1
+        week = steps(self) - 1
         leaving, self._rng_hire = self._streams(STREAM_TURNOVER, 2)
         # this week's draws are made for every seat, so policies keep their draws aligned
         org = self.org
@@ -735,7 +736,7 @@ class SalesOrgModel(mesa.Model):
         quits = np.flatnonzero(R.occupied & (u_rep < -np.expm1(-hazard)))
         if quits.size:
             self._vacate_reps(quits, week, "quit")
-            if self.steps > p.sim.warmup_weeks:
+            if steps(self) > p.sim.warmup_weeks:
                 self.ledger.departures += np.bincount(org.copy_of_rep[quits], minlength=self.stack)
         # managers leave and are replaced by the promotion policy (a promotion vacates a rep seat)
         M.vacancy_left -= ~M.present
@@ -811,7 +812,7 @@ class SalesOrgModel(mesa.Model):
 
     def _close_week(self) -> None:
         """Add the week to the ledger if it is counted, then collect the metrics."""
-        if self.steps > self.p.sim.warmup_weeks:
+        if steps(self) > self.p.sim.warmup_weeks:
             L, total = self.ledger, self._per_copy_sum
             for tier, acts in self.week_hours.items():
                 L.hours[tier] += np.array([total(arr) for arr in acts.values()]).reshape(len(acts), -1)
@@ -825,7 +826,7 @@ class SalesOrgModel(mesa.Model):
             L.team_logged += H["coaching"] + H["ride_alongs"]
             L.team_real += H["coaching"]
             L.team_rep_weeks += np.bincount(self.org.team, weights=self.worked, minlength=self.org.n_managers)
-        self.running = self.steps < self.total_weeks
+        self.running = steps(self) < self.total_weeks
         if self._collect:
             self.datacollector.collect(self)
 
@@ -882,7 +883,7 @@ class SalesOrgModel(mesa.Model):
             "status": np.full(k, status, dtype=object),
             "segment": R.segment[seats].copy(),
             "hire_week": R.hire_week[seats].copy(),
-            "end_week": np.full(k, self.steps),
+            "end_week": np.full(k, steps(self)),
             "tenure_weeks": R.tenure[seats].copy(),
             "aptitude": R.aptitude[seats].copy(),
             "skill": R.skill[seats].copy(),
@@ -944,7 +945,7 @@ class SalesOrgModel(mesa.Model):
                 "practises_coaching": M.coaches,
                 "ride_along_habit": M.habit,
                 "inspection_response": M.response,
-                "inspection": M.inspection if self.steps else np.nan,
+                "inspection": M.inspection if steps(self) else np.nan,
                 "team_seats": np.bincount(org.team, minlength=org.n_managers),
                 "team_reps": np.bincount(org.team, weights=self.reps.occupied, minlength=org.n_managers),
                 "team_attainment_current_reps": np.divide(

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sim.mesa_compat import steps
 from sim.metrics import ACTIVITIES, CANONICAL, WEEKS_PER_MONTH
 from sim.model import SalesOrgModel
 from sim.params import REGISTRY, Param
@@ -127,7 +128,7 @@ def test_any_valid_parameters_keep_hours_within_budgets_and_states_in_range(
     for _, occupied, present in weeks_of(model):
         check_week(model, occupied, present)
         check_state(model)
-    assert model.steps == model.total_weeks == values["sim.warmup_weeks"] + values["sim.weeks"]
+    assert steps(model) == model.total_weeks == values["sim.warmup_weeks"] + values["sim.weeks"]
     assert not model.running
 
 
