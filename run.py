@@ -13,7 +13,8 @@ message naming the file or option, the key and what is allowed, and exit code 2;
 ``--out`` that cannot be used (checked before any run starts) or a disk that fills while writing
 (the files there before are left as they were). SIGINT, SIGTERM and SIGHUP stop the work at once
 and exit with 128 + the signal's number (130, 143, 129), keeping what had finished: a sweep's
-stored runs (``--resume`` continues), a run's finished replications (marked partial).
+stored runs (``--resume`` continues), a run's finished replications (marked partial). A reader
+that closes stdout early (``| head``) stops the output quietly, with exit code 141 (128 + SIGPIPE).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from sim.params import ParameterError, display
 EXIT_BAD_INPUT = 2
 #: A command stopped by signal N exits with 128 + N, as a shell reports it.
 EXIT_SIGNAL = 128
+#: A command whose reader closed stdout early (``| head``) exits as one killed by SIGPIPE would.
+SIGPIPE = int(getattr(signal, "SIGPIPE", 13))
 #: The signals that stop the work cleanly, as Ctrl-C does.
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
@@ -507,13 +510,27 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 _default_show_warning = warnings.showwarning
 
 
+def _stdout_to_devnull() -> None:
+    """Point stdout's file descriptor at /dev/null, so that the output still buffered has nowhere to fail.
+
+    As the Python documentation's "Note on SIGPIPE" does: a new ``sys.stdout`` object would not
+    do, the old one still flushes its buffer into the closed pipe when the interpreter exits.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python run.py`` and the ``coachsim`` console script."""
     args = build_parser().parse_args(argv)
     with _stop_signals() as received, warnings.catch_warnings():
         warnings.showwarning = _show_warning
         try:
-            return args.func(args)
+            code = args.func(args)
+            sys.stdout.flush()  # a reader gone early (``| head``) shows here, not in the interpreter's exit
+            return code
         except ParameterError as exc:
             print(f"coachsim: error: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
@@ -521,10 +538,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             sig = received[0] if received else signal.SIGINT
             print(f"coachsim: interrupted ({signal.Signals(sig).name})", file=sys.stderr)
             return EXIT_SIGNAL + sig
-        except BrokenPipeError:  # the reader of stdout went away (``| head``): nothing left to say
-            with contextlib.suppress(OSError):
-                sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (so the exit's flush does not fail again)
-            return EXIT_BAD_INPUT
+        except BrokenPipeError:  # the reader of stdout went away (``| head``): stop, quietly
+            _stdout_to_devnull()
+            return EXIT_SIGNAL + SIGPIPE
         except OSError as exc:  # a file or folder coachsim could not read or write, not caught nearer
             where = f"{exc.filename}: " if exc.filename else ""
             print(f"coachsim: error: {where}{exc.strerror or exc}", file=sys.stderr)

@@ -27,4 +27,4 @@ def test_the_readme_states_the_limits_and_exit_codes_the_code_has(root):
     assert f"at most {MAX_KEPT_RUNS:,} runs" in readme and f"at most {MAX_SWEEP_RUNS:,} runs" in readme
     assert f"at most {MAX_WORKERS_PER_CORE} a core" in readme
     exit_codes = readme.split("### Exit codes", 1)[1].split("\n\n", 2)[1]
-    assert [row.split("|")[1].strip() for row in exit_codes.splitlines()[2:]] == ["0", "1", "2", "130"]
+    assert [row.split("|")[1].strip() for row in exit_codes.splitlines()[2:]] == ["0", "1", "2", "130", "141"]
