@@ -28,7 +28,7 @@ import pandas as pd
 import sim
 from analysis.limits import Job, check_job
 from analysis.outputs import claim, publish
-from analysis.stats import mean_ci
+from analysis.stats import bounds_of, mean_ci
 from sim.metrics import CANONICAL, METRICS
 from sim.model import SalesOrgModel
 from sim.params import kwarg_name
@@ -210,11 +210,15 @@ class Replications:
         return df
 
     def summary(self) -> pd.DataFrame:
-        """Per canonical metric: mean, std, 95% CI and n across replications."""
+        """Per canonical metric: mean, std, 95% CI and n across replications.
+
+        The CI is Student's t, or for a share (``reps_at_quota`` and the other metrics between 0
+        and 1) the Wilson-type interval of :func:`analysis.stats.bounded_interval`, within [0, 1].
+        """
         df = self.metrics
         rows = []
         for name in CANONICAL:
-            s = mean_ci(df[name].to_numpy())
+            s = mean_ci(df[name].to_numpy(), bounds=bounds_of(name))
             rows.append(
                 {"metric": name, "mean": s.mean, "std": s.std, "ci_low": s.ci_low, "ci_high": s.ci_high, "n": s.n}
             )

@@ -21,7 +21,7 @@ from scipy import stats
 import run as cli
 from analysis.executors import InProcessExecutor, ProcessExecutor
 from analysis.runner import replication_seeds, run_one
-from analysis.stats import mean_ci
+from analysis.stats import bounds_of, mean_ci
 from analysis.sweep import (
     RunStore,
     SobolSampler,
@@ -319,7 +319,7 @@ def test_the_store_never_keeps_a_run_twice(tmp_path, reference):
 
 
 # ----------------------------------------------------------------------------- summary, files
-def test_the_summary_is_the_mean_and_t_interval_of_each_point(tmp_path):
+def test_the_summary_is_the_mean_and_interval_of_each_point_that_mean_ci_gives(tmp_path):
     out = tmp_path / "s"
     result = run_sweep(
         "baseline",
@@ -338,7 +338,7 @@ def test_the_summary_is_the_mean_and_t_interval_of_each_point(tmp_path):
     for point, group in runs.groupby("point"):
         row = summary[summary["point"] == point].iloc[0]
         for m in CANONICAL:
-            expected = mean_ci(group[m].to_numpy())
+            expected = mean_ci(group[m].to_numpy(), bounds=bounds_of(m))  # t, or within [0, 1] for a share
             for key, value in (("mean", expected.mean), ("ci_low", expected.ci_low), ("ci_high", expected.ci_high)):
                 assert row[f"{m}_{key}"] == pytest.approx(value, rel=1e-9, abs=1e-12, nan_ok=True)
     meta = json.loads((out / "sweep.json").read_text())
