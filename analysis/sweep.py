@@ -1054,7 +1054,7 @@ def _set_aside(path: Path) -> Path:
 
 
 class SweepWarning(UserWarning):
-    """Something a sweep repaired on its way: a damaged chunk set aside, metadata rebuilt."""
+    """Something a sweep repaired on its way (a damaged chunk set aside, metadata rebuilt), or a design too small."""
 
 
 def _warn(message: str) -> None:
@@ -1304,13 +1304,18 @@ def _finish(result: SweepResult, design: Design, plots: bool) -> None:
             "summary.csv covers the runs stored so far"
         )
     if spec.sampler == "sobol" and result.complete:
-        from analysis.sensitivity import sobol_table
+        from analysis.sensitivity import small_design_warning, sobol_table
 
         assert spec.samples is not None
         try:
             result.sensitivity = sobol_table(summary, spec.names, spec.samples, seed=spec.seed)
         except Exception as exc:  # the indices must never cost the summary: every run is stored
             result.notes.append(f"the Sobol indices failed: {exc}")
+        else:
+            small = small_design_warning(result.sensitivity, spec.samples)
+            if small:
+                result.notes.append(small)
+                _warn(small)
     elif spec.sampler == "sobol":
         result.notes.append("Sobol indices need every run; resume the sweep to compute them")
 

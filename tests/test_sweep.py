@@ -21,6 +21,7 @@ from scipy import stats
 import run as cli
 from analysis.executors import InProcessExecutor, ProcessExecutor
 from analysis.runner import replication_seeds, run_one
+from analysis.sensitivity import RECOMMENDED_N, small_design_warning
 from analysis.stats import bounds_of, mean_ci
 from analysis.sweep import (
     RunStore,
@@ -430,6 +431,42 @@ def test_a_sobol_sweep_writes_its_indices(tmp_path):
         "AB:coaching.hours_per_rep_month",
         "AB:coaching.framework",
     ]
+
+
+def test_a_sobol_design_too_small_for_its_indices_is_warned_about_and_noted(run_cli, tmp_path):
+    out = tmp_path / "s"
+    done = run_cli(
+        *SMALL_CLI, "--vary", "coaching.hours_per_rep_month=0..6", "--vary", "manager.quota_share=0..0.5",
+        "--sampler", "sobol", "--samples", "8", "--replications", "1", "--workers", "1", "--out", out,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    warning = [line for line in done.stderr.splitlines() if line.startswith("coachsim: warning: --samples 8")]
+    assert len(warning) == 1, done.stderr
+    assert "too few base samples for stable Sobol indices" in warning[0] and "500 to 1000" in warning[0]
+    assert f"--samples {RECOMMENDED_N} or more" in warning[0]
+    assert "note: --samples 8 is too few" in done.stdout  # the summary says it too
+    table = pd.read_csv(out / "sensitivity.csv")
+    finite = table[np.isfinite(table["S1"])]  # the others note that the metric does not vary
+    assert len(finite) and finite["note"].str.contains("unreliable").all()
+
+
+def _indices(width: float) -> pd.DataFrame:
+    """A sensitivity table of two indices whose intervals are ``width`` wide."""
+    rows = [
+        {"metric": "attainment", "parameter": p, "S1": 0.3, "S1_ci_low": 0.3 - width / 2, "S1_ci_high": 0.3 + width / 2,
+         "ST": 0.4, "ST_ci_low": 0.35, "ST_ci_high": 0.45}
+        for p in ("a", "b")
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_the_small_design_rule_is_intervals_wider_than_1_or_under_32_samples():
+    assert small_design_warning(_indices(0.3), 64) is None  # the default size with tight intervals: quiet
+    wide = small_design_warning(_indices(823.0), 64)
+    assert wide is not None and "2 of 4 index intervals are wider than 1" in wide and "S1 of a on attainment" in wide
+    assert "--samples 64 is too few" in wide
+    few = small_design_warning(_indices(0.3), 16)
+    assert few is not None and "fewer than 32 base samples" in few
 
 
 def test_the_python_api_returns_the_tidy_frame(tmp_path):
