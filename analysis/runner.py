@@ -159,9 +159,9 @@ def map_ordered(
 
     Raises :class:`Interrupted` on an interrupt, with the finished results by index.
     """
-    from analysis.executors import InProcessExecutor, ProcessExecutor, check_workers
+    from analysis.executors import InProcessExecutor, ProcessExecutor, check_workers, usable_cores
 
-    workers = min(check_workers(workers) or os.cpu_count() or 1, len(items)) or 1
+    workers = min(check_workers(workers) or usable_cores(), len(items)) or 1
     results: dict[int, R] = {}
     executor = InProcessExecutor() if workers == 1 else ProcessExecutor(workers)
     with executor:
@@ -310,13 +310,13 @@ def replicate(
 
 def kept_job(command: str, runs: int, values: dict[str, Any], workers: int | None) -> Job:
     """The size of a job of ``runs`` runs with parameter ``values``, kept in memory."""
-    from analysis.executors import check_workers
+    from analysis.executors import check_workers, usable_cores
     from sim.roster import load_roster
 
     roster = values.get("org.roster")
     reps = load_roster(roster).n_reps if roster else int(values["org.reps"])
     weeks = int(values["sim.weeks"]) + int(values["sim.warmup_weeks"])
-    return Job(command, runs, reps, weeks, check_workers(workers) or os.cpu_count() or 1)
+    return Job(command, runs, reps, weeks, check_workers(workers) or usable_cores())
 
 
 def format_summary(summary: pd.DataFrame) -> str:

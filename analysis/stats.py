@@ -100,9 +100,7 @@ def bounded_interval(
     return lo + span * low, lo + span * high
 
 
-def mean_ci(
-    values: np.ndarray | list[float], level: float = 0.95, bounds: tuple[float, float] | None = None
-) -> MeanCI:
+def mean_ci(values: np.ndarray | list[float], level: float = 0.95, bounds: tuple[float, float] | None = None) -> MeanCI:
     """Mean, sample standard deviation and confidence interval of finite ``values``.
 
     The interval is Student's t, or with ``bounds`` (every value within them, as a share's are
