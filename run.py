@@ -38,6 +38,8 @@ EXIT_BAD_INPUT = 2
 EXIT_SIGNAL = 128
 #: A command whose reader closed stdout early (``| head``) exits as one killed by SIGPIPE would.
 SIGPIPE = int(getattr(signal, "SIGPIPE", 13))
+#: calibrate's scenario file when --out is not given.
+CALIBRATED = "results/calibrated.toml"
 #: The signals that stop the work cleanly, as Ctrl-C does.
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
@@ -97,7 +99,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _ = scenario.values  # check the whole set before any run starts
     out = Path(args.out or Path("results") / scenario.name)
     command = "python run.py " + shlex.join(sys.argv[1:])
-    with claim(out, "run", RUN_FILES):  # --out is created and tested before any run starts
+    with claim(out, "run", RUN_FILES, replace=_replaces(args)):  # --out is created and tested before any run starts
         try:
             reps = replicate(scenario, args.replications, args.seed, args.workers)
         except Interrupted as stop:
@@ -143,6 +145,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return _comparison(
         "compare",
         Path(args.out or Path("results") / "compare"),
+        _replaces(args),
         lambda: compare(
             args.scenarios,
             baseline=args.baseline,
@@ -162,17 +165,23 @@ def cmd_workshop(args: argparse.Namespace) -> int:
     return _comparison(
         "workshop",
         Path(args.out or Path("results") / "workshop"),
+        _replaces(args),
         lambda: workshop(replications=args.replications, seed=args.seed, workers=args.workers),
     )
 
 
-def _comparison(command: str, out: Path, run) -> int:
+def _replaces(args: argparse.Namespace) -> bool:
+    """Whether a command may replace earlier results in its folder: one named with --out, or --overwrite."""
+    return args.out is not None or args.overwrite
+
+
+def _comparison(command: str, out: Path, replace: bool, run) -> int:
     """Claim ``out``, run the comparison, write it, print its table."""
     from analysis.compare import COMPARE_FILES
     from analysis.outputs import claim
     from analysis.runner import Interrupted
 
-    with claim(out, command, COMPARE_FILES):  # --out is created and tested before any run starts
+    with claim(out, command, COMPARE_FILES, replace):  # --out is created and tested before any run starts
         try:
             comp = run()
         except Interrupted:
@@ -235,28 +244,34 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from analysis.limits import check_job
     from analysis.outputs import claim, publish
     from analysis.runner import kept_job
-    from analysis.validation import validate
+    from analysis.validation import VALIDATION_FILES, validate
 
     values = {**parse_sets(args.set), **org_override(args.org)}
     check_job(kept_job("validate", args.replications * len(TARGETS), registry.resolve(values), args.workers))
     out = Path(args.out or "results/validation")
-    with claim(out, "validate", ("validation.csv",)):  # --out is created and tested before any run starts
+    with claim(out, "validate", VALIDATION_FILES, _replaces(args)):  # --out is created and tested before any run starts
         res = validate(values, args.replications, args.seed, args.workers, screen=not args.no_screen)
-        publish(out, res.write)
+        written = publish(out, res.write, stale=VALIDATION_FILES)
     print(f"Validation against MODEL.md's published figures: {args.replications} replications, seed {args.seed},")
     print("each target in steady state (one warm-up year, then a counted year).\n")
     print(res.text())
-    print(f"\n{'all targets pass' if res.passed else 'some targets FAIL'}; wrote {out}/validation.csv")
+    print(f"\n{'all targets pass' if res.passed else 'some targets FAIL'}; wrote {out}/: {', '.join(written)}")
     return 0
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit free parameters to chosen targets and write them as a scenario file."""
     from analysis.calibration import calibrate_command
-    from analysis.outputs import writable_file
+    from analysis.outputs import OutputError, writable_file
 
-    writable_file(Path(args.out))  # before the fit, not after it
-    return calibrate_command(args.targets, args.free, args.out, args.max_evaluations)
+    out = Path(args.out or CALIBRATED)
+    if not _replaces(args) and out.is_file():
+        raise OutputError(
+            f"{out} already holds an earlier calibration, which this one would replace; "
+            "add --overwrite to replace it, or --out FILE to write somewhere else"
+        )
+    writable_file(out)  # before the fit, not after it
+    return calibrate_command(args.targets, args.free, str(out), args.max_evaluations)
 
 
 def cmd_params(args: argparse.Namespace) -> int:
@@ -336,6 +351,16 @@ def _inputs(p: argparse.ArgumentParser, where: str = "") -> None:
     p.add_argument("--org", default=None, metavar="ROSTER.csv", help="build the org chart from a roster CSV")
 
 
+def _overwrite(p: argparse.ArgumentParser, what: str = "folder") -> None:
+    """--overwrite: let a command replace the earlier results in its default output folder (or file)."""
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help=f"replace the earlier results in the default output {what} (without it they are kept and the "
+        "command stops; --out names another)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser."""
     ap = argparse.ArgumentParser(
@@ -349,6 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
     _inputs(run)
     _replicated(run, "", 10, 10)
     run.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/SCENARIO)")
+    _overwrite(run)
     run.set_defaults(func=cmd_run)
 
     comp = sub.add_parser("compare", help="compare scenarios side by side: statistics, charts, HTML report")
@@ -364,11 +390,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _inputs(comp, " in every scenario")
     comp.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/compare)")
+    _overwrite(comp)
     comp.set_defaults(func=cmd_compare)
 
     shop = sub.add_parser("workshop", help="the main job: the shipped policy comparison and its HTML report")
     _replicated(shop, "of every scenario", None, 40)
     shop.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/workshop)")
+    _overwrite(shop)
     shop.set_defaults(func=cmd_workshop)
 
     swp = sub.add_parser("sweep", help="sweep parameters: grid, lhs or sobol; local or Dask; resumable Parquet")
@@ -439,6 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
     _inputs(val)
     val.add_argument("--no-screen", action="store_true", help="skip the one-at-a-time sensitivity screen")
     val.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/validation)")
+    _overwrite(val)
     val.set_defaults(func=cmd_validate)
 
     cal = sub.add_parser("calibrate", help="fit free parameters to the published targets; write a scenario")
@@ -450,7 +479,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY[=LOW..HIGH]",
         help="parameters to fit (default: the shipped calibration's free set)",
     )
-    cal.add_argument("--out", default="results/calibrated.toml", metavar="FILE", help="scenario file to write")
+    cal.add_argument("--out", default=None, metavar="FILE", help=f"scenario file to write (default {CALIBRATED})")
+    _overwrite(cal, "file")
     cal.add_argument("--max-evaluations", type=_positive_int, default=300, metavar="N")
     cal.set_defaults(func=cmd_calibrate)
 
