@@ -35,6 +35,25 @@ def test_the_readme_states_the_limits_and_exit_codes_the_code_has(root):
     assert [row.split("|")[1].strip() for row in exit_codes.splitlines()[2:]] == ["0", "1", "2", "130", "141"]
 
 
+def _script(root: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, root / "docs" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_readme_defines_every_metric_as_the_code_does(root):
+    from sim.metrics import METRICS
+
+    make = _script(root, "make_metrics")
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert make.section(readme) == make.render(), "README.md's Metrics section is out of date: run docs/make_metrics.py"
+    rows = make.section(readme).splitlines()[2:]
+    assert len(rows) == len(METRICS)
+    for m, row in zip(METRICS, rows, strict=True):
+        assert row.startswith(f"| `{m.name}` | {m.label} | {m.unit} |") and m.help in row
+
+
 #: Makes every Python process of the test start its worker processes by ``spawn``, as on macOS
 #: and Windows (a ``sitecustomize`` runs in each new interpreter, so the workers' own pools too).
 SPAWN_EVERYWHERE = """
