@@ -13,7 +13,8 @@ message naming the file or option, the key and what is allowed, and exit code 2;
 ``--out`` that cannot be used (checked before any run starts) or a disk that fills while writing
 (the files there before are left as they were). SIGINT, SIGTERM and SIGHUP stop the work at once
 and exit with 128 + the signal's number (130, 143, 129), keeping what had finished: a sweep's
-stored runs (``--resume`` continues), a run's finished replications (marked partial).
+stored runs (``--resume`` continues), a run's finished replications (marked partial). A reader
+that closes stdout early (``| head``) stops the output quietly, with exit code 141 (128 + SIGPIPE).
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ from sim.params import ParameterError, display
 EXIT_BAD_INPUT = 2
 #: A command stopped by signal N exits with 128 + N, as a shell reports it.
 EXIT_SIGNAL = 128
+#: A command whose reader closed stdout early (``| head``) exits as one killed by SIGPIPE would.
+SIGPIPE = int(getattr(signal, "SIGPIPE", 13))
+#: calibrate's scenario file when --out is not given.
+CALIBRATED = "results/calibrated.toml"
 #: The signals that stop the work cleanly, as Ctrl-C does.
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
@@ -97,7 +102,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     values = scenario.values  # check the whole set before any run starts
     out = Path(args.out or Path("results") / scenario.name)
     command = "python run.py " + shlex.join(sys.argv[1:])
-    with claim(out, "run", RUN_FILES):  # --out is created and tested before any run starts
+    with claim(out, "run", RUN_FILES, replace=_replaces(args)):  # --out is created and tested before any run starts
         try:
             reps = replicate(scenario, args.replications, args.seed, args.workers)
         except Interrupted as stop:
@@ -143,6 +148,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return _comparison(
         "compare",
         Path(args.out or Path("results") / "compare"),
+        _replaces(args),
         lambda: compare(
             args.scenarios,
             baseline=args.baseline,
@@ -165,8 +171,14 @@ def cmd_workshop(args: argparse.Namespace) -> int:
     return _comparison(
         "workshop",
         out,
+        _replaces(args),
         lambda: workshop(replications=args.replications, seed=args.seed, workers=args.workers, warmup=args.warmup),
     )
+
+
+def _replaces(args: argparse.Namespace) -> bool:
+    """Whether a command may replace earlier results in its folder: one named with --out, or --overwrite."""
+    return args.out is not None or args.overwrite
 
 
 def _full_workshop(out: Path, args: argparse.Namespace) -> int:
@@ -175,7 +187,7 @@ def _full_workshop(out: Path, args: argparse.Namespace) -> int:
     from analysis.outputs import claim
     from analysis.runner import Interrupted
 
-    with claim(out, "workshop", FULL_FILES):  # --out is created and tested before any run starts
+    with claim(out, "workshop", FULL_FILES, _replaces(args)):  # --out is created and tested before any run starts
         try:
             full = full_workshop(
                 replications=args.replications, seed=args.seed, workers=args.workers, warmup=args.warmup
@@ -193,13 +205,13 @@ def _full_workshop(out: Path, args: argparse.Namespace) -> int:
     return 0
 
 
-def _comparison(command: str, out: Path, run) -> int:
+def _comparison(command: str, out: Path, replace: bool, run) -> int:
     """Claim ``out``, run the comparison, write it, print its table."""
     from analysis.compare import COMPARE_FILES
     from analysis.outputs import claim
     from analysis.runner import Interrupted
 
-    with claim(out, command, COMPARE_FILES):  # --out is created and tested before any run starts
+    with claim(out, command, COMPARE_FILES, replace):  # --out is created and tested before any run starts
         try:
             comp = run()
         except Interrupted:
@@ -271,31 +283,37 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from analysis.limits import check_job
     from analysis.outputs import claim, publish
     from analysis.runner import kept_job
-    from analysis.validation import validate
+    from analysis.validation import VALIDATION_FILES, validate
 
     values = {**parse_sets(args.set), **org_override(args.org), **warmup_override(args.warmup)}
     check_job(kept_job("validate", args.replications * len(TARGETS), registry.resolve(values), args.workers))
     out = Path(args.out or "results/validation")
-    with claim(out, "validate", ("validation.csv",)):  # --out is created and tested before any run starts
+    with claim(out, "validate", VALIDATION_FILES, _replaces(args)):  # --out is created and tested before any run starts
         res = validate(values, args.replications, args.seed, args.workers, screen=not args.no_screen)
-        publish(out, res.write)
+        written = publish(out, res.write, stale=VALIDATION_FILES)
     print(
         f"Validation against the published figures (docs/ODD.md, section 1): {args.replications} replications, "
         f"seed {args.seed},"
     )
     print(sentence(registry.resolve(values)["sim.warmup_weeks"]) + "\n")
     print(res.text())
-    print(f"\n{'all targets pass' if res.passed else 'some targets FAIL'}; wrote {out}/validation.csv")
+    print(f"\n{'all targets pass' if res.passed else 'some targets FAIL'}; wrote {out}/: {', '.join(written)}")
     return 0
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit free parameters to chosen targets and write them as a scenario file."""
     from analysis.calibration import calibrate_command
-    from analysis.outputs import writable_file
+    from analysis.outputs import OutputError, writable_file
 
-    writable_file(Path(args.out))  # before the fit, not after it
-    return calibrate_command(args.targets, args.free, args.out, args.max_evaluations)
+    out = Path(args.out or CALIBRATED)
+    if not _replaces(args) and out.is_file():
+        raise OutputError(
+            f"{out} already holds an earlier calibration, which this one would replace; "
+            "add --overwrite to replace it, or --out FILE to write somewhere else"
+        )
+    writable_file(out)  # before the fit, not after it
+    return calibrate_command(args.targets, args.free, str(out), args.max_evaluations)
 
 
 def cmd_params(args: argparse.Namespace) -> int:
@@ -389,6 +407,16 @@ def _inputs(p: argparse.ArgumentParser, where: str = "") -> None:
     p.add_argument("--org", default=None, metavar="ROSTER.csv", help="build the org chart from a roster CSV")
 
 
+def _overwrite(p: argparse.ArgumentParser, what: str = "folder") -> None:
+    """--overwrite: let a command replace the earlier results in its default output folder (or file)."""
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help=f"replace the earlier results in the default output {what} (without it they are kept and the "
+        "command stops; --out names another)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line parser."""
     ap = argparse.ArgumentParser(
@@ -403,6 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
     _replicated(run, "", 10, 10)
     _warmup(run)
     run.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/SCENARIO)")
+    _overwrite(run)
     run.set_defaults(func=cmd_run)
 
     comp = sub.add_parser("compare", help="compare scenarios side by side: statistics, charts, HTML report")
@@ -412,6 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     _warmup(comp)
     _inputs(comp, " in every scenario")
     comp.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/compare)")
+    _overwrite(comp)
     comp.set_defaults(func=cmd_compare)
 
     shop = sub.add_parser("workshop", help="the main job: the shipped policy comparison and its HTML report")
@@ -423,6 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="answer all seven questions: one comparison per question, one report over all (a few minutes)",
     )
     shop.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/workshop)")
+    _overwrite(shop)
     shop.set_defaults(func=cmd_workshop)
 
     swp = sub.add_parser("sweep", help="sweep parameters: grid, lhs or sobol; local or Dask; resumable Parquet")
@@ -495,6 +526,7 @@ def build_parser() -> argparse.ArgumentParser:
     _inputs(val)
     val.add_argument("--no-screen", action="store_true", help="skip the one-at-a-time sensitivity screen")
     val.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/validation)")
+    _overwrite(val)
     val.set_defaults(func=cmd_validate)
 
     cal = sub.add_parser("calibrate", help="fit free parameters to the published targets; write a scenario")
@@ -506,7 +538,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY[=LOW..HIGH]",
         help="parameters to fit (default: the shipped calibration's free set)",
     )
-    cal.add_argument("--out", default="results/calibrated.toml", metavar="FILE", help="scenario file to write")
+    cal.add_argument("--out", default=None, metavar="FILE", help=f"scenario file to write (default {CALIBRATED})")
+    _overwrite(cal, "file")
     cal.add_argument("--max-evaluations", type=_positive_int, default=300, metavar="N")
     cal.set_defaults(func=cmd_calibrate)
 
@@ -566,13 +599,27 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 _default_show_warning = warnings.showwarning
 
 
+def _stdout_to_devnull() -> None:
+    """Point stdout's file descriptor at /dev/null, so that the output still buffered has nowhere to fail.
+
+    As the Python documentation's "Note on SIGPIPE" does: a new ``sys.stdout`` object would not
+    do, the old one still flushes its buffer into the closed pipe when the interpreter exits.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python run.py`` and the ``coachsim`` console script."""
     args = build_parser().parse_args(argv)
     with _stop_signals() as received, warnings.catch_warnings():
         warnings.showwarning = _show_warning
         try:
-            return args.func(args)
+            code = args.func(args)
+            sys.stdout.flush()  # a reader gone early (``| head``) shows here, not in the interpreter's exit
+            return code
         except ParameterError as exc:
             print(f"coachsim: error: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
@@ -580,10 +627,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             sig = received[0] if received else signal.SIGINT
             print(f"coachsim: interrupted ({signal.Signals(sig).name})", file=sys.stderr)
             return EXIT_SIGNAL + sig
-        except BrokenPipeError:  # the reader of stdout went away (``| head``): nothing left to say
-            with contextlib.suppress(OSError):
-                sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (so the exit's flush does not fail again)
-            return EXIT_BAD_INPUT
+        except BrokenPipeError:  # the reader of stdout went away (``| head``): stop, quietly
+            _stdout_to_devnull()
+            return EXIT_SIGNAL + SIGPIPE
         except OSError as exc:  # a file or folder coachsim could not read or write, not caught nearer
             where = f"{exc.filename}: " if exc.filename else ""
             print(f"coachsim: error: {where}{exc.strerror or exc}", file=sys.stderr)

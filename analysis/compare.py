@@ -43,7 +43,7 @@ from scipy import stats
 from analysis import horizon
 from analysis.limits import check_job
 from analysis.runner import Replications, RunResult, kept_job, map_ordered, replication_seeds, run_one
-from analysis.stats import mean_ci
+from analysis.stats import bounds_of, mean_ci
 from sim.metrics import CANONICAL, METRICS, MIN_WEEKS_FOR_REP_ATTAINMENT
 from sim.params import ParameterError, display
 from sim.scenario import Scenario, load
@@ -454,7 +454,7 @@ class Comparison:
             block = []
             for label in self.labels:
                 df = self.metrics(label)
-                s = mean_ci(df[metric].to_numpy())
+                s = mean_ci(df[metric].to_numpy(), bounds=bounds_of(metric))
                 d = paired_difference(df[metric].to_numpy(), base[metric].to_numpy())
                 block.append(
                     {

@@ -52,6 +52,7 @@ __all__ = [
     "ProcessExecutor",
     "check_workers",
     "make_executor",
+    "usable_cores",
 ]
 
 T = TypeVar("T")
@@ -166,7 +167,7 @@ def check_workers(workers: int | None, origin: str = "--workers") -> int | None:
         return None
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ParameterError(f"{origin} {workers!r}: expected a whole number of at least 1")
-    cores = _usable_cores()
+    cores = usable_cores()
     most = MAX_WORKERS_PER_CORE * cores
     if workers > most:
         raise ParameterError(
@@ -194,7 +195,7 @@ class ProcessExecutor(Executor):
     name = "local process"
 
     def __init__(self, workers: int | None = None, max_pending: int | None = None, start_method: str | None = None):
-        self._workers = max(1, check_workers(workers) or _usable_cores())
+        self._workers = max(1, check_workers(workers) or usable_cores())
         self.max_pending = max_pending or PENDING_PER_WORKER * self._workers
         self.start_method = start_method or _default_start_method()
         self._pool: ProcessPoolExecutor | None = None
@@ -272,7 +273,8 @@ def _default_start_method() -> str | None:
     return None
 
 
-def _usable_cores() -> int:
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity; else every core), at least 1."""
     try:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
@@ -350,7 +352,7 @@ class DaskExecutor(Executor):
                 ) from None
         else:
             self._cluster = distributed.LocalCluster(
-                n_workers=self._local_workers or _usable_cores(), threads_per_worker=1, processes=True
+                n_workers=self._local_workers or usable_cores(), threads_per_worker=1, processes=True
             )
             self.client = distributed.Client(self._cluster)
             self.address = getattr(self.client.scheduler, "address", "")

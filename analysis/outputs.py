@@ -9,6 +9,10 @@ claims it with :func:`claim` before any run starts, and holds it until its files
 - a marker (``.coachsim.json``) names the kind of output the folder holds (a run, a comparison, a
   sweep, a validation). A folder holding another kind is refused, and so is one where a file the
   command writes already exists but was not written by coachsim;
+- a command's default folder (no ``--out``) that already holds its results is refused unless
+  ``--overwrite`` is given (``claim(..., replace=False)``): results are never replaced unasked.
+  A folder named with ``--out`` is the user's choice, and its earlier results of the same command
+  are replaced (a sweep's are continued with ``--resume``, and otherwise refused);
 - a probe file is written, fsync'd and removed, so that a folder that cannot be written (read-only,
   no permission, a full disk) is found before the work, not after it.
 
@@ -233,9 +237,14 @@ def writable_file(path: Path) -> None:
     _probe(path.parent)
 
 
-def _check_owner(out: Path, command: str, files: Sequence[str]) -> None:
+def _check_owner(out: Path, command: str, files: Sequence[str], replace: bool = True) -> None:
     kind = KINDS[command]
     owner = _owner(out)
+    if not replace and owner == kind and any((out / name).exists() for name in files):
+        raise OutputError(
+            f"{out} already holds the results of an earlier `{command}`, which this one would replace; "
+            f"add --overwrite to replace them, or --out DIR to write somewhere else"
+        )
     if owner is not None and owner != kind:
         raise OutputError(
             f"{out} holds {_a(owner)}'s output; `{command}` does not write into another command's folder: "
@@ -254,11 +263,14 @@ def _a(kind: str) -> str:
 
 
 @contextlib.contextmanager
-def claim(out: Path, command: str, files: Sequence[str] = ()) -> Iterator[Path]:
+def claim(out: Path, command: str, files: Sequence[str] = (), replace: bool = True) -> Iterator[Path]:
     """Hold folder ``out`` for ``command`` (one of :data:`KINDS`) while the block runs; see the module notes.
 
     ``files`` are the names the command writes, refused when the folder holds one coachsim did not
-    write. A folder this call created is removed again if the block fails before writing into it.
+    write. With ``replace`` false a folder that already holds this kind of output (one of
+    ``files``) is refused too: a command writing its default folder never replaces earlier
+    results unasked. A folder this call created is removed again if the block fails before
+    writing into it.
     """
     out = Path(out)
     key = f"{os.getpid()}:{out.resolve()}"  # a forked child holds nothing its parent held
@@ -270,7 +282,7 @@ def claim(out: Path, command: str, files: Sequence[str] = ()) -> Iterator[Path]:
     fh = None
     try:
         fh = _lock(out, command)
-        _check_owner(out, command, files)
+        _check_owner(out, command, files, replace)
         _probe(out)
         for stale in out.glob(f"{STAGING}*"):  # what a writer killed mid-publish left
             shutil.rmtree(stale, ignore_errors=True)

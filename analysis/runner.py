@@ -28,7 +28,7 @@ import sim
 from analysis import horizon
 from analysis.limits import Job, check_job
 from analysis.outputs import claim, publish
-from analysis.stats import mean_ci
+from analysis.stats import bounds_of, mean_ci
 from sim.mesa_compat import release
 from sim.metrics import CANONICAL, METRICS
 from sim.model import SalesOrgModel
@@ -97,16 +97,35 @@ def _results(model: SalesOrgModel, seed: int, replication: int, detail: bool) ->
     ts = model.datacollector.get_model_vars_dataframe().iloc[model.p.sim.warmup_weeks + 1 :]
     ts = ts.reset_index(drop=True)
     ts.insert(0, "week", np.arange(1, len(ts) + 1))
-    ts.insert(0, "seed", seed)
+    ts.insert(0, "seed", _seed_column(seed, len(ts)))
     ts.insert(0, "replication", replication)
     diagnostics = {"ramp_months": model.ledger.ramp_months(), **model.ledger.cross_section()}
     result = RunResult(replication, seed, model.metrics(), ts, diagnostics)
     if detail:
-        tag = {"replication": replication, "seed": seed}
+        tag = {"replication": replication, "seed": np.uint64(seed)}
         result.reps = model.rep_table().assign(**tag)
         result.managers = model.manager_table().assign(**tag)
         result.hours = model.hours_by_activity().assign(**tag)
     return result
+
+
+def _seed_column(seed: int, n: int) -> np.ndarray:
+    """A seed column as uint64, whatever the seed's size.
+
+    Seeds are uint64 words, about half of them above ``2**63``: a Python int column of them is
+    int64 or uint64 depending on the seed, and pandas joins the two as float64, which keeps 53
+    bits and changes the seed. uint64 throughout keeps every digit.
+    """
+    return np.full(n, seed, dtype=np.uint64)
+
+
+def _exact_seeds(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with its ``seed`` column as uint64 (a table written with a seed must keep it whole)."""
+    if "seed" in df.columns and df["seed"].dtype != np.uint64:
+        if df["seed"].dtype.kind == "f":
+            raise ValueError("the seed column is float64 and has lost digits; seeds must stay uint64")
+        df = df.assign(seed=df["seed"].astype(np.uint64))
+    return df
 
 
 def _progress(total: int, desc: str, show: bool | None):
@@ -128,9 +147,9 @@ def map_ordered(
 
     Raises :class:`Interrupted` on an interrupt, with the finished results by index.
     """
-    from analysis.executors import InProcessExecutor, ProcessExecutor, check_workers
+    from analysis.executors import InProcessExecutor, ProcessExecutor, check_workers, usable_cores
 
-    workers = min(check_workers(workers) or os.cpu_count() or 1, len(items)) or 1
+    workers = min(check_workers(workers) or usable_cores(), len(items)) or 1
     results: dict[int, R] = {}
     executor = InProcessExecutor() if workers == 1 else ProcessExecutor(workers)
     with executor:
@@ -173,14 +192,21 @@ class Replications:
     @property
     def metrics(self) -> pd.DataFrame:
         """One row per replication: replication, seed and every canonical metric."""
-        return pd.DataFrame([{"replication": r.replication, "seed": r.seed, **r.metrics} for r in self.runs])
+        df = pd.DataFrame([r.metrics for r in self.runs])
+        df.insert(0, "seed", np.array([r.seed for r in self.runs], dtype=np.uint64))
+        df.insert(0, "replication", [r.replication for r in self.runs])
+        return df
 
     def summary(self) -> pd.DataFrame:
-        """Per canonical metric: mean, std, 95% CI and n across replications."""
+        """Per canonical metric: mean, std, 95% CI and n across replications.
+
+        The CI is Student's t, or for a share (``reps_at_quota`` and the other metrics between 0
+        and 1) the Wilson-type interval of :func:`analysis.stats.bounded_interval`, within [0, 1].
+        """
         df = self.metrics
         rows = []
         for name in CANONICAL:
-            s = mean_ci(df[name].to_numpy())
+            s = mean_ci(df[name].to_numpy(), bounds=bounds_of(name))
             rows.append(
                 {"metric": name, "mean": s.mean, "std": s.std, "ci_low": s.ci_low, "ci_high": s.ci_high, "n": s.n}
             )
@@ -223,11 +249,11 @@ class Replications:
     def _write_files(self, out: Path) -> None:
         warmup = int(self.scenario.values["sim.warmup_weeks"])
         self.summary().assign(counted_year=horizon.label(warmup)).to_csv(out / "summary.csv", index=False)
-        self.timeseries().to_parquet(out / "timeseries.parquet", index=False)
+        _exact_seeds(self.timeseries()).to_parquet(out / "timeseries.parquet", index=False)
         reps = self.rep_table()
         if not reps.empty:
-            reps.to_parquet(out / "reps.parquet", index=False)
-            self.manager_table().to_parquet(out / "managers.parquet", index=False)
+            _exact_seeds(reps).to_parquet(out / "reps.parquet", index=False)
+            _exact_seeds(self.manager_table()).to_parquet(out / "managers.parquet", index=False)
             self.hours().to_csv(out / "hours.csv", index=False)
         meta = {
             "coachsim_version": sim.__version__,
@@ -276,13 +302,13 @@ def replicate(
 
 def kept_job(command: str, runs: int, values: dict[str, Any], workers: int | None) -> Job:
     """The size of a job of ``runs`` runs with parameter ``values``, kept in memory."""
-    from analysis.executors import check_workers
+    from analysis.executors import check_workers, usable_cores
     from sim.roster import load_roster
 
     roster = values.get("org.roster")
     reps = load_roster(roster).n_reps if roster else int(values["org.reps"])
     weeks = int(values["sim.weeks"]) + int(values["sim.warmup_weeks"])
-    return Job(command, runs, reps, weeks, check_workers(workers) or os.cpu_count() or 1)
+    return Job(command, runs, reps, weeks, check_workers(workers) or usable_cores())
 
 
 def format_summary(summary: pd.DataFrame) -> str:

@@ -27,13 +27,25 @@ from scipy import stats
 
 from sim.metrics import CANONICAL
 
-__all__ = ["SobolIndices", "format_sensitivity", "plot_sensitivity", "sobol_from_outputs", "sobol_table"]
+__all__ = [
+    "SobolIndices",
+    "format_sensitivity",
+    "plot_sensitivity",
+    "small_design_warning",
+    "sobol_from_outputs",
+    "sobol_table",
+]
 
 #: Mixed into the sweep seed for the bootstrap's draws.
 BOOTSTRAP_TAG = 0x534F424F4C  # "SOBOL"
 #: Below this many base samples the bootstrap intervals are unreliable (BCa's jackknife
 #: acceleration can push an interval off its estimate); the table says so.
 MIN_RELIABLE_N = 32
+#: An index lives in [0, 1]: an interval wider than this says nothing about it.
+MAX_CI_WIDTH = 1.0
+#: The base samples commonly recommended for Saltelli's estimators (N of 500 to 1000; their
+#: sampling error falls only as 1/sqrt(N)), as the power of two the sampler needs.
+RECOMMENDED_N = 512
 XLIM = (-0.25, 1.25)
 
 
@@ -150,11 +162,67 @@ def sobol_table(
                     "ST_ci_low": res.total_order_low[i],
                     "ST_ci_high": res.total_order_high[i],
                     "n": n,
-                    "note": res.note
-                    or (f"n={n} < {MIN_RELIABLE_N}: intervals unreliable" if n < MIN_RELIABLE_N else ""),
+                    "note": res.note or _row_note(n, _row_width(res, i)),
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _row_width(res: SobolIndices, i: int) -> float:
+    """The wider of parameter ``i``'s two intervals (NaN when neither is finite)."""
+    widths = [res.first_order_high[i] - res.first_order_low[i], res.total_order_high[i] - res.total_order_low[i]]
+    finite = [w for w in widths if np.isfinite(w)]
+    return max(finite) if finite else float("nan")
+
+
+def _row_note(n: int, width: float) -> str:
+    notes = []
+    if n < MIN_RELIABLE_N:
+        notes.append(f"n={n} < {MIN_RELIABLE_N}: intervals unreliable")
+    if np.isfinite(width) and width > MAX_CI_WIDTH:
+        notes.append(f"interval wider than {MAX_CI_WIDTH:g}: too few samples")
+    return "; ".join(notes)
+
+
+def _widths(table: pd.DataFrame) -> np.ndarray:
+    return np.concatenate(
+        [
+            (table["S1_ci_high"] - table["S1_ci_low"]).to_numpy(float),
+            (table["ST_ci_high"] - table["ST_ci_low"]).to_numpy(float),
+        ]
+    )
+
+
+def small_design_warning(table: pd.DataFrame, n: int) -> str | None:
+    """What to say when a design of ``n`` base samples is too small for its indices, or None.
+
+    The rule: Saltelli's estimators need many base samples, commonly 500 to 1000 (their error
+    falls as 1/sqrt(N)); a design is called too small when an index's 95% interval is wider than
+    :data:`MAX_CI_WIDTH` (an index lives in [0, 1], so such an interval says nothing), or when
+    ``n`` is under :data:`MIN_RELIABLE_N`, where the bootstrap intervals themselves cannot be
+    trusted. A design of 64 base samples with tight intervals is left alone.
+    """
+    widths = _widths(table)
+    finite = widths[np.isfinite(widths)]
+    wide = int((finite > MAX_CI_WIDTH).sum())
+    if n >= MIN_RELIABLE_N and not wide:
+        return None
+    if wide:
+        worst = int(np.nanargmax(np.where(np.isfinite(widths), widths, -np.inf)))
+        row = table.iloc[worst % len(table)]
+        key = "S1" if worst < len(table) else "ST"
+        why = (
+            f"{wide} of {widths.size} index intervals are wider than {MAX_CI_WIDTH:g} (widest: {key} of "
+            f"{row['parameter']} on {row['metric']}, [{row[f'{key}_ci_low']:.3g}, {row[f'{key}_ci_high']:.3g}]), "
+            "so those indices say nothing"
+        )
+    else:
+        why = f"with fewer than {MIN_RELIABLE_N} base samples the bootstrap intervals are unreliable"
+    return (
+        f"--samples {n} is too few base samples for stable Sobol indices: {why}. Saltelli's estimators are "
+        f"commonly run with 500 to 1000 base samples; run again with --samples {RECOMMENDED_N} or more "
+        "(the runs grow in proportion)"
+    )
 
 
 def format_sensitivity(table: pd.DataFrame) -> str:

@@ -109,6 +109,7 @@ import sim
 from analysis import horizon
 from analysis.limits import Job, check_job
 from analysis.outputs import OutputError, claim, fsync_dir, publish, replace_file
+from analysis.stats import bounded_interval, bounds_of
 from sim import params as registry
 from sim.metrics import CANONICAL
 from sim.params import Param, ParameterError
@@ -1054,7 +1055,7 @@ def _set_aside(path: Path) -> Path:
 
 
 class SweepWarning(UserWarning):
-    """Something a sweep repaired on its way: a damaged chunk set aside, metadata rebuilt."""
+    """Something a sweep repaired on its way (a damaged chunk set aside, metadata rebuilt), or a design too small."""
 
 
 def _warn(message: str) -> None:
@@ -1312,13 +1313,18 @@ def _finish(result: SweepResult, design: Design, plots: bool) -> None:
             "summary.csv covers the runs stored so far"
         )
     if spec.sampler == "sobol" and result.complete:
-        from analysis.sensitivity import sobol_table
+        from analysis.sensitivity import small_design_warning, sobol_table
 
         assert spec.samples is not None
         try:
             result.sensitivity = sobol_table(summary, spec.names, spec.samples, seed=spec.seed)
         except Exception as exc:  # the indices must never cost the summary: every run is stored
             result.notes.append(f"the Sobol indices failed: {exc}")
+        else:
+            small = small_design_warning(result.sensitivity, spec.samples)
+            if small:
+                result.notes.append(small)
+                _warn(small)
     elif spec.sampler == "sobol":
         result.notes.append("Sobol indices need every run; resume the sweep to compute them")
 
@@ -1355,7 +1361,8 @@ def summarise(store: RunStore, design: Design, replications: int, level: float =
     replication) cell of one array per metric: 8 bytes per run and metric (under 1 MB for
     10,000 runs), none of the runs' other columns, and a result that does not depend on the
     order in which runs were stored. Non-finite values are left out, as
-    :func:`analysis.stats.mean_ci` does; with one value the interval is NaN.
+    :func:`analysis.stats.mean_ci` does; with one value the interval is NaN. A share's interval
+    is :func:`analysis.stats.bounded_interval`'s, within [0, 1], as ``mean_ci`` gives it.
     """
     from scipy import stats
 
@@ -1382,8 +1389,13 @@ def summarise(store: RunStore, design: Design, replications: int, level: float =
             half = stats.t.ppf(0.5 + level / 2, n - 1) * sd / np.sqrt(n)
         half = np.where(n > 1, np.where(sd == 0, 0.0, half), np.nan)
         frame[f"{m}_mean"] = np.where(n > 0, mean, np.nan)
-        frame[f"{m}_ci_low"] = frame[f"{m}_mean"] - half
-        frame[f"{m}_ci_high"] = frame[f"{m}_mean"] + half
+        if bounds_of(m) is not None:  # a share: the interval that stays within [0, 1]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                low, high = bounded_interval(mean, sd / np.sqrt(n), n, level, bounds_of(m))
+            frame[f"{m}_ci_low"], frame[f"{m}_ci_high"] = low, high
+        else:
+            frame[f"{m}_ci_low"] = frame[f"{m}_mean"] - half
+            frame[f"{m}_ci_high"] = frame[f"{m}_mean"] + half
     return frame
 
 

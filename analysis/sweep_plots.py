@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.stats import mean_ci
+from analysis.stats import bounds_of, mean_ci
 from sim.metrics import CANONICAL
 
 __all__ = ["plot_sweep"]
@@ -206,7 +206,7 @@ def _small_multiples(summary: pd.DataFrame, names: Sequence[str], discrete: Sequ
                 ax.set_xlabel(name, fontsize=8)
             if _no_values(ax, y):
                 continue
-            stats = [mean_ci(y[group == g]) for g in range(len(x))]
+            stats = [mean_ci(y[group == g], bounds=bounds_of(m)) for g in range(len(x))]
             mean = np.array([s.mean for s in stats])
             low = np.array([s.ci_low for s in stats])
             high = np.array([s.ci_high for s in stats])

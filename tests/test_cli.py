@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +15,7 @@ from analysis import horizon
 from sim.metrics import CANONICAL
 from sim.params import REGISTRY
 from sim.scenario import load
+from tests.conftest import cli_command, cli_env
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 CliRun = tuple[subprocess.CompletedProcess[str], Path]
@@ -120,6 +123,38 @@ def test_scenarios_lists_baseline_with_its_description(run_cli: RunCli):
     assert done.returncode == 0, done.stderr
     lines = {line.split(None, 1)[0]: line.split(None, 1)[1] for line in done.stdout.splitlines() if line.strip()}
     assert lines["baseline"] == load("baseline").description
+
+
+# ----------------------------------------------------------------------------- a closed pipe
+TINY_RUN = ["run", "baseline", "--replications", "1", "--set", "org.reps=16", "--set", "sim.weeks=4", "--workers", "1"]
+
+
+@pytest.mark.parametrize(
+    ("args", "buffered"),
+    [
+        pytest.param(["params"], True, id="params"),
+        pytest.param(["params"], False, id="params-unbuffered"),
+        pytest.param(["scenarios"], True, id="scenarios"),
+        pytest.param(TINY_RUN, True, id="run"),  # its few lines wait in the buffer until the exit
+    ],
+)
+def test_a_reader_that_closes_stdout_early_gets_a_quiet_exit_141(tmp_path: Path, args: list[str], buffered: bool):
+    """``coachsim params | head``: no traceback, no "Exception ignored", the exit code of a SIGPIPE."""
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before anything is written: every write meets a closed pipe
+    env = {k: v for k, v in cli_env().items() if k != "PYTHONUNBUFFERED"}
+    if not buffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    out = ["--out", str(tmp_path / "out")] if args[0] == "run" else []
+    try:
+        done = subprocess.run(
+            cli_command(*args, *out), cwd=tmp_path, env=env, stdout=write, stderr=subprocess.PIPE, text=True,
+            timeout=120,
+        )  # fmt: skip
+    finally:
+        os.close(write)
+    assert done.stderr == ""
+    assert done.returncode == 128 + signal.SIGPIPE
 
 
 # ----------------------------------------------------------------------------- bad input

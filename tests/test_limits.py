@@ -53,9 +53,9 @@ def test_a_sweep_of_a_billion_runs_is_refused_before_anything_starts(tmp_path: P
 def test_too_many_workers_are_refused_before_any_process_starts(run_cli: RunCli, tmp_path: Path):
     done = run_cli("run", "baseline", "--replications", "2", "--workers", 1000, "--out", tmp_path / "out")
     assert_clean_failure(done, "--workers 1,000")
-    from analysis.executors import MAX_WORKERS_PER_CORE, _usable_cores
+    from analysis.executors import MAX_WORKERS_PER_CORE, usable_cores
 
-    most = MAX_WORKERS_PER_CORE * _usable_cores()
+    most = MAX_WORKERS_PER_CORE * usable_cores()
     assert f"at most {most} on this machine" in done.stderr
     with pytest.raises(ParameterError, match=f"at most {most}"):
         make_executor(workers=most + 1)  # a sweep's pool

@@ -8,6 +8,7 @@ commands pointed at each other's folders.
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import subprocess
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli_limited
+from tests.conftest import cli_command, cli_env, run_cli_limited
 from tests.test_cli import assert_clean_failure
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
@@ -112,6 +113,64 @@ def test_a_run_into_a_file_coachsim_did_not_write_is_refused(run_cli: RunCli, tm
     done = run_cli("run", "baseline", *SMALL, "--out", tmp_path)
     assert_clean_failure(done, "summary.csv", "coachsim did not write")
     assert (tmp_path / "summary.csv").read_text() == "my own table\n"
+
+
+# ----------------------------------------------------------------------------- default folders
+def run_in(folder: Path, *args: str | os.PathLike[str]) -> subprocess.CompletedProcess[str]:
+    """``python run.py ARGS`` from ``folder``, so that a default output folder lands in it."""
+    return subprocess.run(
+        cli_command(*args), cwd=folder, env=cli_env(), capture_output=True, text=True, timeout=300
+    )  # fmt: skip
+
+
+def test_run_without_out_never_replaces_the_last_run_unasked(tmp_path: Path):
+    first = run_in(tmp_path, "run", "baseline", *SMALL)
+    assert first.returncode == 0, first.stderr
+    out = tmp_path / "results" / "baseline"
+    before = snapshot(out)
+    again = run_in(tmp_path, "run", "baseline", *SMALL, "--seed", "5")
+    assert_clean_failure(again, "results/baseline", "already holds the results of an earlier `run`", "--overwrite",
+                         "--out DIR")  # fmt: skip
+    assert snapshot(out) == before
+    replaced = run_in(tmp_path, "run", "baseline", *SMALL, "--seed", "5", "--overwrite")
+    assert replaced.returncode == 0, replaced.stderr
+    assert json.loads((out / "run.json").read_text())["seed"] == 5
+
+
+#: Earlier results in each command's default folder, as coachsim leaves them: its marker and a file.
+EARLIER = {
+    "compare": ("results/compare", "comparison", "comparison.csv"),
+    "workshop": ("results/workshop", "comparison", "comparison.csv"),
+    "validate": ("results/validation", "validation", "validation.csv"),
+}
+
+
+@pytest.mark.parametrize(
+    ("command", "args"),
+    [
+        pytest.param("compare", ["baseline", "quota_share_0", *SMALL], id="compare"),
+        pytest.param("workshop", ["--replications", "2", "--workers", "1"], id="workshop"),
+        pytest.param("validate", ["--replications", "1", "--no-screen", "--workers", "1"], id="validate"),
+    ],
+)
+def test_every_command_with_a_default_folder_keeps_its_earlier_results(tmp_path: Path, command: str, args):
+    folder, kind, name = EARLIER[command]
+    out = tmp_path / folder
+    out.mkdir(parents=True)
+    (out / ".coachsim.json").write_text(json.dumps({"kind": kind, "command": command}) + "\n")
+    (out / name).write_text("earlier results\n")
+    done = run_in(tmp_path, command, *args)
+    assert_clean_failure(done, folder, f"earlier `{command}`", "--overwrite")  # before any run starts
+    assert (out / name).read_text() == "earlier results\n"
+
+
+def test_calibrate_without_out_keeps_the_earlier_calibration(tmp_path: Path):
+    earlier = tmp_path / "results" / "calibrated.toml"
+    earlier.parent.mkdir()
+    earlier.write_text('description = "an earlier fit"\n')
+    done = run_in(tmp_path, "calibrate", "--targets", "T1", "--max-evaluations", "1")
+    assert_clean_failure(done, "results/calibrated.toml", "earlier calibration", "--overwrite")
+    assert earlier.read_text() == 'description = "an earlier fit"\n'
 
 
 # ----------------------------------------------------------------------------- one owner

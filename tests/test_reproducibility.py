@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from analysis.runner import RunResult, replicate, replication_seeds, run_one
@@ -96,3 +98,34 @@ def test_replication_seeds_are_distinct_and_stable():
     assert replication_seeds(0, 200) == seeds  # a pure function of the run seed
     assert replication_seeds(0, 10) == seeds[:10]  # more replications extend, never reshuffle
     assert not set(replication_seeds(1, 200)) & set(seeds)  # another run seed, other streams
+
+
+#: A job seed above 2**53 (the last whole number a float64 holds exactly) whose replications'
+#: seeds fall both below and above 2**63 (int64's largest), where pandas used to mix int64 and
+#: uint64 columns into float64.
+BIG_SEED = 2**53 + 1
+
+
+def test_every_parquet_file_keeps_the_seeds_to_the_last_digit(tmp_path):
+    seeds = replication_seeds(BIG_SEED, 4)
+    assert any(s < 2**63 for s in seeds) and any(s >= 2**63 for s in seeds)
+    scenario = load("baseline").with_overrides({"org.reps": 16, "sim.weeks": 4})
+    replicate(scenario, replications=4, seed=BIG_SEED, workers=1, progress=False).write(tmp_path / "run")
+    for name in ("timeseries", "reps", "managers"):
+        table = pq.read_table(tmp_path / "run" / f"{name}.parquet")
+        assert table.schema.field("seed").type == pa.uint64(), name
+        pairs = set(zip(table.column("replication").to_pylist(), table.column("seed").to_pylist(), strict=True))
+        assert pairs == set(enumerate(seeds)), name
+
+
+def test_a_sweeps_runs_keep_their_seeds_to_the_last_digit(tmp_path):
+    from analysis.sweep import run_seed, run_sweep
+
+    vary = {"coaching.hours_per_rep_month": [0, 2]}
+    small = {"org.reps": 16, "sim.weeks": 4}
+    run_sweep("baseline", vary, replications=2, seed=BIG_SEED, overrides=small, executor="inprocess",
+              out=tmp_path / "sweep", progress=False, plots=False)  # fmt: skip
+    table = pq.read_table(tmp_path / "sweep" / "runs")
+    assert table.schema.field("seed").type == pa.uint64()
+    rows = zip(*(table.column(c).to_pylist() for c in ("point", "replication", "seed")), strict=True)
+    assert all(seed == run_seed(BIG_SEED, point, replication) for point, replication, seed in rows)

@@ -21,7 +21,8 @@ from scipy import stats
 import run as cli
 from analysis.executors import InProcessExecutor, ProcessExecutor
 from analysis.runner import replication_seeds, run_one
-from analysis.stats import mean_ci
+from analysis.sensitivity import RECOMMENDED_N, small_design_warning
+from analysis.stats import bounds_of, mean_ci
 from analysis.sweep import (
     RunStore,
     SobolSampler,
@@ -319,7 +320,7 @@ def test_the_store_never_keeps_a_run_twice(tmp_path, reference):
 
 
 # ----------------------------------------------------------------------------- summary, files
-def test_the_summary_is_the_mean_and_t_interval_of_each_point(tmp_path):
+def test_the_summary_is_the_mean_and_interval_of_each_point_that_mean_ci_gives(tmp_path):
     out = tmp_path / "s"
     result = run_sweep(
         "baseline",
@@ -338,7 +339,7 @@ def test_the_summary_is_the_mean_and_t_interval_of_each_point(tmp_path):
     for point, group in runs.groupby("point"):
         row = summary[summary["point"] == point].iloc[0]
         for m in CANONICAL:
-            expected = mean_ci(group[m].to_numpy())
+            expected = mean_ci(group[m].to_numpy(), bounds=bounds_of(m))  # t, or within [0, 1] for a share
             for key, value in (("mean", expected.mean), ("ci_low", expected.ci_low), ("ci_high", expected.ci_high)):
                 assert row[f"{m}_{key}"] == pytest.approx(value, rel=1e-9, abs=1e-12, nan_ok=True)
     meta = json.loads((out / "sweep.json").read_text())
@@ -430,6 +431,42 @@ def test_a_sobol_sweep_writes_its_indices(tmp_path):
         "AB:coaching.hours_per_rep_month",
         "AB:coaching.framework",
     ]
+
+
+def test_a_sobol_design_too_small_for_its_indices_is_warned_about_and_noted(run_cli, tmp_path):
+    out = tmp_path / "s"
+    done = run_cli(
+        *SMALL_CLI, "--vary", "coaching.hours_per_rep_month=0..6", "--vary", "manager.quota_share=0..0.5",
+        "--sampler", "sobol", "--samples", "8", "--replications", "1", "--workers", "1", "--out", out,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    warning = [line for line in done.stderr.splitlines() if line.startswith("coachsim: warning: --samples 8")]
+    assert len(warning) == 1, done.stderr
+    assert "too few base samples for stable Sobol indices" in warning[0] and "500 to 1000" in warning[0]
+    assert f"--samples {RECOMMENDED_N} or more" in warning[0]
+    assert "note: --samples 8 is too few" in done.stdout  # the summary says it too
+    table = pd.read_csv(out / "sensitivity.csv")
+    finite = table[np.isfinite(table["S1"])]  # the others note that the metric does not vary
+    assert len(finite) and finite["note"].str.contains("unreliable").all()
+
+
+def _indices(width: float) -> pd.DataFrame:
+    """A sensitivity table of two indices whose intervals are ``width`` wide."""
+    rows = [
+        {"metric": "attainment", "parameter": p, "S1": 0.3, "S1_ci_low": 0.3 - width / 2, "S1_ci_high": 0.3 + width / 2,
+         "ST": 0.4, "ST_ci_low": 0.35, "ST_ci_high": 0.45}
+        for p in ("a", "b")
+    ]  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_the_small_design_rule_is_intervals_wider_than_1_or_under_32_samples():
+    assert small_design_warning(_indices(0.3), 64) is None  # the default size with tight intervals: quiet
+    wide = small_design_warning(_indices(823.0), 64)
+    assert wide is not None and "2 of 4 index intervals are wider than 1" in wide and "S1 of a on attainment" in wide
+    assert "--samples 64 is too few" in wide
+    few = small_design_warning(_indices(0.3), 16)
+    assert few is not None and "fewer than 32 base samples" in few
 
 
 def test_the_python_api_returns_the_tidy_frame(tmp_path):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import calibration
+from analysis import calibration, runner, validation
 from analysis.calibration import CAL_REPS, CAL_SEEDS, FIT_TARGETS, FREE, POLISH_STEP, TARGETS, Target
-from analysis.validation import sensitivity_screen, validate
+from analysis.executors import usable_cores
+from analysis.validation import ELASTICITY_TEXT, VALIDATION_REPS, sensitivity_screen, validate
 from sim import params as registry
 
 SMALL = {"org.reps": 96}
@@ -63,6 +66,77 @@ def test_validation_writes_the_csv(tmp_path, small_validation):
     df = pd.read_csv(tmp_path / "validation.csv")
     assert list(df.columns) == COLUMNS
     assert df["target"].str.match(r"^(T[1-7]|T1x|T2x|C): ").all()
+
+
+def test_the_table_prints_every_target_name_whole(small_validation):
+    text = small_validation.text()
+    assert max(len(t.fact) for t in TARGETS) > 44  # the names the table used to cut
+    for t in TARGETS:
+        assert t.fact in text.splitlines() or f"    {t.fact}" in text.splitlines(), t.id
+
+
+@pytest.fixture(scope="module")
+def screened(tmp_path_factory: pytest.TempPathFactory):
+    """A validation of T6 with the screen, on a small org, its progress bars counted."""
+    bars = []
+    real = runner._progress
+
+    def counted(total, desc, show):
+        bars.append((total, desc))
+        return real(total, desc, False)
+
+    t6 = [t for t in TARGETS if t.id == "T6"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(runner, "_progress", counted)
+        res = validate(replications=2, seed=1, workers=1, reps=64, targets=t6, screen_replications=1, screen_reps=64)
+    out = res.write(tmp_path_factory.mktemp("validation"))
+    return res, bars, out
+
+
+def test_validate_and_its_screen_show_one_progress_bar_for_the_whole_job(screened):
+    _, bars, _ = screened
+    runs = 2 + 2 * len(FREE) * 1  # T6's replications, then each free parameter down and up
+    assert bars == [(runs, "validate")]
+
+
+def test_the_screens_figures_are_labelled_and_explained_as_elasticities(screened):
+    res, _, out = screened
+    text = res.text()
+    assert ELASTICITY_TEXT in text.splitlines()[2]  # in the table's header
+    assert "most sensitive to (elasticity): " in text
+    meta = json.loads((out / "validation.json").read_text())
+    assert "% change of the target for a 1% rise of the parameter" in meta["elasticity"]
+    assert meta["columns"]["sensitivity.csv"]["elasticity"] == meta["elasticity"]
+    assert set(meta["columns"]["validation.csv"]) == set(pd.read_csv(out / "validation.csv").columns)
+    assert set(meta["columns"]["sensitivity.csv"]) == set(pd.read_csv(out / "sensitivity.csv").columns)
+
+
+def test_a_small_job_runs_in_this_process_and_a_big_one_on_one_pool(screened, monkeypatch):
+    from analysis import executors
+
+    pools = []
+    real = executors.ProcessExecutor
+
+    def counted(*args, **kwargs):
+        pools.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(executors, "ProcessExecutor", counted)
+    t6 = [t for t in TARGETS if t.id == "T6"]
+    validate(replications=2, seed=1, reps=64, targets=t6, screen=False, progress=False)
+    assert pools == []  # a fraction of a second of work: no processes started by default
+    serial, _, _ = screened
+    parallel = validate(
+        replications=2, seed=1, workers=2, reps=64, targets=t6, screen_replications=1, screen_reps=64, progress=False
+    )
+    assert len(pools) == 1  # the validation and every step of the screen on one pool
+    pd.testing.assert_frame_equal(parallel.table, serial.table)
+    pd.testing.assert_frame_equal(parallel.sensitivity, serial.sensitivity)
+    # the shipped job (every target, 8 replications, the screen) is worth every core
+    batches = [validation._batch({}, TARGETS, 8, 0, VALIDATION_REPS)]
+    batches += [b for s in validation._screen_steps({}, TARGETS, 4, 0, 512) for b in (s.down, s.up)]
+    tasks = sum(len(b.tasks) for b in batches)
+    assert validation._workers(None, batches) == min(usable_cores(), tasks)
 
 
 def test_calibration_recovers_a_known_parameter_from_targets_the_model_generated():
