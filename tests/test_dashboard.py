@@ -541,7 +541,7 @@ def test_scenario_select_loads_the_scenario_into_the_controls(page) -> None:
 @pytest.mark.skipif(not os.environ.get("COACHSIM_DASHBOARD_SCREENSHOT"), reason="set COACHSIM_DASHBOARD_SCREENSHOT")
 def test_save_readme_screenshot(page) -> None:
     """Half a year of the default comparison, 1280 px wide, saved where COACHSIM_DASHBOARD_SCREENSHOT says."""
-    page.set_viewport_size({"width": 1280, "height": 1440})  # tall enough for the team views
+    page.set_viewport_size({"width": 1280, "height": 1760})  # tall enough for the team views
     _step(page, 26)
     page.wait_for_timeout(1000)
     out = Path(os.environ["COACHSIM_DASHBOARD_SCREENSHOT"])
