@@ -344,7 +344,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
-    """Serve the live workshop dashboard (a Mesa SolaraViz page) until interrupted."""
+    """Serve the live workshop dashboard (a solara page over one mesa.Model) until interrupted."""
     from analysis.network import exposure, serving_host
 
     host = serving_host(args.host)

@@ -52,6 +52,7 @@ from analysis.horizon import STEADY_STATE_WEEKS
 from analysis.horizon import label as counted_year
 from analysis.palette import ACTIVITY_COLOURS, BAD, GOOD, NEUTRAL, judgement, scenario_colours
 from sim import params as registry
+from sim.mesa_compat import rng_argument, steps
 from sim.metrics import ACTIVITIES, CANONICAL, METRICS, MIN_WEEKS_FOR_REP_ATTAINMENT, WEEKS_PER_MONTH
 from sim.model import SalesOrgModel
 from sim.params import Param, ParameterError, kwarg_name
@@ -258,7 +259,7 @@ class SideBySide(mesa.Model):
     """
 
     def __init__(self, *, policies: PolicySource = None, seed: int = 0, warmup: int | None = None) -> None:
-        super().__init__(seed=seed)
+        super().__init__(rng=rng_argument(seed))
         if callable(policies):
             policies = policies()
         a, b = policies if policies is not None else default_policies()
@@ -294,7 +295,7 @@ class SideBySide(mesa.Model):
     @property
     def week(self) -> int:
         """Weeks of the shown year run so far."""
-        return max(run.steps for run in self.runs.values()) - self.warmup
+        return max(steps(run) for run in self.runs.values()) - self.warmup
 
     @property
     def total_weeks(self) -> int:
@@ -318,7 +319,7 @@ def _coaching_this_week(key: str) -> Callable[[SideBySide], float]:
 
     def report(model: SideBySide) -> float:
         run = model.runs[key]
-        if run.steps <= model.warmup:
+        if steps(run) <= model.warmup:
             return float("nan")
         heads = max(int(np.count_nonzero(run.reps.occupied)), 1)
         return float(run.week_hours["rep"]["being_coached"].sum()) / heads * WEEKS_PER_MONTH
