@@ -350,6 +350,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     host = serving_host(args.host)
     if args.scenarios is not None and not Path(args.scenarios).is_dir():
         raise ParameterError(f"--scenarios {args.scenarios}: not a folder; name the folder of scenario files to offer")
+    if args.warmup is not None:
+        registry.by_name("sim.warmup_weeks").check(args.warmup, "--warmup")  # before the server starts
     warning = exposure(host, args.port)
     if warning:
         print(f"coachsim: warning: {warning}", file=sys.stderr, flush=True)
@@ -365,7 +367,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     if args.port:
         shown = f"[{host}]" if ":" in host else host
         print(f"coachsim dashboard: open http://{shown}:{args.port}/ in a browser (Ctrl-C stops it)", flush=True)
-    return serve(host=host, port=args.port, scenarios=args.scenarios)
+    return serve(host=host, port=args.port, scenarios=args.scenarios, warmup=args.warmup)
 
 
 def _replicated(p: argparse.ArgumentParser, what: str, replications: int | None, shown: int) -> None:
@@ -564,6 +566,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="a folder of scenario files the page may load besides the shipped ones (it loads nothing else)",
     )
+    _warmup(dash)
     dash.set_defaults(func=cmd_dashboard)
     return ap
 

@@ -112,7 +112,11 @@ SCOREBOARD = (
 
 
 def default_warmup() -> int:
-    """Weeks each policy is in force before the year shown: the registry's ``sim.warmup_weeks`` default."""
+    """Weeks each policy is in force before the year shown: ``dashboard --warmup`` if given (it
+    reaches the page as :data:`WARMUP_ENV`), else the registry's ``sim.warmup_weeks`` default."""
+    given = os.environ.get(WARMUP_ENV)
+    if given:
+        return int(registry.by_name("sim.warmup_weeks").parse(given, f"${WARMUP_ENV}"))
     return int(registry.by_name("sim.warmup_weeks").default)
 
 
@@ -197,6 +201,8 @@ def scenario_labels() -> dict[str, str]:
 
 #: The folder of extra scenario files the page may load (``dashboard --scenarios DIR`` sets it).
 SCENARIO_FOLDER_ENV = "COACHSIM_DASHBOARD_SCENARIOS"
+#: The warm-up the page shows after (``dashboard --warmup WEEKS`` sets it).
+WARMUP_ENV = "COACHSIM_DASHBOARD_WARMUP"
 
 
 def scenario_choices() -> dict[str, Path]:
@@ -1120,11 +1126,19 @@ def _team_html(model: SideBySide, key: str, i: int) -> str:
 
 
 # ----------------------------------------------------------------------------- serving
-def serve(host: str = "127.0.0.1", port: int = 8765, scenarios: str | os.PathLike[str] | None = None) -> int:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    scenarios: str | os.PathLike[str] | None = None,
+    warmup: int | None = None,
+) -> int:
     """Serve the dashboard with solara until interrupted; return an exit code.
 
-    ``scenarios`` is a folder whose ``*.toml`` files the page may load besides the shipped ones.
+    ``scenarios`` is a folder whose ``*.toml`` files the page may load besides the shipped ones;
+    ``warmup`` the weeks before the year shown (default: the registry's steady state).
     """
+    if warmup is not None:
+        os.environ[WARMUP_ENV] = str(registry.by_name("sim.warmup_weeks").check(warmup, "--warmup"))
     from solara.__main__ import cli
     from solara.server import settings
 

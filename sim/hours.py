@@ -9,16 +9,16 @@ The manager's rule (:func:`manager_week`) is the heart of the model's "what give
 1. fixed demands first (admin, distractions, the team meeting when due); what is left is the
    manager's *discretionary* week;
 2. a coaching policy sets a **floor** of real one-on-one coaching; the inspected share of that
-   floor is protected and served first (seed 000: people respect what you inspect);
+   floor is protected and served first (article A000: people respect what you inspect);
 3. own selling toward the personal quota next, raised by quota pressure when the manager is
-   behind (seed 001: they carry a big quota and struggle to find time to do much other than
+   behind (article A001: they carry a big quota and struggle to find time to do much other than
    chase it); inspection protects the floor from that pressure, not the spare hours;
 4. the spare hours go where they go in the typical org, by habit: a share to customer service
-   and delivery work (seed 003: managers "hang on to existing customers, and get engaged in
+   and delivery work (article A003: managers "hang on to existing customers, and get engaged in
    customer service or delivery work"), the rest to the team, together with the protected
    floor;
 5. the time with the team is real coaching and riding along on the reps' deals (joint
-   selling) in the manager's habitual mix (seed 003: managers who ride along believe they are
+   selling) in the manager's habitual mix (article A003: managers who ride along believe they are
    coaching); real coaching is never below the protected floor.
 
 A policy changes what it sets and nothing else: adding a target can only move hours from the

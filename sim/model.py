@@ -3,9 +3,9 @@
 An agent-based model of executives, front-line managers and sales reps, after the domain
 specification (docs/ODD.md) and its sources: the Sales Executive Council finding that reps
 coached three or more hours a month attain about 107% of goal against 88-90% for those coached
-two hours or less (seed 003), the reasons managers do not coach (seed 001: quota, no training,
-no common language, no KPI), coaching the coaches (seeds 000 and 004), meetings and ride-alongs
-(seed 003), and promotion of top reps (seed 002). The model is described in ODD form in
+two hours or less (article A003), the reasons managers do not coach (article A001: quota, no training,
+no common language, no KPI), coaching the coaches (articles A000 and A004), meetings and ride-alongs
+(article A003), and promotion of top reps (article A002). The model is described in ODD form in
 docs/ODD.md.
 
 One step is one week. Each week every person's hours are planned against competing demands,
@@ -379,8 +379,8 @@ class SalesOrgModel(mesa.Model):
             rng, mine = self._rng_hire[k], np.isin(idx, seats)
             m.coach_base[seats] = np.clip(rng.normal(skill[mine], p.manager.coaching_skill_sd), 0.02, 0.95)
             m.sell_skill[seats] = np.clip(rng.normal(p.manager.selling_skill_mean, 0.08, seats.size), 0.05, 1)
-            # some managers consistently practise coaching, most ride along by habit (seed 003);
-            # a rep just promoted keeps selling on the team's deals (seed 002)
+            # some managers consistently practise coaching, most ride along by habit (article A003);
+            # a rep just promoted keeps selling on the team's deals (article A002)
             coach = (rng.random(seats.size) < p.manager.coach_share) & ~promoted[mine]
             median = np.where(coach, p.manager.coach_ride_along_habit, p.manager.ride_along_habit)
             median = np.where(promoted[mine], p.promotion.promoted_ride_along_habit, median)
@@ -584,7 +584,7 @@ class SalesOrgModel(mesa.Model):
         )
         R.skill += rate * (target - R.skill) * R.occupied
         # motivation: attention and regular meetings raise it, falling behind lowers it
-        # a ride-along is the manager selling, not attention to the rep's development (seed 003)
+        # a ride-along is the manager selling, not attention to the rep's development (article A003)
         attention = real + ride * p.coaching.ride_along_teaching + talk
         R.attention += memory * (attention * WEEKS_PER_MONTH - R.attention)
         M.meet_stock = M.meet_stock * (1 - p.meetings.memory_decay) + self.meeting * min(1.0, p.meetings.duration_hours)

@@ -20,7 +20,7 @@ def joint_win_rate(
 ) -> np.ndarray:
     """The win probability of a rep's resolving deals when the manager rides along.
 
-    A ride-along is joint selling (seed 003). In an hour of riding along the manager can work as
+    A ride-along is joint selling (article A003). In an hour of riding along the manager can work as
     many of the rep's resolving deals as an hour of their own selling works opportunities
     (``opportunities_per_hour * manager_motivation``), and a deal worked by both is won if
     either seller would win it: ``1 - (1 - win) * (1 - manager_win)``. So the expected bookings

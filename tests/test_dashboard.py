@@ -60,6 +60,7 @@ pytest.importorskip("networkx", reason=EXTRA)
 from analysis.dashboard import (  # noqa: E402
     KEYS,
     LEVERS,
+    WARMUP_ENV,
     Policy,
     SideBySide,
     changed,
@@ -93,6 +94,15 @@ def test_the_shown_year_starts_after_the_registry_warmup() -> None:
     for run in model.runs.values():
         assert run.steps == model.warmup and run.ledger.weeks == 0  # warmed up, nothing counted yet
     assert SideBySide(seed=1, warmup=0).runs["A"].steps == 0
+
+
+def test_dashboard_warmup_reaches_the_page(monkeypatch) -> None:
+    """``dashboard --warmup WEEKS`` is what the page's runs warm up for; a bad value is refused first."""
+    monkeypatch.setenv(WARMUP_ENV, "13")
+    assert default_warmup() == 13 and SideBySide(seed=1).warmup == 13
+    monkeypatch.setenv(WARMUP_ENV, "600")
+    with pytest.raises(ParameterError, match=r"sim\.warmup_weeks"):
+        default_warmup()
 
 
 @pytest.mark.parametrize("warmup", [None, 13, 0])

@@ -234,7 +234,7 @@ def test_the_full_workshop_answers_all_seven_questions(tmp_path, capsys):
     assert "python run.py workshop --full --replications 2 --seed 0 --warmup 2" in page
 
 
-@pytest.mark.parametrize("command", ["run", "compare", "workshop", "sweep", "validate"])
+@pytest.mark.parametrize("command", ["run", "compare", "workshop", "sweep", "validate", "dashboard"])
 def test_every_command_that_runs_the_model_takes_one_warmup_option(command):
     from run import build_parser
 
