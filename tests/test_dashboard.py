@@ -68,6 +68,7 @@ from analysis.dashboard import (  # noqa: E402
     horizon,
     slider_step,
 )
+from sim.mesa_compat import steps  # noqa: E402
 from sim.metrics import CANONICAL  # noqa: E402
 from sim.model import SalesOrgModel  # noqa: E402
 from sim.params import ParameterError  # noqa: E402
@@ -92,8 +93,8 @@ def test_the_shown_year_starts_after_the_registry_warmup() -> None:
     assert model.warmup == default_warmup() == registry.by_name("sim.warmup_weeks").default
     assert model.week == 0 and model.total_weeks == registry.by_name("sim.weeks").default
     for run in model.runs.values():
-        assert run.steps == model.warmup and run.ledger.weeks == 0  # warmed up, nothing counted yet
-    assert SideBySide(seed=1, warmup=0).runs["A"].steps == 0
+        assert steps(run) == model.warmup and run.ledger.weeks == 0  # warmed up, nothing counted yet
+    assert steps(SideBySide(seed=1, warmup=0).runs["A"]) == 0
 
 
 def test_dashboard_warmup_reaches_the_page(monkeypatch) -> None:
