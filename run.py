@@ -91,9 +91,9 @@ def parse_sets(items: Sequence[str]) -> dict[str, object]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run replications of one scenario and write the results."""
-    from analysis.horizon import sentence
-    from analysis.outputs import claim
-    from analysis.runner import RUN_FILES, Interrupted, format_summary, replicate
+    from analysis.common.horizon import sentence
+    from analysis.common.outputs import claim
+    from analysis.runs.runner import RUN_FILES, Interrupted, format_summary, replicate
     from sim.scenario import load
 
     scenario = load(args.scenario).with_overrides(
@@ -120,7 +120,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _keep_finished(stop, out: Path, command: str) -> None:
     """After an interrupt of ``run``: write the replications that had finished, marked partial, and say so."""
-    from analysis.outputs import OutputError
+    from analysis.common.outputs import OutputError
 
     kept = stop.finished
     if not kept.runs:
@@ -143,7 +143,7 @@ def _keep_finished(stop, out: Path, command: str) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compare scenarios side by side with common random numbers; write the table, charts and report."""
-    from analysis.compare import compare
+    from analysis.comparisons.compare import compare
 
     return _comparison(
         "compare",
@@ -163,7 +163,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_workshop(args: argparse.Namespace) -> int:
     """Run the shipped workshop comparison (or, with --full, all seven questions) and write its report."""
-    from analysis.compare import workshop
+    from analysis.comparisons.compare import workshop
 
     out = Path(args.out or Path("results") / "workshop")
     if args.full:
@@ -183,9 +183,9 @@ def _replaces(args: argparse.Namespace) -> bool:
 
 def _full_workshop(out: Path, args: argparse.Namespace) -> int:
     """``workshop --full``: every question's comparison in its own folder, one report over all seven."""
-    from analysis.compare import FULL_FILES, full_workshop
-    from analysis.outputs import claim
-    from analysis.runner import Interrupted
+    from analysis.common.outputs import claim
+    from analysis.comparisons.compare import FULL_FILES, full_workshop
+    from analysis.runs.runner import Interrupted
 
     with claim(out, "workshop", FULL_FILES, _replaces(args)):  # --out is created and tested before any run starts
         try:
@@ -207,9 +207,9 @@ def _full_workshop(out: Path, args: argparse.Namespace) -> int:
 
 def _comparison(command: str, out: Path, replace: bool, run) -> int:
     """Claim ``out``, run the comparison, write it, print its table."""
-    from analysis.compare import COMPARE_FILES
-    from analysis.outputs import claim
-    from analysis.runner import Interrupted
+    from analysis.common.outputs import claim
+    from analysis.comparisons.compare import COMPARE_FILES
+    from analysis.runs.runner import Interrupted
 
     with claim(out, command, COMPARE_FILES, replace):  # --out is created and tested before any run starts
         try:
@@ -229,7 +229,7 @@ def _comparison(command: str, out: Path, replace: bool, run) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run (or resume) a parameter sweep and write its runs, summary, charts and indices."""
-    from analysis.sweep import command_line, format_report, run_sweep
+    from analysis.sweeps.sweep import command_line, format_report, run_sweep
     from sim.scenario import load
 
     scenario = load(args.scenario).with_overrides({**parse_sets(args.set), **warmup_override(args.warmup)})
@@ -254,7 +254,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(f"coachsim: the finished runs are in {out}/runs/; add --resume to continue", file=sys.stderr)
         raise
     except OSError as exc:  # the sweep's own writes say what is kept; this is anything else
-        from analysis.outputs import reason
+        from analysis.common.outputs import reason
 
         raise ParameterError(f"{out}: {reason(exc)}; the runs stored are kept, add --resume to continue") from None
     print(format_report(result))
@@ -278,12 +278,12 @@ def org_override(path: str | None) -> dict[str, object]:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Run targets T1-T7 in their settings and report model against published figures."""
-    from analysis.calibration import TARGETS
-    from analysis.horizon import sentence
-    from analysis.limits import check_job
-    from analysis.outputs import claim, publish
-    from analysis.runner import kept_job
-    from analysis.validation import VALIDATION_FILES, validate
+    from analysis.common.horizon import sentence
+    from analysis.common.limits import check_job
+    from analysis.common.outputs import claim, publish
+    from analysis.evidence.calibration import TARGETS
+    from analysis.evidence.validation import VALIDATION_FILES, validate
+    from analysis.runs.runner import kept_job
 
     values = {**parse_sets(args.set), **org_override(args.org), **warmup_override(args.warmup)}
     check_job(kept_job("validate", args.replications * len(TARGETS), registry.resolve(values), args.workers))
@@ -303,8 +303,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit free parameters to chosen targets and write them as a scenario file."""
-    from analysis.calibration import calibrate_command
-    from analysis.outputs import OutputError, writable_file
+    from analysis.common.outputs import OutputError, writable_file
+    from analysis.evidence.calibration import calibrate_command
 
     out = Path(args.out or CALIBRATED)
     if not _replaces(args) and out.is_file():
@@ -345,7 +345,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
     """Serve the live workshop dashboard (a solara page over one mesa.Model) until interrupted."""
-    from analysis.network import exposure, serving_host
+    from analysis.runs.network import exposure, serving_host
 
     host = serving_host(args.host)
     if args.scenarios is not None and not Path(args.scenarios).is_dir():
@@ -356,7 +356,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     if warning:
         print(f"coachsim: warning: {warning}", file=sys.stderr, flush=True)
     try:
-        from analysis.dashboard import serve
+        from analysis.comparisons.dashboard import serve
     except ImportError as exc:
         print(
             f"coachsim: error: the dashboard needs the dashboard extra ({exc.name} is missing); "
@@ -385,7 +385,7 @@ def _replicated(p: argparse.ArgumentParser, what: str, replications: int | None,
 
 def _warmup(p: argparse.ArgumentParser) -> None:
     """The one warm-up option of every command that runs the model."""
-    from analysis.horizon import STEADY_STATE_WEEKS
+    from analysis.common.horizon import STEADY_STATE_WEEKS
 
     p.add_argument(
         "--warmup",

@@ -1,6 +1,8 @@
 """What is done with runs: replications, comparisons, charts and reports."""
 
-from analysis.compare import Comparison, compare, workshop
-from analysis.sweep import sweep  # analysis.sweep(...) is the function; use `from analysis.sweep import X` for the rest
+from analysis.comparisons.compare import Comparison, compare, workshop
+from analysis.sweeps.sweep import (
+    sweep,  # analysis.sweep(...) is the function; use `from analysis.sweeps.sweep import X` for the rest
+)
 
 __all__ = ["Comparison", "compare", "sweep", "workshop"]

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from analysis.compare import COLUMNS, WORKSHOP_SCENARIOS, compare, holm, paired_difference
-from analysis.questions import QUESTIONS
-from analysis.runner import replication_seeds
+from analysis.comparisons.compare import COLUMNS, WORKSHOP_SCENARIOS, compare, holm, paired_difference
+from analysis.comparisons.questions import QUESTIONS
+from analysis.runs.runner import replication_seeds
 from run import main
 from sim import params as registry
 from sim.metrics import CANONICAL

@@ -57,7 +57,7 @@ pytest.importorskip("solara", reason=EXTRA)
 pytest.importorskip("mesa.visualization", reason=EXTRA)
 pytest.importorskip("networkx", reason=EXTRA)
 
-from analysis.dashboard import (  # noqa: E402
+from analysis.comparisons.dashboard import (  # noqa: E402
     KEYS,
     LEVERS,
     WARMUP_ENV,
@@ -158,7 +158,7 @@ def test_a_control_that_reports_the_value_it_had_changes_nothing() -> None:
 
 def test_the_page_loads_only_shipped_scenarios_or_files_under_the_given_folder(tmp_path, monkeypatch) -> None:
     """Whatever name a browser sends, the page loads a shipped scenario or a file under --scenarios, nothing else."""
-    from analysis.dashboard import SCENARIO_FOLDER_ENV, scenario_names
+    from analysis.comparisons.dashboard import SCENARIO_FOLDER_ENV, scenario_names
 
     outside = tmp_path / "outside.toml"
     outside.write_text("[coaching]\nhours_per_rep_month = 5\n")

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis.executors import InProcessExecutor, make_executor
-from analysis.runner import replicate
-from analysis.sweep import run_sweep
+from analysis.runs.executors import InProcessExecutor, make_executor
+from analysis.runs.runner import replicate
+from analysis.sweeps.sweep import run_sweep
 from sim.params import ParameterError
 from sim.scenario import load
 from tests.conftest import run_cli_limited
@@ -38,7 +38,7 @@ def test_a_sweep_of_a_billion_runs_is_refused_before_anything_starts(tmp_path: P
         def start(self) -> None:
             raise AssertionError("the sweep started")
 
-    with pytest.raises(ParameterError, match="more than the 10,000,000"):  # analysis.limits.MAX_SWEEP_RUNS
+    with pytest.raises(ParameterError, match="more than the 10,000,000"):  # analysis.common.limits.MAX_SWEEP_RUNS
         run_sweep(
             "baseline",
             {"manager.quota_share": [0, 0.5]},
@@ -53,7 +53,7 @@ def test_a_sweep_of_a_billion_runs_is_refused_before_anything_starts(tmp_path: P
 def test_too_many_workers_are_refused_before_any_process_starts(run_cli: RunCli, tmp_path: Path):
     done = run_cli("run", "baseline", "--replications", "2", "--workers", 1000, "--out", tmp_path / "out")
     assert_clean_failure(done, "--workers 1,000")
-    from analysis.executors import MAX_WORKERS_PER_CORE, usable_cores
+    from analysis.runs.executors import MAX_WORKERS_PER_CORE, usable_cores
 
     most = MAX_WORKERS_PER_CORE * usable_cores()
     assert f"at most {most} on this machine" in done.stderr
@@ -64,7 +64,7 @@ def test_too_many_workers_are_refused_before_any_process_starts(run_cli: RunCli,
 
 
 def test_a_big_job_is_announced_with_its_estimate(capsys):
-    from analysis.limits import Job, check_job
+    from analysis.common.limits import Job, check_job
 
     job = check_job(Job("sweep", runs=2_000_000, reps=64, weeks=52, workers=2, kept=False))
     err = capsys.readouterr().err

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from packaging.version import Version
 
-from analysis import runner
+from analysis.runs import runner
 from sim import SalesOrgModel, mesa_compat
 from sim.mesa_compat import AGENT_IDS_LEAK, STEP_COUNTER, release, rng_argument, steps
 

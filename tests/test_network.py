@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.executors import DaskExecutor
+from analysis.runs.executors import DaskExecutor
 from sim.params import ParameterError
 from tests.conftest import popen_cli
 from tests.test_cli import assert_clean_failure
@@ -41,7 +41,7 @@ def test_a_malformed_scheduler_address_is_a_parameter_error(address: str):
 
 
 def test_a_scheduler_address_is_written_out_in_full():
-    from analysis.network import scheduler_address
+    from analysis.runs.network import scheduler_address
 
     assert scheduler_address("10.0.0.5:8786") == "tcp://10.0.0.5:8786"
     assert scheduler_address(" tcp://[::1]:8786 ") == "tcp://[::1]:8786"
@@ -126,14 +126,14 @@ def test_nothing_listening_is_refused_at_once(run_cli: RunCli, tmp_path: Path):
 # ----------------------------------------------------------------------------- the dashboard's host
 def test_an_empty_host_is_refused(run_cli: RunCli):
     assert_clean_failure(run_cli("dashboard", "--host", "", timeout=60), "--host ''", "127.0.0.1")
-    from analysis.network import serving_host
+    from analysis.runs.network import serving_host
 
     with pytest.raises(ParameterError, match="not an IP address or a host name"):
         serving_host("0.0.0.0; rm -rf /")
 
 
 def test_a_host_beyond_loopback_is_warned_about_naming_the_interfaces():
-    from analysis.network import exposure
+    from analysis.runs.network import exposure
 
     assert exposure("127.0.0.1", 8765) is None and exposure("localhost", 8765) is None and exposure("::1", 1) is None
     warning = exposure("0.0.0.0", 8765)

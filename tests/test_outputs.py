@@ -21,7 +21,7 @@ from tests.conftest import cli_command, cli_env, run_cli_limited
 from tests.test_cli import assert_clean_failure
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
-PROBE = ".coachsim-probe"  # the file a command writes to test its folder (analysis.outputs.PROBE)
+PROBE = ".coachsim-probe"  # the file a command writes to test its folder (analysis.common.outputs.PROBE)
 SMALL = ["--replications", "2", "--set", "org.reps=16", "--set", "sim.weeks=8", "--workers", "1"]
 
 
@@ -62,7 +62,7 @@ def test_a_full_disk_is_found_before_any_run_starts(previous_run, run_cli: RunCl
 
 
 def test_publish_leaves_nothing_behind_when_the_writer_fails(tmp_path: Path):
-    from analysis.outputs import OutputError, publish
+    from analysis.common.outputs import OutputError, publish
 
     (tmp_path / "a.csv").write_text("old\n")
 
@@ -197,7 +197,7 @@ def test_a_run_of_the_same_command_replaces_the_previous_files(run_cli: RunCli, 
 
 
 def test_a_folder_is_held_by_one_command_at_a_time(tmp_path: Path):
-    from analysis.outputs import OutputError, claim
+    from analysis.common.outputs import OutputError, claim
 
     with claim(tmp_path / "out", "run"):
         read, write = os.pipe()

@@ -334,7 +334,7 @@ def test_any_float_outside_the_range_is_rejected(param: Param, excess: float, ab
 
 
 def test_every_fitted_parameter_says_it_is_calibrated():
-    from analysis.calibration import FREE
+    from analysis.evidence.calibration import FREE
 
     for name in FREE:
         assert "calibrated" in by_name(name).source, name

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.sweep import read_runs
+from analysis.sweeps.sweep import read_runs
 from tests.conftest import popen_cli
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
@@ -170,7 +170,7 @@ def test_sigint_to_runs_main_process_stops_it_within_seconds_and_keeps_the_finis
     summary = pd.read_csv(out / "summary.csv")
     assert (summary["n"] == kept).all()
     # each kept replication is the one a complete run makes: its seed is replication_seeds(0, 400)[i]
-    from analysis.runner import replication_seeds
+    from analysis.runs.runner import replication_seeds
 
     seeds = replication_seeds(0, 400)
     replications = sorted(pd.read_parquet(out / "timeseries.parquet")["replication"].unique())

@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from analysis.answer import effect_words
-from analysis.compare import WORKSHOP_SCENARIOS, compare
-from analysis.horizon import STEADY_STATE_WEEKS
-from analysis.palette import BAD, GOOD, judgement, scenario_colours
-from analysis.plots import CHARTS
-from analysis.questions import QUESTIONS
+from analysis.common.horizon import STEADY_STATE_WEEKS
+from analysis.comparisons.answer import effect_words
+from analysis.comparisons.compare import WORKSHOP_SCENARIOS, compare
+from analysis.comparisons.palette import BAD, GOOD, judgement, scenario_colours
+from analysis.comparisons.plots import CHARTS
+from analysis.comparisons.questions import QUESTIONS
 from run import main
 from sim import params as registry
 from sim.metrics import CANONICAL

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.compare import WORKSHOP_SCENARIOS, compare
+from analysis.comparisons.compare import WORKSHOP_SCENARIOS, compare
 
 CHROMIUM = Path(os.environ.get("COACHSIM_CHROMIUM", "/usr/bin/chromium"))
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]

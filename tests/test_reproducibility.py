@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from analysis.runner import RunResult, replicate, replication_seeds, run_one
+from analysis.runs.runner import RunResult, replicate, replication_seeds, run_one
 from sim.metrics import CANONICAL
 from sim.scenario import load
 
@@ -119,7 +119,7 @@ def test_every_parquet_file_keeps_the_seeds_to_the_last_digit(tmp_path):
 
 
 def test_a_sweeps_runs_keep_their_seeds_to_the_last_digit(tmp_path):
-    from analysis.sweep import run_seed, run_sweep
+    from analysis.sweeps.sweep import run_seed, run_sweep
 
     vary = {"coaching.hours_per_rep_month": [0, 2]}
     small = {"org.reps": 16, "sim.weeks": 4}

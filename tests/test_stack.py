@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.sweep import (
+from analysis.sweeps.sweep import (
     STACK_SEATS,
     Chunk,
     _chunks,

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analysis.runner import Replications, RunResult
-from analysis.stats import SHARES, bounded_interval, bounds_of, mean_ci
+from analysis.common.stats import SHARES, bounded_interval, bounds_of, mean_ci
+from analysis.runs.runner import Replications, RunResult
 from sim.metrics import CANONICAL, CROSS_SECTION, METRICS
 from sim.scenario import load
 

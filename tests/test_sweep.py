@@ -19,11 +19,11 @@ import pytest
 from scipy import stats
 
 import run as cli
-from analysis.executors import InProcessExecutor, ProcessExecutor
-from analysis.runner import replication_seeds, run_one
-from analysis.sensitivity import RECOMMENDED_N, small_design_warning
-from analysis.stats import bounds_of, mean_ci
-from analysis.sweep import (
+from analysis.common.stats import bounds_of, mean_ci
+from analysis.runs.executors import InProcessExecutor, ProcessExecutor
+from analysis.runs.runner import replication_seeds, run_one
+from analysis.sweeps.sensitivity import RECOMMENDED_N, small_design_warning
+from analysis.sweeps.sweep import (
     RunStore,
     SobolSampler,
     dimension,
@@ -187,7 +187,7 @@ def test_a_dask_local_cluster_gives_exactly_the_in_process_results(reference, tm
 
 def test_a_lost_dask_worker_neither_loses_nor_duplicates_runs(reference, tmp_path):
     distributed = pytest.importorskip("distributed")
-    from analysis.executors import DaskExecutor
+    from analysis.runs.executors import DaskExecutor
 
     with (
         distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster,
@@ -384,7 +384,7 @@ def test_the_sobol_design_is_scipys_a_b_ab_layout():
 
 
 def test_sobol_indices_of_a_known_function_agree_with_scipy():
-    from analysis.sensitivity import sobol_table
+    from analysis.sweeps.sensitivity import sobol_table
 
     names = ["coaching.kpi_inspection", "manager.training", "manager.ride_along_habit"]
     dims = [dimension(n, "0..1") for n in names]
@@ -577,6 +577,6 @@ def test_resuming_after_the_model_code_changed_is_refused(tmp_path, monkeypatch)
     out = tmp_path / "s"
     small_sweep(out)
     # sys.modules: `analysis.sweep` as an attribute is the function analysis.sweep(...)
-    monkeypatch.setattr(sys.modules["analysis.sweep"], "model_fingerprint", lambda: "0" * 16)
+    monkeypatch.setattr(sys.modules["analysis.sweeps.sweep"], "model_fingerprint", lambda: "0" * 16)
     with pytest.raises(ParameterError, match=r"the model's code \(sim/\*\.py\) has changed"):
         small_sweep(out, resume=True)

@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import calibration, runner, validation
-from analysis.calibration import CAL_REPS, CAL_SEEDS, FIT_TARGETS, FREE, POLISH_STEP, TARGETS, Target
-from analysis.executors import usable_cores
-from analysis.validation import ELASTICITY_TEXT, VALIDATION_REPS, sensitivity_screen, validate
+from analysis.evidence import calibration, validation
+from analysis.evidence.calibration import CAL_REPS, CAL_SEEDS, FIT_TARGETS, FREE, POLISH_STEP, TARGETS, Target
+from analysis.evidence.validation import ELASTICITY_TEXT, VALIDATION_REPS, sensitivity_screen, validate
+from analysis.runs import runner
+from analysis.runs.executors import usable_cores
 from sim import params as registry
 
 SMALL = {"org.reps": 96}
@@ -165,7 +166,7 @@ def test_calibration_recovers_a_known_parameter_from_targets_the_model_generated
 def test_the_shipped_defaults_are_a_local_minimum_of_the_calibration():
     """The defaults are the fit's output: no single free parameter moved one polish step does better.
 
-    This reruns the last stage of `python -m analysis.calibration` (its coordinate polish) at the
+    This reruns the last stage of `python -m analysis.evidence.calibration` (its coordinate polish) at the
     shipped values, with the same seeds and org size, so it reproduces the calibration within
     one polish step of each parameter's range (POLISH_STEP).
     """

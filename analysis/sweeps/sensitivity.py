@@ -1,7 +1,7 @@
 """Global sensitivity: first-order and total Sobol' indices of each metric, from stored runs.
 
 A ``--sampler sobol`` sweep lays its points out as Saltelli's design (see
-:class:`analysis.sweep.SobolSampler`): ``n`` points of matrix A, ``n`` of B, then ``n`` of each
+:class:`analysis.sweeps.sweep.SobolSampler`): ``n`` points of matrix A, ``n`` of B, then ``n`` of each
 AB_i. The model output at a point is the **mean over its replications** of the metric (the
 replications share seeds across points by default, so the noise left in the mean is largely
 common to all points and cancels in the differences the estimators use). Noise that remains

@@ -54,7 +54,7 @@ def scheduler_address(text: str) -> str:
     if parts.scheme != "tcp":
         raise ParameterError(
             f"{bad}: coachsim connects to Dask schedulers over tcp:// ({_EXAMPLE}); for another protocol, "
-            "pass your own distributed.Client to analysis.executors.DaskExecutor(client=...)"
+            "pass your own distributed.Client to analysis.runs.executors.DaskExecutor(client=...)"
         )
     host = parts.hostname or ""
     if not host or not _host_ok(host) or parts.path not in ("", "/") or parts.query or parts.fragment:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis.stats import bounds_of, mean_ci
+from analysis.common.stats import bounds_of, mean_ci
 from sim.metrics import CANONICAL
 
 __all__ = ["plot_sweep"]

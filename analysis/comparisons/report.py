@@ -20,16 +20,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 import sim
-from analysis import horizon
-from analysis.answer import sentences
-from analysis.palette import BAD, GOOD, judgement, scenario_colours
-from analysis.questions import QUESTIONS
+from analysis.common import horizon
+from analysis.comparisons.answer import sentences
+from analysis.comparisons.palette import BAD, GOOD, judgement, scenario_colours
+from analysis.comparisons.questions import QUESTIONS
 from sim import params as registry
 from sim.metrics import CANONICAL, METRICS
 from sim.params import ParameterError, display
 
 if TYPE_CHECKING:
-    from analysis.compare import Comparison
+    from analysis.comparisons.compare import Comparison
 
 __all__ = ["render_report", "write_report"]
 
@@ -115,7 +115,7 @@ def _meaning(p: registry.Param) -> str:
 
 
 def _headline(comp: Comparison, metrics: tuple[str, ...]) -> str:
-    from analysis.compare import fmt_delta, fmt_p, fmt_value
+    from analysis.comparisons.compare import fmt_delta, fmt_p, fmt_value
 
     def shown(m: str) -> str:  # a rate a year is headed as such, so its cells stay short
         return "fraction" if UNITS[m] == "1/year" else UNITS[m]
@@ -157,7 +157,7 @@ def _headline(comp: Comparison, metrics: tuple[str, ...]) -> str:
 
 
 def _full_table(comp: Comparison) -> str:
-    from analysis.compare import fmt_delta, fmt_p, fmt_value
+    from analysis.comparisons.compare import fmt_delta, fmt_p, fmt_value
 
     rows = []
     for m in CANONICAL:
@@ -250,7 +250,7 @@ def _assumptions(comp: Comparison) -> str:
 
 
 def _targets() -> str:
-    from analysis.calibration import TARGETS
+    from analysis.evidence.calibration import TARGETS
 
     rows = "".join(
         f'<tr><td>{_e(t.id)}</td><td>{_e(t.fact)}</td><td class="num">{t.low:g}-{t.high:g}</td>'
@@ -323,7 +323,7 @@ def _images(comp: Comparison) -> dict[str, bytes]:
 
     import matplotlib as mpl
 
-    from analysis.plots import STYLE
+    from analysis.comparisons.plots import STYLE
 
     images = {}
     for name, fig in comp.figures.items():
@@ -377,8 +377,8 @@ def _counted(comp: Comparison) -> str:
 
 def render_report(comp: Comparison, images: Mapping[str, bytes] | None = None) -> str:
     """The report as one self-contained HTML string; ``images`` are PNG bytes by chart name."""
-    from analysis.compare import HEADLINE_METRICS
-    from analysis.plots import CHARTS
+    from analysis.comparisons.compare import HEADLINE_METRICS
+    from analysis.comparisons.plots import CHARTS
 
     if images is None:
         images = _images(comp)
@@ -472,7 +472,7 @@ def render_full_report(comps: Mapping[int, Comparison], command: str) -> str:
     ``comps`` maps each question's number to its comparison; each question's complete report
     (every chart, metric and assumption) is in the folder ``question-N`` beside this file.
     """
-    from analysis.compare import HEADLINE_METRICS
+    from analysis.comparisons.compare import HEADLINE_METRICS
 
     sections = []
     for q in QUESTIONS:

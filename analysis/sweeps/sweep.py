@@ -60,10 +60,10 @@ the stack. For a 100-rep org that makes a run about three times cheaper (``bench
   across replications (``METRIC_mean``, ``METRIC_ci_low``, ``METRIC_ci_high``), computed in one
   streaming pass so memory does not grow with the number of runs.
 - ``sweep.png``: a line with its CI band for one varied parameter, heatmaps for two, small
-  multiples beyond (see :mod:`analysis.sweep_plots`).
-- with ``sobol``: ``sensitivity.csv`` and ``sensitivity.png`` (see :mod:`analysis.sensitivity`).
+  multiples beyond (see :mod:`analysis.sweeps.plots`).
+- with ``sobol``: ``sensitivity.csv`` and ``sensitivity.png`` (see :mod:`analysis.sweeps.sensitivity`).
 
-**One owner.** The folder is claimed (:func:`analysis.outputs.claim`) before anything in it is
+**One owner.** The folder is claimed (:func:`analysis.common.outputs.claim`) before anything in it is
 read or created: a lock held to the end, so a second sweep into the same folder is refused at
 once while the first runs, and a folder holding another command's output is refused.
 
@@ -79,7 +79,7 @@ aside) is rebuilt from the spec given again with ``--resume``, once every chunk 
 spec's digest (without ``--resume`` the message says so); a lost or damaged ``points.parquet``
 is rebuilt from the spec.
 
-**Limits.** A sweep takes at most :data:`analysis.limits.MAX_SWEEP_RUNS` runs; a big one is
+**Limits.** A sweep takes at most :data:`analysis.common.limits.MAX_SWEEP_RUNS` runs; a big one is
 announced with an estimate of its time and memory before it starts.
 """
 
@@ -106,10 +106,10 @@ import numpy as np
 import pandas as pd
 
 import sim
-from analysis import horizon
-from analysis.limits import Job, check_job
-from analysis.outputs import OutputError, claim, fsync_dir, publish, replace_file
-from analysis.stats import bounded_interval, bounds_of
+from analysis.common import horizon
+from analysis.common.limits import Job, check_job
+from analysis.common.outputs import OutputError, claim, fsync_dir, publish, replace_file
+from analysis.common.stats import bounded_interval, bounds_of
 from sim import params as registry
 from sim.metrics import CANONICAL
 from sim.params import Param, ParameterError
@@ -501,7 +501,7 @@ def simulate_stack(values: Mapping[str, Any], seeds: Sequence[int]) -> list[dict
     shares numpy's per-call overhead between the runs, which makes small orgs several times
     cheaper to run.
     """
-    from analysis.runner import release
+    from analysis.runs.runner import release
     from sim.model import SalesOrgModel
 
     model = SalesOrgModel(seeds=seeds, **{registry.kwarg_name(k): v for k, v in values.items()})
@@ -515,7 +515,7 @@ def simulate_stack(values: Mapping[str, Any], seeds: Sequence[int]) -> list[dict
 def simulate(values: Mapping[str, Any], seed: int) -> dict[str, float]:
     """Run the model once with full parameter ``values`` (dotted names); its canonical metrics.
 
-    The same run as ``analysis.runner.run_one(values, seed, detail=False)`` (a test checks it)
+    The same run as ``analysis.runs.runner.run_one(values, seed, detail=False)`` (a test checks it)
     without building the weekly table a sweep does not keep: a stack of one.
     """
     return simulate_stack(values, [seed])[0]
@@ -647,7 +647,7 @@ class RunStore:
         return mask
 
     def write(self, columns: Mapping[str, list[Any]]) -> Path:
-        """Write one chunk whole (:func:`analysis.outputs.replace_file`): temporary, fsync, rename, fsync."""
+        """Write one chunk whole (:func:`analysis.common.outputs.replace_file`): temporary, fsync, rename, fsync."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -798,7 +798,7 @@ class SweepSpec:
         return hashlib.sha256(json.dumps(comparable, sort_keys=True).encode()).hexdigest()[:16]
 
     def job(self, workers: int) -> Job:
-        """The sweep's size for :func:`analysis.limits.check_job`: its largest run, all its runs."""
+        """The sweep's size for :func:`analysis.common.limits.check_job`: its largest run, all its runs."""
         base = self.base()
         weeks = self._largest("sim.weeks", base) + self._largest("sim.warmup_weeks", base)
         reps = _reps_per_run(base)
@@ -1095,7 +1095,7 @@ def run_sweep(
         seed: The sweep seed; with the spec it fixes every result.
         seeds: ``common`` (replication r uses the same seed at every point) or ``independent``.
         overrides: Fixed parameters applied to the scenario (like ``--set``).
-        executor: An :class:`analysis.executors.Executor` (left open), or ``"inprocess"``,
+        executor: An :class:`analysis.runs.executors.Executor` (left open), or ``"inprocess"``,
             ``"process"`` or ``"dask"``; default a local process pool, or Dask if ``scheduler``.
         workers: Local processes (default all cores).
         scheduler: Address of a running Dask scheduler.
@@ -1110,7 +1110,7 @@ def run_sweep(
         on_chunk: Called with the number of runs stored after each chunk is written (tests use
             it to interrupt a sweep part way).
     """
-    from analysis.executors import Executor, make_executor
+    from analysis.runs.executors import Executor, make_executor
     from sim.scenario import load
 
     if not isinstance(scenario, Scenario):
@@ -1313,7 +1313,7 @@ def _finish(result: SweepResult, design: Design, plots: bool) -> None:
             "summary.csv covers the runs stored so far"
         )
     if spec.sampler == "sobol" and result.complete:
-        from analysis.sensitivity import small_design_warning, sobol_table
+        from analysis.sweeps.sensitivity import small_design_warning, sobol_table
 
         assert spec.samples is not None
         try:
@@ -1335,14 +1335,14 @@ def _finish(result: SweepResult, design: Design, plots: bool) -> None:
         if not plots:
             return
         if len(summary):
-            from analysis.sweep_plots import plot_sweep
+            from analysis.sweeps.plots import plot_sweep
 
             try:
                 plot_sweep(summary, list(spec.dims), spec.sampler, folder / PLOT_FILE)
             except Exception as exc:  # a plot must never cost the results
                 result.notes.append(f"the sweep plot failed: {exc}")
         if result.sensitivity is not None:
-            from analysis.sensitivity import plot_sensitivity
+            from analysis.sweeps.sensitivity import plot_sensitivity
 
             try:
                 plot_sensitivity(result.sensitivity, folder / SENSITIVITY_PLOT)
@@ -1361,8 +1361,8 @@ def summarise(store: RunStore, design: Design, replications: int, level: float =
     replication) cell of one array per metric: 8 bytes per run and metric (under 1 MB for
     10,000 runs), none of the runs' other columns, and a result that does not depend on the
     order in which runs were stored. Non-finite values are left out, as
-    :func:`analysis.stats.mean_ci` does; with one value the interval is NaN. A share's interval
-    is :func:`analysis.stats.bounded_interval`'s, within [0, 1], as ``mean_ci`` gives it.
+    :func:`analysis.common.stats.mean_ci` does; with one value the interval is NaN. A share's interval
+    is :func:`analysis.common.stats.bounded_interval`'s, within [0, 1], as ``mean_ci`` gives it.
     """
     from scipy import stats
 
@@ -1442,7 +1442,7 @@ def format_report(result: SweepResult) -> str:
     else:
         lines.append(f"nothing to run: all {result.already_done:,} runs were already done")
     if result.sensitivity is not None and len(result.sensitivity):
-        from analysis.sensitivity import format_sensitivity
+        from analysis.sweeps.sensitivity import format_sensitivity
 
         lines += ["", format_sensitivity(result.sensitivity)]
     lines += [f"note: {n}" for n in result.notes]

@@ -2,7 +2,7 @@
 
     python run.py dashboard [--port 8765] [--host 127.0.0.1] [--scenarios DIR]
 
-(or ``solara run analysis/dashboard.py``). It needs the ``dashboard`` extra:
+(or ``solara run analysis/comparisons/dashboard.py``). It needs the ``dashboard`` extra:
 ``pip install -e ".[dashboard]"``.
 
 A facilitator sets two policies, A and B, with the policy levers of the parameter registry
@@ -22,7 +22,7 @@ team views as SVG and HTML rather than matplotlib images, so that a week redraws
 a third of a second and every label is set in pixels a room can read.
 
 A lever move restarts both runs at week 0 with the same seed, once, when the slider is let go,
-and only if the value changed. Colours come from :mod:`analysis.palette`: one colour per policy,
+and only if the value changed. Colours come from :mod:`analysis.comparisons.palette`: one colour per policy,
 and blue/vermilion for better/worse by each metric's ``better``.
 
 :class:`SideBySide` (the two runs as one Mesa model), :class:`Policy` and :func:`changed` do not
@@ -48,9 +48,9 @@ import numpy as np
 import solara
 import solara.lab
 
-from analysis.horizon import STEADY_STATE_WEEKS
-from analysis.horizon import label as counted_year
-from analysis.palette import ACTIVITY_COLOURS, BAD, GOOD, NEUTRAL, judgement, scenario_colours
+from analysis.common.horizon import STEADY_STATE_WEEKS
+from analysis.common.horizon import label as counted_year
+from analysis.comparisons.palette import ACTIVITY_COLOURS, BAD, GOOD, NEUTRAL, judgement, scenario_colours
 from sim import params as registry
 from sim.mesa_compat import rng_argument, steps
 from sim.metrics import ACTIVITIES, CANONICAL, METRICS, MIN_WEEKS_FOR_REP_ATTAINMENT, WEEKS_PER_MONTH

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from analysis.palette import judgement
+from analysis.comparisons.palette import judgement
 from sim.metrics import METRICS
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from analysis.compare import Comparison
+    from analysis.comparisons.compare import Comparison
 
 __all__ = ["LEAD_METRIC", "SIDE_METRICS", "effect_words", "finding", "policy_sentence", "sentences"]
 

@@ -5,10 +5,10 @@ Replication ``i`` of a run with seed ``S`` uses the ``i``-th child of
 result whatever the number of workers, and scenarios run with the same seed share their
 random numbers replication by replication (common random numbers).
 
-The replications run on local processes that end with the command (:mod:`analysis.executors`).
+The replications run on local processes that end with the command (:mod:`analysis.runs.executors`).
 An interrupt (Ctrl-C, SIGTERM) stops them at once and raises :class:`Interrupted`, which holds
 the runs that had finished: ``run`` writes those, marked partial in ``run.json``. Output files
-are written whole into a folder claimed for the command (:mod:`analysis.outputs`).
+are written whole into a folder claimed for the command (:mod:`analysis.common.outputs`).
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ import numpy as np
 import pandas as pd
 
 import sim
-from analysis import horizon
-from analysis.limits import Job, check_job
-from analysis.outputs import claim, publish
-from analysis.stats import bounds_of, mean_ci
+from analysis.common import horizon
+from analysis.common.limits import Job, check_job
+from analysis.common.outputs import claim, publish
+from analysis.common.stats import bounds_of, mean_ci
 from sim.mesa_compat import release
 from sim.metrics import CANONICAL, METRICS
 from sim.model import SalesOrgModel
@@ -147,7 +147,7 @@ def map_ordered(
 
     Raises :class:`Interrupted` on an interrupt, with the finished results by index.
     """
-    from analysis.executors import InProcessExecutor, ProcessExecutor, check_workers, usable_cores
+    from analysis.runs.executors import InProcessExecutor, ProcessExecutor, check_workers, usable_cores
 
     workers = min(check_workers(workers) or usable_cores(), len(items)) or 1
     results: dict[int, R] = {}
@@ -201,7 +201,7 @@ class Replications:
         """Per canonical metric: mean, std, 95% CI and n across replications.
 
         The CI is Student's t, or for a share (``reps_at_quota`` and the other metrics between 0
-        and 1) the Wilson-type interval of :func:`analysis.stats.bounded_interval`, within [0, 1].
+        and 1) the Wilson-type interval of :func:`analysis.common.stats.bounded_interval`, within [0, 1].
         """
         df = self.metrics
         rows = []
@@ -285,7 +285,7 @@ def replicate(
 ) -> Replications:
     """Run ``replications`` independent replications of ``scenario`` in parallel.
 
-    The job is checked first (:func:`analysis.limits.check_job`). An interrupt raises
+    The job is checked first (:func:`analysis.common.limits.check_job`). An interrupt raises
     :class:`Interrupted` whose ``finished`` is the Replications of the runs that had finished.
     """
     values = scenario.values
@@ -302,7 +302,7 @@ def replicate(
 
 def kept_job(command: str, runs: int, values: dict[str, Any], workers: int | None) -> Job:
     """The size of a job of ``runs`` runs with parameter ``values``, kept in memory."""
-    from analysis.executors import check_workers, usable_cores
+    from analysis.runs.executors import check_workers, usable_cores
     from sim.roster import load_roster
 
     roster = values.get("org.roster")

@@ -27,10 +27,10 @@ import numpy as np
 import pandas as pd
 
 import sim
-from analysis.calibration import FREE, TARGETS, Target
-from analysis.executors import usable_cores
-from analysis.runner import kept_job, map_ordered, replication_seeds, run_one
-from analysis.stats import bounds_of, mean_ci
+from analysis.common.stats import bounds_of, mean_ci
+from analysis.evidence.calibration import FREE, TARGETS, Target
+from analysis.runs.executors import usable_cores
+from analysis.runs.runner import kept_job, map_ordered, replication_seeds, run_one
 from sim import params as registry
 
 __all__ = ["ELASTICITY", "VALIDATION_FILES", "VALIDATION_REPS", "ValidationResult", "sensitivity_screen", "validate"]
@@ -43,7 +43,7 @@ VALIDATION_REPS = 1536
 SCREEN_REPS = 512
 #: Relative change of each free parameter in the sensitivity screen.
 SCREEN_STEP = 0.1
-#: A job estimated (:mod:`analysis.limits`) to take less than this on one core runs in this process
+#: A job estimated (:mod:`analysis.common.limits`) to take less than this on one core runs in this process
 #: by default: starting worker processes (a second or more each where they are spawned, not
 #: forked) would cost more than they save.
 IN_PROCESS_SECONDS = 5.0
@@ -139,7 +139,7 @@ def _batch(
 
 
 def _job_seconds(batches: Sequence[_Batch]) -> float:
-    """Rough seconds the batches take on one worker (:mod:`analysis.limits`'s estimate)."""
+    """Rough seconds the batches take on one worker (:mod:`analysis.common.limits`'s estimate)."""
     seconds = 0.0
     for b in batches:
         for values, _, _ in b.tasks[:: b.replications]:

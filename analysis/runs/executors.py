@@ -304,7 +304,7 @@ class DaskExecutor(Executor):
         timeout: Seconds to wait for the scheduler when connecting.
 
     The address is checked when the executor is made; the connection is made by :meth:`start`,
-    after :func:`analysis.network.probe_scheduler` has seen a Dask scheduler answer within
+    after :func:`analysis.runs.network.probe_scheduler` has seen a Dask scheduler answer within
     ``timeout``. A worker lost mid-task is the scheduler's to handle: it reruns the task elsewhere
     (up to its ``allowed-failures`` setting, after which the task fails with ``KilledWorker``).
     """
@@ -320,7 +320,7 @@ class DaskExecutor(Executor):
         max_pending: int | None = None,
         timeout: float = CONNECT_TIMEOUT,
     ):
-        from analysis.network import scheduler_address
+        from analysis.runs.network import scheduler_address
 
         self._distributed = _import_distributed()
         self._own_client = client is None
@@ -341,7 +341,7 @@ class DaskExecutor(Executor):
             return
         distributed = self._distributed
         if self.address:
-            from analysis.network import probe_scheduler
+            from analysis.runs.network import probe_scheduler
 
             probe_scheduler(self.address, self._timeout)
             try:

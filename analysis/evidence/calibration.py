@@ -8,7 +8,7 @@ distance of each target's model value from the middle of its published range, in
 range's half-width (for C, the distance outside its range), with common random numbers (the
 same seeds for every evaluation) so that the objective does not jump with the random draws.
 
-Reproduce the shipped defaults with ``python -m analysis.calibration --write-defaults``.
+Reproduce the shipped defaults with ``python -m analysis.evidence.calibration --write-defaults``.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 from scipy import optimize
 
-from analysis.horizon import STEADY_STATE_WEEKS
-from analysis.runner import map_ordered
+from analysis.common.horizon import STEADY_STATE_WEEKS
+from analysis.runs.runner import map_ordered
 from sim import params as registry
 from sim.model import SalesOrgModel
 from sim.params import SEC, ParameterError
@@ -466,7 +466,7 @@ def calibrate_command(targets: str, free: Sequence[str] | None, out: str, max_ev
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Refit the defaults and print them with the fit (``python -m analysis.calibration``)."""
+    """Refit the defaults and print them with the fit (``python -m analysis.evidence.calibration``)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--max-evaluations", type=int, default=400, help="least-squares budget; 0 polishes only")
     ap.add_argument("--check", action="store_true", help="only evaluate the current defaults")

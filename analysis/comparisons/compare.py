@@ -40,10 +40,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis import horizon
-from analysis.limits import check_job
-from analysis.runner import Replications, RunResult, kept_job, map_ordered, replication_seeds, run_one
-from analysis.stats import bounds_of, mean_ci
+from analysis.common import horizon
+from analysis.common.limits import check_job
+from analysis.common.stats import bounds_of, mean_ci
+from analysis.runs.runner import Replications, RunResult, kept_job, map_ordered, replication_seeds, run_one
 from sim.metrics import CANONICAL, METRICS, MIN_WEEKS_FOR_REP_ATTAINMENT
 from sim.params import ParameterError, display
 from sim.scenario import Scenario, load
@@ -66,7 +66,7 @@ __all__ = [
 #: The columns of ``comparison.csv``, in order.
 COLUMNS = ("scenario", "metric", "mean", "ci_low", "ci_high", "delta", "delta_ci_low", "delta_ci_high", "p_value")
 
-#: The files of a comparison that only a comparison writes (the charts are named in analysis.plots).
+#: The files of a comparison that only a comparison writes (the charts are named in analysis.comparisons.plots).
 COMPARE_FILES = ("comparison.csv", "report.html")
 #: The full workshop's own file (each question's comparison is in its folder ``question-N``).
 FULL_FILES = ("report.html",)
@@ -216,7 +216,7 @@ def compare(
         workers: Local processes (default: all cores).
         warmup: Weeks each policy is in force before the counted year, applied to every
             scenario; ``None`` keeps each scenario's own setting, which is the registry's
-            steady state (:data:`analysis.horizon.STEADY_STATE_WEEKS`) unless the file sets it.
+            steady state (:data:`analysis.common.horizon.STEADY_STATE_WEEKS`) unless the file sets it.
         overrides: Parameter values (dotted names) applied to every scenario, like ``--set``.
         progress: Show a progress bar (default: when stderr is a terminal).
         question: The question the comparison answers, for the report.
@@ -348,12 +348,12 @@ def full_workshop(
     progress: bool | None = None,
     warmup: int | None = None,
 ) -> FullWorkshop:
-    """All seven questions (:data:`analysis.questions.QUESTIONS`), each its own paired comparison.
+    """All seven questions (:data:`analysis.comparisons.questions.QUESTIONS`), each its own paired comparison.
 
     Every question uses the same seed, so its reference runs are the same runs in every question
     that shares it, and the answers are comparable across questions.
     """
-    from analysis.questions import QUESTIONS
+    from analysis.comparisons.questions import QUESTIONS
 
     replications = WORKSHOP_REPLICATIONS if replications is None else replications
     command = _workshop_command(replications, seed, warmup, full=True)
@@ -384,8 +384,8 @@ class FullWorkshop:
 
     def write(self, out: str | os.PathLike[str]) -> Path:
         """Write each comparison into ``question-N/`` and the report over all seven as ``report.html``."""
-        from analysis.outputs import claim, publish
-        from analysis.report import render_full_report
+        from analysis.common.outputs import claim, publish
+        from analysis.comparisons.report import render_full_report
 
         out = Path(out)
         for number, comp in self.comparisons.items():
@@ -407,7 +407,7 @@ class Comparison:
     Attributes:
         labels: Scenario labels in the order compared (unique; the baseline among them).
         baseline: The label of the reference scenario.
-        replications: Each scenario's :class:`~analysis.runner.Replications`, by label.
+        replications: Each scenario's :class:`~analysis.runs.runner.Replications`, by label.
         seed: The comparison's seed; ``n_replications`` replications per scenario.
         warmup: Warm-up weeks applied to every scenario (``None``: each scenario's own).
         overrides: Parameter values applied to every scenario.
@@ -491,13 +491,13 @@ class Comparison:
 
     def sentences(self) -> list[str]:
         """The answer in plain words: one sentence per policy against the reference."""
-        from analysis.answer import sentences
+        from analysis.comparisons.answer import sentences
 
         return [text for _, text in sentences(self)]
 
     def findings(self, metrics: Sequence[str] = HEADLINE_METRICS) -> tuple[list[str], list[str]]:
         """Sentences for the detectable differences and for those that are not, vs the baseline."""
-        from analysis.answer import finding
+        from analysis.comparisons.answer import finding
 
         detectable, not_detectable = [], []
         for label in self.labels:
@@ -583,8 +583,8 @@ class Comparison:
 
     @cached_property
     def figures(self) -> dict[str, Any]:
-        """The comparison's charts as matplotlib Figures, by name (see :mod:`analysis.plots`)."""
-        from analysis.plots import all_figures
+        """The comparison's charts as matplotlib Figures, by name (see :mod:`analysis.comparisons.plots`)."""
+        from analysis.comparisons.plots import all_figures
 
         return all_figures(self)
 
@@ -594,7 +594,7 @@ class Comparison:
         The folder is claimed for a comparison (it must not hold another command's output) and
         the files replace the previous ones whole: a failure leaves the folder as it was.
         """
-        from analysis.outputs import claim, publish
+        from analysis.common.outputs import claim, publish
 
         out = Path(out)
         with claim(out, "compare", COMPARE_FILES):
@@ -602,8 +602,8 @@ class Comparison:
         return out
 
     def _write_files(self, out: Path, report: bool) -> None:
-        from analysis.plots import save_figure
-        from analysis.report import write_report
+        from analysis.comparisons.plots import save_figure
+        from analysis.comparisons.report import write_report
 
         table = self.table.loc[:, list(COLUMNS)].assign(counted_year=horizon.label(self.warmup))
         table.to_csv(out / "comparison.csv", index=False)
