@@ -281,7 +281,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from analysis.common.horizon import sentence
     from analysis.common.limits import check_job
     from analysis.common.outputs import claim, publish
-    from analysis.evidence.calibration import TARGETS
+    from analysis.evidence.targets import TARGETS
     from analysis.evidence.validation import VALIDATION_FILES, validate
     from analysis.runs.runner import kept_job
 

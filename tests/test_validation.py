@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from analysis.evidence import calibration, validation
-from analysis.evidence.calibration import CAL_REPS, CAL_SEEDS, FIT_TARGETS, FREE, POLISH_STEP, TARGETS, Target
+from analysis.evidence.calibration import CAL_REPS, CAL_SEEDS, FIT_TARGETS, FREE, POLISH_STEP
+from analysis.evidence.targets import TARGETS, Target
 from analysis.evidence.validation import ELASTICITY_TEXT, VALIDATION_REPS, sensitivity_screen, validate
 from analysis.runs import runner
 from analysis.runs.executors import usable_cores

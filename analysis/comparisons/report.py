@@ -250,7 +250,7 @@ def _assumptions(comp: Comparison) -> str:
 
 
 def _targets() -> str:
-    from analysis.evidence.calibration import TARGETS
+    from analysis.evidence.targets import TARGETS
 
     rows = "".join(
         f'<tr><td>{_e(t.id)}</td><td>{_e(t.fact)}</td><td class="num">{t.low:g}-{t.high:g}</td>'

@@ -28,7 +28,8 @@ import pandas as pd
 
 import sim
 from analysis.common.stats import bounds_of, mean_ci
-from analysis.evidence.calibration import FREE, TARGETS, Target
+from analysis.evidence.calibration import FREE
+from analysis.evidence.targets import TARGETS, Target
 from analysis.runs.executors import usable_cores
 from analysis.runs.runner import kept_job, map_ordered, replication_seeds, run_one
 from sim import params as registry
