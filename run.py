@@ -101,7 +101,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     values = scenario.values  # check the whole set before any run starts
     out = Path(args.out or Path("results") / scenario.name)
-    command = "python run.py " + shlex.join(sys.argv[1:])
+    command = args.invocation
     with claim(out, "run", RUN_FILES, replace=_replaces(args)):  # --out is created and tested before any run starts
         try:
             reps = replicate(scenario, args.replications, args.seed, args.workers)
@@ -157,6 +157,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             workers=args.workers,
             warmup=args.warmup,
             overrides={**parse_sets(args.set), **org_override(args.org)},
+            command=args.invocation,
         ),
     )
 
@@ -172,7 +173,13 @@ def cmd_workshop(args: argparse.Namespace) -> int:
         "workshop",
         out,
         _replaces(args),
-        lambda: workshop(replications=args.replications, seed=args.seed, workers=args.workers, warmup=args.warmup),
+        lambda: workshop(
+            replications=args.replications,
+            seed=args.seed,
+            workers=args.workers,
+            warmup=args.warmup,
+            command=args.invocation,
+        ),
     )
 
 
@@ -184,21 +191,27 @@ def _replaces(args: argparse.Namespace) -> bool:
 def _full_workshop(out: Path, args: argparse.Namespace) -> int:
     """``workshop --full``: every question's comparison in its own folder, one report over all seven."""
     from analysis.common.outputs import claim
-    from analysis.comparisons.compare import FULL_FILES, full_workshop
+    from analysis.comparisons.answer import answer
+    from analysis.comparisons.compare import full_workshop
+    from analysis.comparisons.files import FULL_FILES, write_workshop
     from analysis.runs.runner import Interrupted
 
     with claim(out, "workshop", FULL_FILES, _replaces(args)):  # --out is created and tested before any run starts
         try:
             full = full_workshop(
-                replications=args.replications, seed=args.seed, workers=args.workers, warmup=args.warmup
+                replications=args.replications,
+                seed=args.seed,
+                workers=args.workers,
+                warmup=args.warmup,
+                command=args.invocation,
             )
         except Interrupted:
             print(f"coachsim: a comparison needs every replication; nothing was written to {out}/", file=sys.stderr)
             raise
-        full.write(out)
+        write_workshop(full, out)
     for number, comp in full.comparisons.items():
         print(f"Question {number}: {comp.question}")
-        for line in comp.sentences():
+        for line in answer(comp):
             print(f"  {line}")
         print()
     print(f"wrote {out}/: report.html, and each question's comparison in question-1/ to question-7/")
@@ -208,7 +221,8 @@ def _full_workshop(out: Path, args: argparse.Namespace) -> int:
 def _comparison(command: str, out: Path, replace: bool, run) -> int:
     """Claim ``out``, run the comparison, write it, print its table."""
     from analysis.common.outputs import claim
-    from analysis.comparisons.compare import COMPARE_FILES
+    from analysis.comparisons.answer import answer
+    from analysis.comparisons.files import COMPARE_FILES, write_comparison
     from analysis.runs.runner import Interrupted
 
     with claim(out, command, COMPARE_FILES, replace):  # --out is created and tested before any run starts
@@ -217,9 +231,9 @@ def _comparison(command: str, out: Path, replace: bool, run) -> int:
         except Interrupted:
             print(f"coachsim: a comparison needs every replication; nothing was written to {out}/", file=sys.stderr)
             raise
-        comp.write(out)
+        write_comparison(comp, out)
     print(comp.question + "\n")
-    for line in comp.sentences():
+    for line in answer(comp):
         print(f"  {line}")
     print()
     print(comp.format_table())
@@ -229,7 +243,7 @@ def _comparison(command: str, out: Path, replace: bool, run) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run (or resume) a parameter sweep and write its runs, summary, charts and indices."""
-    from analysis.sweeps.sweep import command_line, format_report, run_sweep
+    from analysis.sweeps.sweep import format_report, run_sweep
     from sim.scenario import load
 
     scenario = load(args.scenario).with_overrides({**parse_sets(args.set), **warmup_override(args.warmup)})
@@ -248,7 +262,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             out=out,
             resume=args.resume,
             chunk_size=args.chunk_size,
-            command=command_line(sys.argv[1:]),
+            command=args.invocation,
         )
     except KeyboardInterrupt:
         print(f"coachsim: the finished runs are in {out}/runs/; add --resume to continue", file=sys.stderr)
@@ -616,7 +630,10 @@ def _stdout_to_devnull() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python run.py`` and the ``coachsim`` console script."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    # the command as the user gave it: analysis/ records it in the outputs and never builds one
+    args.invocation = "python run.py " + shlex.join(argv)
     with _stop_signals() as received, warnings.catch_warnings():
         warnings.showwarning = _show_warning
         try:

@@ -13,7 +13,8 @@ import itertools
 import numpy as np
 import pytest
 
-from analysis.comparisons.compare import compare, paired_difference
+from analysis.comparisons.compare import compare
+from analysis.comparisons.statistics import paired_difference
 
 #: A mid-sized org: big enough that the policies' effects stand out of the noise at these replications.
 ORG = {"org.reps": 256}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import html as html_module
 import re
+import shlex
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -14,11 +16,13 @@ import pytest
 from matplotlib.figure import Figure
 
 from analysis.common.horizon import STEADY_STATE_WEEKS
-from analysis.comparisons.answer import effect_words
+from analysis.comparisons.answer import answer, effect_words
 from analysis.comparisons.compare import WORKSHOP_SCENARIOS, compare
+from analysis.comparisons.files import write_comparison
 from analysis.comparisons.palette import BAD, GOOD, judgement, scenario_colours
-from analysis.comparisons.plots import CHARTS
+from analysis.comparisons.plots import CHARTS, all_figures
 from analysis.comparisons.questions import QUESTIONS
+from analysis.comparisons.report import render_report
 from run import main
 from sim import params as registry
 from sim.metrics import CANONICAL
@@ -31,6 +35,8 @@ def _e(text: str) -> str:
 
 SCENARIOS = ["baseline", "coaching_3h", "quota_share_0"]
 CHART_NAMES = [name for name, _, _ in CHARTS]
+#: The command the report is given, as run.py passes the one it parsed.
+COMMAND = "python run.py compare baseline coaching_3h quota_share_0 --replications 3 --seed 5 --warmup 4"
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +50,9 @@ def written(tmp_path_factory) -> tuple[object, Path]:
         warmup=4,
         progress=False,
         overrides={"org.reps": 16, "sim.weeks": 20},
+        command=COMMAND,
     )
-    out = comp.write(tmp_path_factory.mktemp("report"))
+    out = write_comparison(comp, tmp_path_factory.mktemp("report"))
     return comp, out
 
 
@@ -115,9 +122,9 @@ def test_identifiers_appear_only_in_the_reproducing_command(written, html):
 
 def test_the_answer_comes_first_in_words_one_sentence_per_policy(written, html):
     comp, _ = written
-    answer = html.index('id="answer"')
-    assert answer < html.index('class="headline"') < html.index('id="policies"')
-    said = comp.sentences()
+    answer_at = html.index('id="answer"')
+    assert answer_at < html.index('class="headline"') < html.index('id="policies"')
+    said = answer(comp)
     assert len(said) == len(SCENARIOS) - 1
     for label, sentence in zip(SCENARIOS[1:], said, strict=True):
         assert sentence.startswith(comp.scenarios[label].title + ": attainment ")
@@ -133,7 +140,7 @@ def test_a_policy_that_changes_nothing_is_said_to_change_nothing(tmp_path):
     comp = compare(
         ["baseline", "coaching_kpi"], replications=2, seed=1, workers=1, progress=False, overrides={"org.reps": 8}
     )
-    (sentence,) = comp.sentences()
+    (sentence,) = answer(comp)
     assert "the same as the reference's in every replication" in sentence
 
 
@@ -172,8 +179,8 @@ def test_the_report_has_the_question_findings_assumptions_and_the_command(writte
     ):
         assert heading in html
     assert "Holm" in html
-    assert "python run.py compare baseline coaching_3h quota_share_0 --baseline baseline" in html
-    assert "--seed 5" in html and "Seed 5" in html
+    assert f"<pre>{_e(COMMAND)}</pre>" in html  # the command the caller parsed, as given
+    assert "Seed 5" in html
     # the assumptions name the parameters the policies set, in words, with their registry source
     for name in ("coaching.hours_per_rep_month", "coaching.kpi_inspection", "manager.quota_share"):
         assert _e(registry.by_name(name).help) in html
@@ -189,17 +196,25 @@ def test_every_chart_is_written_as_png_and_svg(written):
 
 def test_the_result_object_offers_the_figures_for_notebooks(written):
     comp, _ = written
-    assert list(comp.figures) == CHART_NAMES
-    assert all(isinstance(fig, Figure) for fig in comp.figures.values())
+    figures = all_figures(comp)
+    assert list(figures) == CHART_NAMES
+    assert all(isinstance(fig, Figure) for fig in figures.values())
+
+
+def test_a_report_made_from_python_says_so_instead_of_a_command(written):
+    comp, _ = written
+    page = render_report(replace(comp, command=""), images={})
+    assert "Made from Python" in page and "<pre>" not in page
 
 
 def test_the_workshop_runs_end_to_end_and_writes_the_report(tmp_path, capsys):
     out = tmp_path / "shop"
-    assert main(["workshop", "--replications", "2", "--workers", "1", "--out", str(out)]) == 0
+    argv = ["workshop", "--replications", "2", "--workers", "1", "--out", str(out)]
+    assert main(argv) == 0
     html = (out / "report.html").read_text(encoding="utf-8")
     for name in WORKSHOP_SCENARIOS:
         assert _e(load(name).title) in html
-    assert "python run.py workshop --replications 2 --seed 0" in html
+    assert f"<pre>{_e(shlex.join(['python', 'run.py', *argv]))}</pre>" in html  # the command as given
     assert f"each policy was in force {STEADY_STATE_WEEKS} weeks before the counted year" in html
     assert (out / "comparison.csv").is_file()
     assert "Holm" in capsys.readouterr().out
@@ -231,7 +246,7 @@ def test_the_full_workshop_answers_all_seven_questions(tmp_path, capsys):
         assert set(table["counted_year"]) == {"after a 2-week warm-up"}
         for name in q.scenarios:
             assert load(name).title in page
-    assert "python run.py workshop --full --replications 2 --seed 0 --warmup 2" in page
+    assert f"<pre>{shlex.join(['python', 'run.py', *args])}</pre>" in page  # the command as given
 
 
 @pytest.mark.parametrize("command", ["run", "compare", "workshop", "sweep", "validate", "dashboard"])

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from analysis.comparisons.compare import WORKSHOP_SCENARIOS, compare
+from analysis.comparisons.files import write_comparison
 
 CHROMIUM = Path(os.environ.get("COACHSIM_CHROMIUM", "/usr/bin/chromium"))
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
@@ -53,7 +54,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
         progress=False,
         overrides={"org.reps": 32, "sim.warmup_weeks": 8},
     )
-    out = comp.write(tmp_path_factory.mktemp("workshop"))
+    out = write_comparison(comp, tmp_path_factory.mktemp("workshop"))
     return out / "report.html"
 
 

@@ -7,19 +7,25 @@ effect from no change. Identifiers appear only in the command that reproduces a 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 
+from analysis.comparisons.comparison import HEADLINE_METRICS, Comparison
 from analysis.comparisons.palette import judgement
 from sim.metrics import METRICS
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from analysis.comparisons.compare import Comparison
-
-__all__ = ["LEAD_METRIC", "SIDE_METRICS", "effect_words", "finding", "policy_sentence", "sentences"]
+__all__ = [
+    "LEAD_METRIC",
+    "SIDE_METRICS",
+    "answer",
+    "effect_words",
+    "finding",
+    "findings",
+    "policy_sentence",
+    "sentences",
+]
 
 #: The metric each policy's sentence leads with, and the ones it mentions when they change.
 LEAD_METRIC = "attainment"
@@ -95,6 +101,24 @@ def policy_sentence(comp: Comparison, label: str) -> str:
 def sentences(comp: Comparison) -> list[tuple[str, str]]:
     """(label, sentence) for every policy but the reference, in the comparison's order."""
     return [(label, policy_sentence(comp, label)) for label in comp.labels if label != comp.baseline]
+
+
+def answer(comp: Comparison) -> list[str]:
+    """The answer in plain words: one sentence per policy against the reference."""
+    return [text for _, text in sentences(comp)]
+
+
+def findings(comp: Comparison, metrics: Sequence[str] = HEADLINE_METRICS) -> tuple[list[str], list[str]]:
+    """Lines for the detectable differences from the baseline and for those that are not."""
+    detectable, not_detectable = [], []
+    for label in comp.labels:
+        if label == comp.baseline:
+            continue
+        for metric in metrics:
+            r = comp.row(label, metric)
+            text = finding(r, comp)
+            (detectable if r["verdict"] in ("higher", "lower") else not_detectable).append(text)
+    return detectable, not_detectable
 
 
 def finding(r: pd.Series, comp: Comparison) -> str:

@@ -1,6 +1,6 @@
 """Charts of a comparison, drawn with matplotlib without pyplot (no display, no global state).
 
-Every function takes a :class:`~analysis.comparisons.compare.Comparison` and returns a
+Every function takes a :class:`~analysis.comparisons.comparison.Comparison` and returns a
 ``matplotlib.figure.Figure``; :func:`save_figure` writes PNG and SVG. Colours follow the
 scenario through every chart, with the baseline in grey. Type is large enough to project.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import matplotlib as mpl
 import numpy as np
@@ -19,11 +18,10 @@ from matplotlib.figure import Figure
 from scipy import stats
 
 from analysis.common import horizon
+from analysis.comparisons.comparison import Comparison
 from analysis.comparisons.palette import ACTIVITY_COLOURS, scenario_colours
+from analysis.comparisons.statistics import paired_difference
 from sim.metrics import ACTIVITIES, MIN_WEEKS_FOR_REP_ATTAINMENT, SEGMENTS
-
-if TYPE_CHECKING:
-    from analysis.comparisons.compare import Comparison
 
 __all__ = [
     "CHARTS",
@@ -270,8 +268,6 @@ def _segment_means(comp: Comparison, label: str) -> pd.DataFrame:
 
 def segment_lift(comp: Comparison) -> Figure:
     """Attainment lift by rep segment: paired difference from the baseline, with 95% CIs."""
-    from analysis.comparisons.compare import paired_difference
-
     others = [label for label in comp.labels if label != comp.baseline]
     fig = _figure(10, 5)
     ax = fig.subplots()

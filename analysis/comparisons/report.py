@@ -12,24 +12,27 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+import io
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import matplotlib as mpl
 import numpy as np
 
 import sim
 from analysis.common import horizon
-from analysis.comparisons.answer import sentences
+from analysis.comparisons.answer import findings, sentences
+from analysis.comparisons.comparison import HEADLINE_METRICS, Comparison, fmt_delta, fmt_p, fmt_value
 from analysis.comparisons.palette import BAD, GOOD, judgement, scenario_colours
+from analysis.comparisons.plots import CHARTS, STYLE
 from analysis.comparisons.questions import QUESTIONS
+from analysis.evidence.targets import TARGETS
 from sim import params as registry
 from sim.metrics import CANONICAL, METRICS
 from sim.params import ParameterError, display
-
-if TYPE_CHECKING:
-    from analysis.comparisons.compare import Comparison
+from sim.scenario import load
 
 __all__ = ["render_report", "write_report"]
 
@@ -115,7 +118,6 @@ def _meaning(p: registry.Param) -> str:
 
 
 def _headline(comp: Comparison, metrics: tuple[str, ...]) -> str:
-    from analysis.comparisons.compare import fmt_delta, fmt_p, fmt_value
 
     def shown(m: str) -> str:  # a rate a year is headed as such, so its cells stay short
         return "fraction" if UNITS[m] == "1/year" else UNITS[m]
@@ -157,7 +159,6 @@ def _headline(comp: Comparison, metrics: tuple[str, ...]) -> str:
 
 
 def _full_table(comp: Comparison) -> str:
-    from analysis.comparisons.compare import fmt_delta, fmt_p, fmt_value
 
     rows = []
     for m in CANONICAL:
@@ -250,8 +251,6 @@ def _assumptions(comp: Comparison) -> str:
 
 
 def _targets() -> str:
-    from analysis.evidence.targets import TARGETS
-
     rows = "".join(
         f'<tr><td>{_e(t.id)}</td><td>{_e(t.fact)}</td><td class="num">{t.low:g}-{t.high:g}</td>'
         f'<td class="small">{_e(t.source)}</td></tr>'
@@ -281,8 +280,6 @@ def _answer(comp: Comparison) -> str:
 def _questions(comp: Comparison | None) -> str:
     """The seven questions, the scenarios that answer each, and which of them this report ran."""
     ran = set() if comp is None else {comp.scenarios[label].name for label in comp.labels}
-    from sim.scenario import load
-
     items = []
     for q in QUESTIONS:
         names = []
@@ -318,15 +315,13 @@ def _methods(comp: Comparison) -> str:
     )
 
 
-def _images(comp: Comparison) -> dict[str, bytes]:
-    import io
-
-    import matplotlib as mpl
-
-    from analysis.comparisons.plots import STYLE
-
+def _images(comp: Comparison, names: Sequence[str] | None = None) -> dict[str, bytes]:
+    """PNG bytes of the comparison's charts (``names``, default all), by name."""
     images = {}
-    for name, fig in comp.figures.items():
+    for name, draw, _ in CHARTS:
+        if names is not None and name not in names:
+            continue
+        fig = draw(comp)
         buf = io.BytesIO()
         with mpl.rc_context(STYLE):
             fig.savefig(buf, format="png", dpi=130)
@@ -375,14 +370,18 @@ def _counted(comp: Comparison) -> str:
     return f"each policy was in force {comp.warmup} weeks before the counted year."
 
 
+def _command(command: str) -> str:
+    """The command that made the report, or, with none recorded, that it was made from Python."""
+    if command:
+        return f"<pre>{_e(command)}</pre>"
+    return "<p>Made from Python, not the command line: the seed and replications below reproduce it.</p>"
+
+
 def render_report(comp: Comparison, images: Mapping[str, bytes] | None = None) -> str:
     """The report as one self-contained HTML string; ``images`` are PNG bytes by chart name."""
-    from analysis.comparisons.compare import HEADLINE_METRICS
-    from analysis.comparisons.plots import CHARTS
-
     if images is None:
         images = _images(comp)
-    detectable, not_detectable = comp.findings()
+    detectable, not_detectable = findings(comp)
     found = "".join(f"<li>{_e(t)}</li>" for t in detectable) or "<li>none</li>"
     not_found = "".join(f"<li>{_e(t)}</li>" for t in not_detectable) or "<li>none</li>"
     figures = "".join(_figure(images, name, caption) for name, _, caption in CHARTS if name in images)
@@ -458,7 +457,7 @@ description, which names every source):</p>
 
 <section id="reproduce">
 <h2>Reproduce this report</h2>
-<pre>{_e(comp.command)}</pre>
+{_command(comp.command)}
 <p class="small">Seed {comp.seed}; {comp.n_replications} replications, whose model seeds are the SeedSequence
 children of the seed: {_e(seed_list)}. The same command and seed give the same numbers on any machine and with
 any number of workers.</p>
@@ -472,14 +471,12 @@ def render_full_report(comps: Mapping[int, Comparison], command: str) -> str:
     ``comps`` maps each question's number to its comparison; each question's complete report
     (every chart, metric and assumption) is in the folder ``question-N`` beside this file.
     """
-    from analysis.comparisons.compare import HEADLINE_METRICS
-
     sections = []
     for q in QUESTIONS:
         if q.number not in comps:
             continue
         comp = comps[q.number]
-        images = _images(comp)
+        images = _images(comp, ["attainment_effect"])
         folder = f"question-{q.number}/"
         sections.append(
             f'<section id="question-{q.number}"><h2>Question {q.number}</h2>'
@@ -501,7 +498,7 @@ when executives coach the coaches?</p>
 {"".join(sections)}
 <section id="reproduce">
 <h2>Reproduce this report</h2>
-<pre>{_e(command)}</pre>
+{_command(command)}
 </section>"""
     return _page("coachsim: the seven questions", body)
 
