@@ -243,7 +243,8 @@ def _comparison(command: str, out: Path, replace: bool, run) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run (or resume) a parameter sweep and write its runs, summary, charts and indices."""
-    from analysis.sweeps.sweep import format_report, run_sweep
+    from analysis.sweeps.summary import format_report
+    from analysis.sweeps.sweep import run_sweep
     from sim.scenario import load
 
     scenario = load(args.scenario).with_overrides({**parse_sets(args.set), **warmup_override(args.warmup)})

@@ -90,8 +90,8 @@ def child_speed(cfg: dict[str, Any]) -> dict[str, Any]:
             display_progress=False,
         )
         return {"seconds": time.perf_counter() - t0, "runs": len(rows)}
-    from analysis.sweeps.plots import plot_sweep
-    from analysis.sweeps.sweep import PLOT_FILE, run_sweep
+    from analysis.sweeps.plots import PLOT_FILE, plot_sweep
+    from analysis.sweeps.sweep import run_sweep
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
@@ -115,7 +115,8 @@ def child_speed(cfg: dict[str, Any]) -> dict[str, Any]:
 
 def child_memory(cfg: dict[str, Any]) -> dict[str, Any]:
     """One lhs sweep of ``runs`` runs through the command's code path."""
-    from analysis.sweeps.sweep import format_report, run_sweep
+    from analysis.sweeps.summary import format_report
+    from analysis.sweeps.sweep import run_sweep
 
     replications = 10
     with tempfile.TemporaryDirectory() as tmp:

@@ -119,7 +119,8 @@ def test_every_parquet_file_keeps_the_seeds_to_the_last_digit(tmp_path):
 
 
 def test_a_sweeps_runs_keep_their_seeds_to_the_last_digit(tmp_path):
-    from analysis.sweeps.sweep import run_seed, run_sweep
+    from analysis.sweeps.simulate import run_seed
+    from analysis.sweeps.sweep import run_sweep
 
     vary = {"coaching.hours_per_rep_month": [0, 2]}
     small = {"org.reps": 16, "sim.weeks": 4}

@@ -17,16 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.sweeps.sweep import (
-    STACK_SEATS,
-    Chunk,
-    _chunks,
-    _stacks,
-    auto_chunk,
-    make_spec,
-    simulate,
-    simulate_stack,
-)
+from analysis.sweeps.simulate import STACK_SEATS, Chunk, _stacks, simulate, simulate_stack
+from analysis.sweeps.spec import make_spec
+from analysis.sweeps.sweep import _chunks, auto_chunk
 from sim.metrics import CANONICAL
 from sim.model import SalesOrgModel
 from sim.params import kwarg_name

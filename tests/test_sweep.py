@@ -22,18 +22,15 @@ import run as cli
 from analysis.common.stats import bounds_of, mean_ci
 from analysis.runs.executors import InProcessExecutor, ProcessExecutor
 from analysis.runs.runner import replication_seeds, run_one
+from analysis.sweeps import spec
+from analysis.sweeps.dimensions import dimension
+from analysis.sweeps.samplers import SobolSampler
 from analysis.sweeps.sensitivity import RECOMMENDED_N, small_design_warning
-from analysis.sweeps.sweep import (
-    RunStore,
-    SobolSampler,
-    dimension,
-    make_spec,
-    read_runs,
-    run_seed,
-    run_sweep,
-    simulate,
-    summarise,
-)
+from analysis.sweeps.simulate import run_seed, simulate
+from analysis.sweeps.spec import make_spec
+from analysis.sweeps.store import RunStore, read_runs
+from analysis.sweeps.summary import summarise
+from analysis.sweeps.sweep import run_sweep
 from sim import params as registry
 from sim.metrics import CANONICAL
 from sim.params import ParameterError
@@ -576,7 +573,6 @@ def test_dask_missing_gets_a_clear_message(monkeypatch, capsys, tmp_path):
 def test_resuming_after_the_model_code_changed_is_refused(tmp_path, monkeypatch):
     out = tmp_path / "s"
     small_sweep(out)
-    # sys.modules: `analysis.sweep` as an attribute is the function analysis.sweep(...)
-    monkeypatch.setattr(sys.modules["analysis.sweeps.sweep"], "model_fingerprint", lambda: "0" * 16)
+    monkeypatch.setattr(spec, "model_fingerprint", lambda: "0" * 16)  # where make_spec looks it up
     with pytest.raises(ParameterError, match=r"the model's code \(sim/\*\.py\) has changed"):
         small_sweep(out, resume=True)

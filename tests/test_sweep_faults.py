@@ -4,7 +4,7 @@ Fault injection: two sweeps racing into one new folder (the second held up in it
 start); truncated, empty and garbage chunk files; a chunk of another sweep; a deleted or
 damaged ``sweep.json`` and ``points.parquet``; a disk that fills while chunks or ``sweep.json``
 are written. Each time the stored runs must survive and a resume must give exactly the runs of
-an uninterrupted sweep. (The repairs are announced as ``analysis.sweeps.sweep.SweepWarning``, a
+an uninterrupted sweep. (The repairs are announced as ``analysis.sweeps.store.SweepWarning``, a
 UserWarning.)
 """
 
@@ -21,7 +21,8 @@ import pytest
 
 import run as cli
 from analysis.runs.executors import InProcessExecutor
-from analysis.sweeps.sweep import read_runs, run_sweep
+from analysis.sweeps.store import read_runs
+from analysis.sweeps.sweep import run_sweep
 from sim.params import ParameterError
 from tests.test_sweep import REPS, SMALL, SMALL_CLI, VARY, small_sweep
 

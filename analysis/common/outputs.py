@@ -44,6 +44,7 @@ __all__ = [
     "MARKER",
     "OutputError",
     "claim",
+    "first_line",
     "fsync_dir",
     "publish",
     "reason",
@@ -66,6 +67,12 @@ _held = threading.local()  # the folders this thread has claimed: a claim inside
 
 class OutputError(ParameterError):
     """An output folder or file that cannot be used or written; the message says which and why."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's message, at most 200 characters, for a message of one line."""
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
 
 
 def reason(exc: OSError) -> str:
@@ -178,7 +185,7 @@ def _owner(out: Path) -> str | None:
 def _lock(out: Path, command: str) -> Any:
     """Take the folder's exclusive lock (non-blocking); return the open lock file."""
     try:
-        import fcntl
+        import fcntl  # here, not at the top: POSIX only, and a folder is still usable without a lock
     except ImportError:  # pragma: no cover - not POSIX: no lock
         return None
     try:
@@ -204,7 +211,7 @@ def _lock(out: Path, command: str) -> Any:
 def _unlock(fh: Any) -> None:
     if fh is None:
         return
-    import fcntl
+    import fcntl  # here, not at the top: POSIX only (a lock was taken, so it imports)
 
     with contextlib.suppress(OSError):
         fh.seek(0)

@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
 
+from analysis.runs.network import probe_scheduler, scheduler_address
 from sim.params import ParameterError
 
 __all__ = [
@@ -283,7 +284,7 @@ def usable_cores() -> int:
 
 def _import_distributed() -> Any:
     try:
-        import distributed
+        import distributed  # here, not at the top: an optional extra, needed only on a Dask cluster
     except ImportError:
         raise ParameterError(
             f"running on Dask needs dask.distributed, which is not installed: {INSTALL_HINT}"
@@ -320,7 +321,6 @@ class DaskExecutor(Executor):
         max_pending: int | None = None,
         timeout: float = CONNECT_TIMEOUT,
     ):
-        from analysis.runs.network import scheduler_address
 
         self._distributed = _import_distributed()
         self._own_client = client is None
@@ -341,8 +341,6 @@ class DaskExecutor(Executor):
             return
         distributed = self._distributed
         if self.address:
-            from analysis.runs.network import probe_scheduler
-
             probe_scheduler(self.address, self._timeout)
             try:
                 self.client = distributed.Client(self.address, timeout=self._timeout)

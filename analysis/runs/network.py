@@ -138,7 +138,7 @@ def interfaces() -> list[str]:
 
 def _ipv4(name: str) -> str:
     try:
-        import fcntl
+        import fcntl  # here, not at the top: POSIX only; elsewhere the address is not looked up
 
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             packed = fcntl.ioctl(s.fileno(), 0x8915, struct.pack("256s", name[:15].encode()))  # SIOCGIFADDR

@@ -29,10 +29,12 @@ from analysis.common import horizon
 from analysis.common.limits import Job, check_job
 from analysis.common.outputs import claim, publish
 from analysis.common.stats import bounds_of, mean_ci
+from analysis.runs.executors import InProcessExecutor, ProcessExecutor, check_workers, usable_cores
 from sim.mesa_compat import release
 from sim.metrics import CANONICAL, METRICS
 from sim.model import SalesOrgModel
 from sim.params import kwarg_name
+from sim.roster import load_roster
 from sim.scenario import Scenario
 
 __all__ = [
@@ -147,7 +149,6 @@ def map_ordered(
 
     Raises :class:`Interrupted` on an interrupt, with the finished results by index.
     """
-    from analysis.runs.executors import InProcessExecutor, ProcessExecutor, check_workers, usable_cores
 
     workers = min(check_workers(workers) or usable_cores(), len(items)) or 1
     results: dict[int, R] = {}
@@ -302,8 +303,6 @@ def replicate(
 
 def kept_job(command: str, runs: int, values: dict[str, Any], workers: int | None) -> Job:
     """The size of a job of ``runs`` runs with parameter ``values``, kept in memory."""
-    from analysis.runs.executors import check_workers, usable_cores
-    from sim.roster import load_roster
 
     roster = values.get("org.roster")
     reps = load_roster(roster).n_reps if roster else int(values["org.reps"])

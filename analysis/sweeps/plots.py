@@ -23,7 +23,10 @@ import pandas as pd
 from analysis.common.stats import bounds_of, mean_ci
 from sim.metrics import CANONICAL
 
-__all__ = ["plot_sweep"]
+#: The chart of a sweep, in its folder.
+PLOT_FILE = "sweep.png"
+
+__all__ = ["PLOT_FILE", "plot_sweep"]
 
 BINS = 8
 
@@ -72,7 +75,7 @@ def plot_sweep(summary: pd.DataFrame, dims: Sequence[Any], sampler: str, path: s
 
 
 def _figure(rows: int, cols: int, w: float, h: float) -> tuple[Any, Any]:
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # deferred: a sweep without charts never loads matplotlib
 
     fig = Figure(figsize=(w * cols, h * rows), layout="constrained")
     return fig, fig.subplots(rows, cols, squeeze=False)

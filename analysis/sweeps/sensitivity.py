@@ -27,7 +27,13 @@ from scipy import stats
 
 from sim.metrics import CANONICAL
 
+#: The Sobol' indices of a ``sobol`` sweep and their chart, in its folder.
+SENSITIVITY_FILE = "sensitivity.csv"
+SENSITIVITY_PLOT = "sensitivity.png"
+
 __all__ = [
+    "SENSITIVITY_FILE",
+    "SENSITIVITY_PLOT",
     "SobolIndices",
     "format_sensitivity",
     "plot_sensitivity",
@@ -245,7 +251,7 @@ def format_sensitivity(table: pd.DataFrame) -> str:
 
 def plot_sensitivity(table: pd.DataFrame, path: str | Path) -> Path:
     """Bars of S1 and ST with their CIs, one panel per metric; saved with the Agg backend."""
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # deferred: a sweep without charts never loads matplotlib
 
     metrics = list(dict.fromkeys(table["metric"]))
     params = list(dict.fromkeys(table["parameter"]))
