@@ -243,7 +243,7 @@ def fit(
 #: Finite-difference step of the least-squares fit, as a share of each parameter's range.
 DIFF_STEP = 0.02
 #: The polish's step, as a share of each parameter's search range; the shipped defaults are a
-#: local minimum of the objective at this resolution (tests/test_validation.py checks it).
+#: local minimum of the objective at this resolution (tests/evidence/test_validation.py checks it).
 POLISH_STEP = 0.02
 
 

@@ -24,7 +24,7 @@ from sim.metrics import CANONICAL
 from sim.model import SalesOrgModel
 from sim.params import kwarg_name
 from sim.scenario import load
-from tests.test_model_invariants import PARAMETERS, check_state, check_week, weeks_of
+from tests.model.test_model_invariants import PARAMETERS, check_state, check_week, weeks_of
 
 ROSTER = "scenarios/roster_template.csv"
 

@@ -10,7 +10,7 @@ is missing; CI installs both (``.ci/run``).
 
 To refresh the README's screenshot, ``docs/dashboard.png``::
 
-    COACHSIM_DASHBOARD_SCREENSHOT=docs/dashboard.png python -m pytest tests/test_dashboard.py -k screenshot
+    COACHSIM_DASHBOARD_SCREENSHOT=docs/dashboard.png python -m pytest tests/comparisons/test_dashboard.py -k screenshot
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import pytest
 
 from sim import params as registry
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("COACHSIM_CHROMIUM", "/usr/bin/chromium"))
 # As root, in a closed network: no sandbox, no GPU, and none of chromium's background traffic.
 CHROMIUM_FLAGS = [

@@ -20,8 +20,8 @@ from analysis.sweeps.sweep import run_sweep
 from sim.params import ParameterError
 from sim.scenario import load
 from tests.conftest import run_cli_limited
+from tests.model.test_input_checks import HEADER
 from tests.test_cli import assert_clean_failure
-from tests.test_input_checks import HEADER
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 

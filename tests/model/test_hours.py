@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from sim.hours import effective_inspection, manager_week
-from tests.test_model_invariants import PARAMETERS
+from tests.model.test_model_invariants import PARAMETERS
 
 TOL = 1e-9
 N = 12  # managers in one drawn week

@@ -24,7 +24,7 @@ from analysis.runs.executors import InProcessExecutor
 from analysis.sweeps.store import read_runs
 from analysis.sweeps.sweep import run_sweep
 from sim.params import ParameterError
-from tests.test_sweep import REPS, SMALL, SMALL_CLI, VARY, small_sweep
+from tests.sweeps.test_sweep import REPS, SMALL, SMALL_CLI, VARY, small_sweep
 
 ARGS = [
     *SMALL_CLI,
