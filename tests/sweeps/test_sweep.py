@@ -380,30 +380,6 @@ def test_the_sobol_design_is_scipys_a_b_ab_layout():
     np.testing.assert_array_equal(got, expected)
 
 
-def test_sobol_indices_of_a_known_function_agree_with_scipy():
-    from analysis.sweeps.sensitivity import sobol_table
-
-    names = ["coaching.kpi_inspection", "manager.training", "manager.ride_along_habit"]
-    dims = [dimension(n, "0..1") for n in names]
-    n = 512
-
-    def ishigami(x: np.ndarray) -> np.ndarray:  # on [0, 1]^3, rescaled to [-pi, pi]^3
-        z = (np.asarray(x) - 0.5) * 2 * np.pi
-        return np.sin(z[0]) + 7 * np.sin(z[1]) ** 2 + 0.1 * z[2] ** 4 * np.sin(z[0])
-
-    design = SobolSampler().design(dims, n, np.random.default_rng(3))
-    x = np.array([design.columns[nm] for nm in names])
-    summary = pd.DataFrame({"point": np.arange(x.shape[1]), **{f"{m}_mean": ishigami(x) for m in CANONICAL}})
-    table = sobol_table(summary, names, n, metrics=["attainment"], n_resamples=300)
-    ref = stats.sobol_indices(func=ishigami, n=n, dists=[stats.uniform()] * 3, rng=np.random.default_rng(3))
-    np.testing.assert_allclose(table["S1"], ref.first_order, rtol=1e-12)
-    np.testing.assert_allclose(table["ST"], ref.total_order, rtol=1e-12)
-    # and near the analytic values of the Ishigami function
-    np.testing.assert_allclose(table["S1"], [0.314, 0.442, 0.0], atol=0.1)
-    np.testing.assert_allclose(table["ST"], [0.558, 0.442, 0.244], atol=0.1)
-    assert (table["S1_ci_low"] <= table["S1_ci_high"]).all() and (table["ST_ci_low"] <= table["ST_ci_high"]).all()
-
-
 def test_a_sobol_sweep_writes_its_indices(tmp_path):
     out = tmp_path / "s"
     result = run_sweep(
