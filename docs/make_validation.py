@@ -35,7 +35,7 @@ PLACEHOLDER = "(run `python docs/make_validation.py` to fill in)"
 def _import_validation() -> Any:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from analysis import validation
+    from analysis.evidence import validation
 
     return validation
 

@@ -8,6 +8,7 @@ function is still an edge, so a cycle cannot be hidden by moving an import down.
 from __future__ import annotations
 
 import ast
+import importlib
 import sys
 from pathlib import Path
 
@@ -128,3 +129,39 @@ def test_analysis_never_builds_a_command_line():
             if isinstance(node, ast.Import | ast.ImportFrom):
                 names = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
                 assert "shlex" not in names, f"{path}: shlex is for building command lines"
+
+
+def _analysis_imports(path: Path) -> list[tuple[str, list[str]]]:
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").split(".")[0] == "analysis":
+            out.append((node.module, [a.name for a in node.names]))
+        elif isinstance(node, ast.Import):
+            out += [(a.name, []) for a in node.names if a.name.split(".")[0] == "analysis"]
+    return out
+
+
+#: The code outside analysis/ that imports it.
+USERS = sorted(
+    [
+        ROOT / "run.py",
+        *(ROOT / "tests").rglob("*.py"),
+        *(ROOT / "docs").glob("*.py"),
+        *(ROOT / "benchmarks").glob("*.py"),
+    ]
+)
+
+
+@pytest.mark.parametrize("path", USERS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_import_of_analysis_names_a_module_of_this_checkout(path: Path):
+    """An old path must fail here, not quietly load another checkout's module of that name."""
+    for module, names in _analysis_imports(path):
+        mod = importlib.import_module(module)
+        assert Path(mod.__file__).resolve().is_relative_to(ROOT / "analysis"), (path, module, mod.__file__)
+        for name in names:
+            sub = ROOT.joinpath(*module.split("."), name)
+            assert sub.with_suffix(".py").is_file() or (sub / "__init__.py").is_file() or name in vars(mod), (
+                path,
+                module,
+                name,
+            )

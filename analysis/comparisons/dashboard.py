@@ -1139,7 +1139,7 @@ def serve(
     """
     if warmup is not None:
         os.environ[WARMUP_ENV] = str(registry.by_name("sim.warmup_weeks").check(warmup, "--warmup"))
-    from solara.__main__ import cli
+    from solara.__main__ import cli  # here, not at the top: solara is the optional dashboard extra, and heavy
     from solara.server import settings
 
     if "SOLARA_TELEMETRY_MIXPANEL_ENABLE" not in os.environ:

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 import sim
 from analysis.common import horizon
@@ -131,8 +132,6 @@ def _exact_seeds(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _progress(total: int, desc: str, show: bool | None):
-    from tqdm.auto import tqdm
-
     if show is None:
         show = sys.stderr.isatty()
     return tqdm(total=total, desc=desc, disable=not show, unit="run", leave=False)

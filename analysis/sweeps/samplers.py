@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import qmc
 
 from analysis.sweeps.dimensions import Dimension
 from sim.params import ParameterError
@@ -141,8 +142,6 @@ class LHSSampler(Sampler):
 
     def design(self, dims: Sequence[Dimension], samples: int | None, rng: np.random.Generator) -> Design:
         """Latin hypercube draws mapped to each dimension's values."""
-        from scipy.stats import qmc
-
         assert samples is not None
         _check_size(samples)
         u = qmc.LatinHypercube(d=len(dims), rng=rng).random(samples)
@@ -173,8 +172,6 @@ class SobolSampler(Sampler):
 
     def design(self, dims: Sequence[Dimension], samples: int | None, rng: np.random.Generator) -> Design:
         """Points 0..n-1 are A, n..2n-1 are B, then AB_i (A with column i from B) for each i."""
-        from scipy.stats import qmc
-
         assert samples is not None
         n, d = samples, len(dims)
         _check_size(n * (d + 2))

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from analysis.common.stats import bounded_interval, bounds_of
 from analysis.sweeps.samplers import Design
@@ -75,8 +76,6 @@ def summarise(store: RunStore, design: Design, replications: int, level: float =
     :func:`analysis.common.stats.mean_ci` does; with one value the interval is NaN. A share's interval
     is :func:`analysis.common.stats.bounded_interval`'s, within [0, 1], as ``mean_ci`` gives it.
     """
-    from scipy import stats
-
     n_points = design.size
     seen = np.zeros((n_points, replications), bool)
     cells = np.full((len(CANONICAL), n_points, replications), np.nan)

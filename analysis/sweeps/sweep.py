@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from analysis.common.limits import check_job
 from analysis.common.outputs import OutputError, claim, publish
@@ -107,8 +108,6 @@ def auto_chunk(pending: int, workers: int, replications: int = 1, rep_weeks: int
 
 
 def _progress(total: int, initial: int, show: bool | None) -> Any:
-    from tqdm.auto import tqdm
-
     if show is None:
         show = sys.stderr.isatty()
     return tqdm(total=total, initial=initial, desc="sweep", unit="run", disable=not show, dynamic_ncols=True)
