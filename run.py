@@ -91,9 +91,9 @@ def parse_sets(items: Sequence[str]) -> dict[str, object]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run replications of one scenario and write the results."""
-    from analysis.horizon import sentence
-    from analysis.outputs import claim
-    from analysis.runner import RUN_FILES, Interrupted, format_summary, replicate
+    from analysis.common.horizon import sentence
+    from analysis.common.outputs import claim
+    from analysis.runs.runner import RUN_FILES, Interrupted, format_summary, replicate
     from sim.scenario import load
 
     scenario = load(args.scenario).with_overrides(
@@ -101,7 +101,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     values = scenario.values  # check the whole set before any run starts
     out = Path(args.out or Path("results") / scenario.name)
-    command = "python run.py " + shlex.join(sys.argv[1:])
+    command = args.invocation
     with claim(out, "run", RUN_FILES, replace=_replaces(args)):  # --out is created and tested before any run starts
         try:
             reps = replicate(scenario, args.replications, args.seed, args.workers)
@@ -120,7 +120,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _keep_finished(stop, out: Path, command: str) -> None:
     """After an interrupt of ``run``: write the replications that had finished, marked partial, and say so."""
-    from analysis.outputs import OutputError
+    from analysis.common.outputs import OutputError
 
     kept = stop.finished
     if not kept.runs:
@@ -143,7 +143,7 @@ def _keep_finished(stop, out: Path, command: str) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Compare scenarios side by side with common random numbers; write the table, charts and report."""
-    from analysis.compare import compare
+    from analysis.comparisons.compare import compare
 
     return _comparison(
         "compare",
@@ -157,13 +157,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
             workers=args.workers,
             warmup=args.warmup,
             overrides={**parse_sets(args.set), **org_override(args.org)},
+            command=args.invocation,
         ),
     )
 
 
 def cmd_workshop(args: argparse.Namespace) -> int:
     """Run the shipped workshop comparison (or, with --full, all seven questions) and write its report."""
-    from analysis.compare import workshop
+    from analysis.comparisons.compare import workshop
 
     out = Path(args.out or Path("results") / "workshop")
     if args.full:
@@ -172,7 +173,13 @@ def cmd_workshop(args: argparse.Namespace) -> int:
         "workshop",
         out,
         _replaces(args),
-        lambda: workshop(replications=args.replications, seed=args.seed, workers=args.workers, warmup=args.warmup),
+        lambda: workshop(
+            replications=args.replications,
+            seed=args.seed,
+            workers=args.workers,
+            warmup=args.warmup,
+            command=args.invocation,
+        ),
     )
 
 
@@ -183,22 +190,28 @@ def _replaces(args: argparse.Namespace) -> bool:
 
 def _full_workshop(out: Path, args: argparse.Namespace) -> int:
     """``workshop --full``: every question's comparison in its own folder, one report over all seven."""
-    from analysis.compare import FULL_FILES, full_workshop
-    from analysis.outputs import claim
-    from analysis.runner import Interrupted
+    from analysis.common.outputs import claim
+    from analysis.comparisons.answer import answer
+    from analysis.comparisons.compare import full_workshop
+    from analysis.comparisons.files import FULL_FILES, write_workshop
+    from analysis.runs.runner import Interrupted
 
     with claim(out, "workshop", FULL_FILES, _replaces(args)):  # --out is created and tested before any run starts
         try:
             full = full_workshop(
-                replications=args.replications, seed=args.seed, workers=args.workers, warmup=args.warmup
+                replications=args.replications,
+                seed=args.seed,
+                workers=args.workers,
+                warmup=args.warmup,
+                command=args.invocation,
             )
         except Interrupted:
             print(f"coachsim: a comparison needs every replication; nothing was written to {out}/", file=sys.stderr)
             raise
-        full.write(out)
+        write_workshop(full, out)
     for number, comp in full.comparisons.items():
         print(f"Question {number}: {comp.question}")
-        for line in comp.sentences():
+        for line in answer(comp):
             print(f"  {line}")
         print()
     print(f"wrote {out}/: report.html, and each question's comparison in question-1/ to question-7/")
@@ -207,9 +220,10 @@ def _full_workshop(out: Path, args: argparse.Namespace) -> int:
 
 def _comparison(command: str, out: Path, replace: bool, run) -> int:
     """Claim ``out``, run the comparison, write it, print its table."""
-    from analysis.compare import COMPARE_FILES
-    from analysis.outputs import claim
-    from analysis.runner import Interrupted
+    from analysis.common.outputs import claim
+    from analysis.comparisons.answer import answer
+    from analysis.comparisons.files import COMPARE_FILES, write_comparison
+    from analysis.runs.runner import Interrupted
 
     with claim(out, command, COMPARE_FILES, replace):  # --out is created and tested before any run starts
         try:
@@ -217,9 +231,9 @@ def _comparison(command: str, out: Path, replace: bool, run) -> int:
         except Interrupted:
             print(f"coachsim: a comparison needs every replication; nothing was written to {out}/", file=sys.stderr)
             raise
-        comp.write(out)
+        write_comparison(comp, out)
     print(comp.question + "\n")
-    for line in comp.sentences():
+    for line in answer(comp):
         print(f"  {line}")
     print()
     print(comp.format_table())
@@ -229,7 +243,8 @@ def _comparison(command: str, out: Path, replace: bool, run) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run (or resume) a parameter sweep and write its runs, summary, charts and indices."""
-    from analysis.sweep import command_line, format_report, run_sweep
+    from analysis.sweeps.summary import format_report
+    from analysis.sweeps.sweep import run_sweep
     from sim.scenario import load
 
     scenario = load(args.scenario).with_overrides({**parse_sets(args.set), **warmup_override(args.warmup)})
@@ -248,13 +263,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             out=out,
             resume=args.resume,
             chunk_size=args.chunk_size,
-            command=command_line(sys.argv[1:]),
+            command=args.invocation,
         )
     except KeyboardInterrupt:
         print(f"coachsim: the finished runs are in {out}/runs/; add --resume to continue", file=sys.stderr)
         raise
     except OSError as exc:  # the sweep's own writes say what is kept; this is anything else
-        from analysis.outputs import reason
+        from analysis.common.outputs import reason
 
         raise ParameterError(f"{out}: {reason(exc)}; the runs stored are kept, add --resume to continue") from None
     print(format_report(result))
@@ -278,12 +293,12 @@ def org_override(path: str | None) -> dict[str, object]:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Run targets T1-T7 in their settings and report model against published figures."""
-    from analysis.calibration import TARGETS
-    from analysis.horizon import sentence
-    from analysis.limits import check_job
-    from analysis.outputs import claim, publish
-    from analysis.runner import kept_job
-    from analysis.validation import VALIDATION_FILES, validate
+    from analysis.common.horizon import sentence
+    from analysis.common.limits import check_job
+    from analysis.common.outputs import claim, publish
+    from analysis.evidence.targets import TARGETS
+    from analysis.evidence.validation import VALIDATION_FILES, validate
+    from analysis.runs.runner import kept_job
 
     values = {**parse_sets(args.set), **org_override(args.org), **warmup_override(args.warmup)}
     check_job(kept_job("validate", args.replications * len(TARGETS), registry.resolve(values), args.workers))
@@ -303,8 +318,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit free parameters to chosen targets and write them as a scenario file."""
-    from analysis.calibration import calibrate_command
-    from analysis.outputs import OutputError, writable_file
+    from analysis.common.outputs import OutputError, writable_file
+    from analysis.evidence.calibration import calibrate_command
 
     out = Path(args.out or CALIBRATED)
     if not _replaces(args) and out.is_file():
@@ -345,7 +360,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
     """Serve the live workshop dashboard (a solara page over one mesa.Model) until interrupted."""
-    from analysis.network import exposure, serving_host
+    from analysis.runs.network import exposure, serving_host
 
     host = serving_host(args.host)
     if args.scenarios is not None and not Path(args.scenarios).is_dir():
@@ -356,7 +371,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     if warning:
         print(f"coachsim: warning: {warning}", file=sys.stderr, flush=True)
     try:
-        from analysis.dashboard import serve
+        from analysis.comparisons.dashboard import serve
     except ImportError as exc:
         print(
             f"coachsim: error: the dashboard needs the dashboard extra ({exc.name} is missing); "
@@ -385,7 +400,7 @@ def _replicated(p: argparse.ArgumentParser, what: str, replications: int | None,
 
 def _warmup(p: argparse.ArgumentParser) -> None:
     """The one warm-up option of every command that runs the model."""
-    from analysis.horizon import STEADY_STATE_WEEKS
+    from analysis.common.horizon import STEADY_STATE_WEEKS
 
     p.add_argument(
         "--warmup",
@@ -616,7 +631,10 @@ def _stdout_to_devnull() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python run.py`` and the ``coachsim`` console script."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    # the command as the user gave it: analysis/ records it in the outputs and never builds one
+    args.invocation = "python run.py " + shlex.join(argv)
     with _stop_signals() as received, warnings.catch_warnings():
         warnings.showwarning = _show_warning
         try:

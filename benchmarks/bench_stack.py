@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from analysis.runner import release  # noqa: E402
+from analysis.runs.runner import release  # noqa: E402
 from sim.model import SalesOrgModel  # noqa: E402
 
 PHASES = ("_plan_hours", "_develop_people", "_sell", "_turn_over", "_close_week")

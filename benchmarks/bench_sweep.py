@@ -13,7 +13,7 @@ replications, org size, weeks and number of processes, run by
   only the end of each run, the cheapest setting and the fairest to batch_run (its default
   for ``data_collection_period`` is also -1; ``1`` would copy every week of every run into the
   returned rows);
-- ``ours``: ``analysis.sweep.run_sweep`` with ``workers=P``, writing the runs to Parquet and
+- ``ours``: ``analysis.sweeps.sweep.run_sweep`` with ``workers=P``, writing the runs to Parquet and
   ``summary.csv`` (plots off; their cost is reported on its own line).
 
 Each contender runs in a fresh Python process (Mesa's import forces the ``spawn`` start method,
@@ -90,8 +90,8 @@ def child_speed(cfg: dict[str, Any]) -> dict[str, Any]:
             display_progress=False,
         )
         return {"seconds": time.perf_counter() - t0, "runs": len(rows)}
-    from analysis.sweep import PLOT_FILE, run_sweep
-    from analysis.sweep_plots import plot_sweep
+    from analysis.sweeps.plots import PLOT_FILE, plot_sweep
+    from analysis.sweeps.sweep import run_sweep
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
@@ -115,7 +115,8 @@ def child_speed(cfg: dict[str, Any]) -> dict[str, Any]:
 
 def child_memory(cfg: dict[str, Any]) -> dict[str, Any]:
     """One lhs sweep of ``runs`` runs through the command's code path."""
-    from analysis.sweep import format_report, run_sweep
+    from analysis.sweeps.summary import format_report
+    from analysis.sweeps.sweep import run_sweep
 
     replications = 10
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,9 +1,9 @@
 """Fill the validation table of docs/ODD.md (section 8) from a run of the validation.
 
-    python docs/make_validation.py                      # defaults of analysis.validation.validate()
+    python docs/make_validation.py                      # defaults of analysis.evidence.validation.validate()
     python docs/make_validation.py --replications 16 --seed 3
 
-It runs ``analysis.validation.validate()`` on the registry defaults, with the one-at-a-time
+It runs ``analysis.evidence.validation.validate()`` on the registry defaults, with the one-at-a-time
 sensitivity screen, and rewrites the part of docs/ODD.md between the markers
 ``<!-- validation-table:begin -->`` and ``<!-- validation-table:end -->`` with a Markdown table:
 each target, its source, the published range, the model value with its 95% confidence interval,
@@ -35,7 +35,7 @@ PLACEHOLDER = "(run `python docs/make_validation.py` to fill in)"
 def _import_validation() -> Any:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from analysis import validation
+    from analysis.evidence import validation
 
     return validation
 

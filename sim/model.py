@@ -69,9 +69,9 @@ class SalesOrgModel(mesa.Model):
     A model can also hold a *stack* of replications: ``seeds=[s0, s1, ...]`` builds one copy of
     the organisation per seed, side by side in the same arrays, and steps them together. Copy
     ``k`` is bit for bit the run ``SalesOrgModel(seed=seeds[k])`` (each copy draws from its own
-    streams; ``tests/test_stack.py`` checks it), and ``stack_metrics()`` gives each copy's
+    streams; ``tests/sweeps/test_stack.py`` checks it), and ``stack_metrics()`` gives each copy's
     metrics. A stack pays numpy's per-call overhead once a week for all its copies, which is
-    what makes many small runs cheap (``analysis.sweep`` runs a point's replications this way).
+    what makes many small runs cheap (``analysis.sweeps`` runs a point's replications this way).
     A stack records no weekly DataCollector rows; its arrays hold all copies, copy ``k``'s rep
     seats being ``k * reps_per_copy`` onwards (``org.reps_per_copy``, likewise for managers and
     executives).

@@ -183,7 +183,7 @@ A003 = '"Most Sales Managers Aren\'t Willing to Do This" (Sales Strategies)'
 A004 = 'Eckstrom, "Elevate Your Sales Coaching" (EcSell, 2013)'
 SEC = f"Sales Executive Council study of about 2,000 reps, quoted in {A003}"
 CSO = "CSO Insights 2008-2015"
-FIT = "calibrated: fitted to the published figures T1-T7, T1x, T2x and C of docs/ODD.md by analysis/calibration.py"
+FIT = "calibrated: fitted to the published figures T1-T7, T1x, T2x and C of docs/ODD.md by analysis/evidence/calibration.py"
 ASSUMED = "modelling assumption (no published figure); see docs/ODD.md"
 
 P = Param

@@ -9,7 +9,7 @@ arithmetic: SeedSequence's hash (M. E. O'Neill's ``seed_seq_fe``, as numpy docum
 implements it) has no data-dependent control flow, so every key goes through the same
 operations with the same hash constants and the work vectorises over keys.
 
-The result is bit for bit what numpy gives (``tests/test_streams.py`` checks it against
+The result is bit for bit what numpy gives (``tests/model/test_streams.py`` checks it against
 ``numpy.random.SeedSequence`` for random entropies and keys), so a run's draws do not change.
 """
 

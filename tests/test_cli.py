@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import horizon
+from analysis.common import horizon
 from sim.metrics import CANONICAL
 from sim.params import REGISTRY
 from sim.scenario import load

@@ -25,8 +25,8 @@ def test_parameter_reference_matches_the_registry(root):
 
 
 def test_the_readme_states_the_limits_and_exit_codes_the_code_has(root):
-    from analysis.executors import MAX_WORKERS_PER_CORE
-    from analysis.limits import MAX_KEPT_RUNS, MAX_SWEEP_RUNS
+    from analysis.common.limits import MAX_KEPT_RUNS, MAX_SWEEP_RUNS
+    from analysis.runs.executors import MAX_WORKERS_PER_CORE
 
     readme = (root / "README.md").read_text(encoding="utf-8")
     assert f"at most {MAX_KEPT_RUNS:,} runs" in readme and f"at most {MAX_SWEEP_RUNS:,} runs" in readme
@@ -57,7 +57,7 @@ def test_the_readme_defines_every_metric_as_the_code_does(root):
 #: Makes every Python process of the test start its worker processes by ``spawn``, as on macOS
 #: and Windows (a ``sitecustomize`` runs in each new interpreter, so the workers' own pools too).
 SPAWN_EVERYWHERE = """
-import analysis.executors as executors
+import analysis.runs.executors as executors
 executors._default_start_method = lambda: None  # the platform's default: spawn, once Mesa is imported
 """
 

@@ -1,0 +1,395 @@
+"""Calibration of the defaults to the published figures of docs/ODD.md (section 1): T1-T7, T1x, T2x and C.
+
+The targets are steady state: each is measured after one warm-up year with the policy in
+force. T1 and T2 are read both ways, as their source reads them: as whole organisations under
+protected coaching policies (T1, T2) and as the cross-section of the typical org (T1x, T2x),
+whose own attainment must then lie between its groups' (C). The fit minimises the squared
+distance of each target's model value from the middle of its published range, in units of the
+range's half-width (for C, the distance outside its range), with common random numbers (the
+same seeds for every evaluation) so that the objective does not jump with the random draws.
+
+Reproduce the shipped defaults with ``python -m analysis.evidence.calibration --write-defaults``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import optimize
+
+from analysis.common.horizon import STEADY_STATE_WEEKS
+from analysis.evidence.targets import TARGETS, Target
+from analysis.runs.runner import map_ordered
+from sim import params as registry
+from sim.model import SalesOrgModel
+from sim.params import ParameterError
+from sim.scenario import dump
+
+__all__ = ["FIT_TARGETS", "FREE", "CalibrationResult", "evaluate", "fit"]
+
+
+FIT_TARGETS: tuple[Target, ...] = TARGETS
+
+#: The parameters fitted to the targets, with the bounds the optimiser searches.
+FREE: dict[str, tuple[float, float]] = {
+    "pipeline.opportunities_per_hour": (0.05, 0.3),
+    "pipeline.quota_timing": (0.0, 1.0),
+    "rep.practice_share": (0.2, 0.9),
+    "rep.admin_hours_per_week": (18.0, 32.0),
+    "rep.attrition_per_year": (0.02, 0.3),
+    "rep.ramp_learning_rate": (0.03, 0.5),
+    "rep.learning_rate": (0.01, 0.2),
+    "rep.aptitude_sd": (0.05, 0.25),
+    "motivation.base": (0.3, 0.8),
+    "motivation.coaching_effect": (0.05, 0.6),
+    "motivation.attention_scale": (0.5, 10.0),
+    "coaching.dose_scale": (0.3, 6.0),
+    "manager.ride_along_habit": (0.4, 0.97),
+    "manager.ride_along_habit_spread": (0.1, 2.0),
+    "manager.customer_work_share": (0.0, 1.0),
+    "manager.admin_hours_per_week": (4.0, 24.0),
+    "org.span_sd": (0.0, 4.0),
+    "motivation.behind_effect": (0.0, 1.0),
+    "manager.practice_gain": (0.0, 0.3),
+    "rep.attrition_attainment_sensitivity": (0.0, 3.0),
+    "promotion.promoted_ride_along_habit": (0.5, 0.97),
+    "coaching.ride_along_teaching": (0.0, 0.4),
+    "manager.coach_share": (0.0, 0.4),
+    "manager.coach_ride_along_habit": (0.1, 0.7),
+}
+
+#: Org size and seeds of a calibration run: big enough that T1-T7 are not noise.
+CAL_REPS = 1536
+CAL_SEEDS = (101, 202, 303, 404, 505, 606, 707, 808)
+
+
+def _runs(values: Mapping[str, Any], seeds: Sequence[int]) -> list[dict[str, float]]:
+    """The metrics and diagnostics of one run per seed (a stack: each copy is its seed's run)."""
+    kwargs = {registry.kwarg_name(k): v for k, v in values.items()}
+    model = SalesOrgModel(seeds=list(seeds), **kwargs)
+    model.run_model()
+    R, L, org = model.reps, model.ledger, model.org
+    tenured = R.occupied & (R.tenure >= model.p.rep.ramp_weeks)
+    share = np.bincount(org.copy_of_rep[tenured], weights=R.skill[tenured] / R.aptitude[tenured], minlength=len(seeds))
+    share /= np.maximum(np.bincount(org.copy_of_rep[tenured], minlength=len(seeds)), 1)
+    out = []
+    for k, metrics in enumerate(model.stack_metrics()):
+        metrics.update(ramp_months=L.ramp_months(k), tenured_skill_share=float(share[k]), **L.cross_section(k))
+        out.append(metrics)
+    return out
+
+
+def evaluate(
+    values: Mapping[str, Any] | None = None,
+    targets: Sequence[Target] = TARGETS,
+    seeds: Sequence[int] = CAL_SEEDS,
+    reps: int = CAL_REPS,
+) -> dict[str, float]:
+    """Each target's model value (mean over ``seeds``) for parameter ``values`` (dotted names)."""
+    base = {**(values or {}), "org.reps": reps, "sim.warmup_weeks": STEADY_STATE_WEEKS, "sim.weeks": 52}
+    cache: dict[tuple, list[dict[str, float]]] = {}
+    out = {}
+    for t in targets:
+        key = tuple(sorted(t.setting.items()))
+        if key not in cache:
+            cache[key] = _runs({**base, **t.setting}, seeds)
+        values_ = [r[t.metric] for r in cache[key]]
+        out[t.id] = float(np.nanmean(values_)) if np.isfinite(values_).any() else float("nan")
+    return out
+
+
+@dataclass
+class CalibrationResult:
+    """A fit: the fitted values, each target's model value, and the objective."""
+
+    values: dict[str, float]
+    achieved: dict[str, float]
+    objective: float
+    evaluations: int
+    seconds: float
+
+    def table(self) -> str:
+        """The targets against the fitted model, as text."""
+        lines = [f"{'target':6} {'expected':>13} {'model':>8}  ok"]
+        for t in FIT_TARGETS:
+            if t.id in self.achieved:
+                v = self.achieved[t.id]
+                ok = "yes" if t.low <= v <= t.high else "NO"
+                lines.append(f"{t.id:6} {t.low:6.2f}-{t.high:<6.2f} {v:8.3f}  {ok}")
+        return "\n".join(lines)
+
+
+#: Share of each range's half-width inside which a target counts as comfortably met; beyond it
+#: the loss rises steeply, so the fit does not trade one target out of its range for the others.
+COMFORT = 0.8
+EDGE_PENALTY = 20.0
+
+
+def _residuals(achieved: Mapping[str, float], targets: Sequence[Target]) -> np.ndarray:
+    """The fit's residuals: per target its distance from the middle in half-widths, and the edge penalty.
+
+    A bounded target (``Target.bound``) adds only the edge penalty. A value the model could not
+    produce (NaN: a ramp that never completes, an empty group) counts as far off.
+    """
+    out = []
+    for t in targets:
+        v = achieved[t.id]
+        half = (t.high - t.low) / 2
+        if not np.isfinite(v):
+            v = t.high + 4 * half  # far off, beyond the edge
+        z = (v - t.middle) / half
+        if t.bound:
+            out += [0.0, np.sqrt(EDGE_PENALTY) * max(0.0, abs(z) - COMFORT)]
+        else:
+            out += [z, np.sqrt(EDGE_PENALTY) * max(0.0, abs(z) - COMFORT)]
+    return np.array(out)
+
+
+def _loss(achieved: Mapping[str, float], targets: Sequence[Target]) -> float:
+    r = _residuals(achieved, targets)
+    return float(r @ r)
+
+
+def _evaluate_task(task: tuple[dict[str, Any], tuple[Target, ...], tuple[int, ...], int]) -> dict[str, float]:
+    values, targets, seeds, reps = task
+    return evaluate(values, targets, seeds, reps)
+
+
+def evaluate_many(
+    points: Sequence[Mapping[str, Any]],
+    targets: Sequence[Target] = TARGETS,
+    seeds: Sequence[int] = CAL_SEEDS,
+    reps: int = CAL_REPS,
+    workers: int | None = None,
+) -> list[dict[str, float]]:
+    """``evaluate`` at each of ``points``, over local processes (in order; the same numbers as one by one)."""
+    tasks = [(dict(v), tuple(targets), tuple(seeds), reps) for v in points]
+    return map_ordered(_evaluate_task, tasks, workers, progress=False, desc="calibrate")
+
+
+def fit(
+    free: Mapping[str, tuple[float, float]] = FREE,
+    targets: Sequence[Target] = FIT_TARGETS,
+    start: Mapping[str, float] | None = None,
+    seeds: Sequence[int] = CAL_SEEDS,
+    reps: int = CAL_REPS,
+    max_evaluations: int = 400,
+    workers: int | None = None,
+) -> CalibrationResult:
+    """Fit the ``free`` parameters to ``targets`` by bounded least squares with common random numbers.
+
+    The optimiser is ``scipy.optimize.least_squares`` (trust-region reflective) on the
+    parameters scaled to [0, 1] within their bounds, with forward differences of ``DIFF_STEP``
+    of each range (common random numbers keep such differences meaningful), computed in
+    parallel; a coordinate polish follows (``_polish``). ``max_evaluations`` bounds the model
+    evaluations of the least-squares stage.
+    """
+    names = list(free)
+    lo = np.array([free[n][0] for n in names])
+    hi = np.array([free[n][1] for n in names])
+    defaults = registry.defaults()
+    x0 = np.array([(start or {}).get(n, defaults[n]) for n in names], float)
+    t0 = time.perf_counter()
+    calls = 0
+
+    def values_at(z: np.ndarray) -> dict[str, float]:
+        x = lo + (hi - lo) * np.clip(z, 0, 1)
+        return dict(zip(names, (float(v) for v in x), strict=True))
+
+    # every point's residuals, so a point the optimiser asks for again (the Jacobian's centre is
+    # the point just evaluated; the polish revisits neighbours) is not run again: with common
+    # random numbers its value would be the same
+    seen: dict[bytes, np.ndarray] = {}
+
+    def losses(zs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        nonlocal calls
+        new = list({z.tobytes(): z for z in zs if z.tobytes() not in seen}.values())
+        calls += len(new)
+        for z, a in zip(new, evaluate_many([values_at(z) for z in new], targets, seeds, reps, workers), strict=True):
+            seen[z.tobytes()] = _residuals(a, targets)
+        return [seen[z.tobytes()] for z in zs]
+
+    def jacobian(z: np.ndarray) -> np.ndarray:
+        steps = [
+            np.clip(z + DIFF_STEP * np.eye(z.size)[i] * (1 if z[i] + DIFF_STEP <= 1 else -1), 0, 1)
+            for i in range(z.size)
+        ]
+        here, *moved = losses([z, *steps])
+        return np.array([(m - here) / (s[i] - z[i]) for i, (m, s) in enumerate(zip(moved, steps, strict=True))]).T
+
+    z = np.clip((x0 - lo) / (hi - lo), 0, 1)
+    if max_evaluations > 0:
+        res = optimize.least_squares(
+            lambda v: losses([v])[0],
+            z,
+            jac=jacobian,
+            bounds=(0, 1),
+            max_nfev=max(1, max_evaluations // (len(names) + 2)),
+        )
+        z = np.clip(res.x, 0, 1)
+    z = _polish(lambda zs: [float(r @ r) for r in losses(zs)], z, lo, hi)
+    values = {n: float(round(v, 4)) for n, v in values_at(z).items()}
+    result = evaluate(values, targets, seeds, reps)
+    return CalibrationResult(values, result, _loss(result, targets), calls, time.perf_counter() - t0)
+
+
+#: Finite-difference step of the least-squares fit, as a share of each parameter's range.
+DIFF_STEP = 0.02
+#: The polish's step, as a share of each parameter's search range; the shipped defaults are a
+#: local minimum of the objective at this resolution (tests/evidence/test_validation.py checks it).
+POLISH_STEP = 0.02
+
+
+def neighbours(z: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> list[np.ndarray]:
+    """The points one polish step from ``z`` along each axis, within [0, 1], rounded as written."""
+    out = []
+    for i in range(z.size):
+        for sign in (1, -1):
+            trial = z.copy()
+            trial[i] += sign * POLISH_STEP
+            if 0 <= trial[i] <= 1:
+                out.append(_rounded(trial, lo, hi))
+    return out
+
+
+def _rounded(z: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """``z`` moved to the point whose values, rounded to 4 decimals, are what will be written."""
+    x = np.round(lo + (hi - lo) * np.clip(z, 0, 1), 4)
+    return (x - lo) / (hi - lo)
+
+
+def _polish(objectives, z: np.ndarray, lo: np.ndarray, hi: np.ndarray, rounds: int = 25) -> np.ndarray:
+    """Coordinate search: move to the best point one polish step away while the loss falls.
+
+    ``objectives`` maps a list of points to their losses (evaluated together, in parallel).
+    Values are rounded to 4 decimals as they will be written, so the point checked is the
+    point shipped; when no neighbour is better, the point is a local minimum at that step.
+    """
+    z = _rounded(z, lo, hi)
+    (best,) = objectives([z])
+    for _ in range(rounds):
+        trials = neighbours(z, lo, hi)
+        losses = objectives(trials)
+        i = int(np.argmin(losses))
+        if losses[i] >= best:
+            break
+        z, best = trials[i], losses[i]
+    return z
+
+
+def steady_state_start(values: Mapping[str, Any], seeds: Sequence[int] = CAL_SEEDS) -> dict[str, float]:
+    """The typical org's steady-state skill share and motivation, to start runs from."""
+    runs = _runs({**values, "org.reps": CAL_REPS, "sim.warmup_weeks": STEADY_STATE_WEEKS}, seeds)
+    return {
+        "rep.initial_skill_share": round(float(np.mean([r["tenured_skill_share"] for r in runs])), 3),
+        "rep.initial_motivation": round(float(np.mean([r["mean_motivation"] for r in runs])), 3),
+    }
+
+
+REGISTRY_FILE = Path(registry.__file__)
+
+
+def write_defaults(values: Mapping[str, float], path: Path = REGISTRY_FILE) -> None:
+    """Rewrite the defaults of ``values`` in the registry source, so the defaults are the fit."""
+    text = path.read_text()
+    for name, value in values.items():
+        pattern = re.compile(r'(P\(\s*"' + re.escape(name) + r'",\s*)([^,\s]+)(,)')
+        text, count = pattern.subn(lambda m, v=value: f"{m.group(1)}{v!r}{m.group(3)}", text, count=1)
+        if count != 1:
+            raise ValueError(f"{name} not found in {path}")
+    path.write_text(text)
+
+
+def parse_free(items: Sequence[str] | None) -> dict[str, tuple[float, float]]:
+    """``KEY`` or ``KEY=LOW..HIGH`` items as fit bounds (default: the shipped free set)."""
+    if not items:
+        return dict(FREE)
+    out: dict[str, tuple[float, float]] = {}
+    for item in items:
+        name, _, bounds = item.partition("=")
+        try:
+            param = registry.by_name(name.strip())
+        except KeyError:
+            raise registry.unknown(name.strip(), "--free") from None
+        if param.kind not in (int, float) or param.choices is not None:
+            raise ParameterError(f"--free {name}: only numeric parameters can be fitted; {name} is {param.allowed()}")
+        if bounds:
+            try:
+                lo_text, hi_text = bounds.split("..")
+                lo, hi = param.check(float(lo_text), "--free"), param.check(float(hi_text), "--free")
+            except ValueError as exc:
+                if isinstance(exc, ParameterError):
+                    raise
+                raise ParameterError(f"--free {item!r}: expected KEY=LOW..HIGH, e.g. {name}=0.1..0.3") from None
+        elif name in FREE:
+            lo, hi = FREE[name]
+        else:
+            lo, hi = param.low, param.high
+        if not (lo is not None and hi is not None and lo < hi):
+            raise ParameterError(f"--free {item!r}: give bounds LOW..HIGH with LOW < HIGH within {param.allowed()}")
+        out[param.name] = (float(lo), float(hi))
+    return out
+
+
+def parse_targets(text: str) -> list[Target]:
+    """``T1,T3`` as targets."""
+    by_id = {t.id: t for t in FIT_TARGETS}
+    chosen = []
+    for tid in (x.strip().upper() for x in text.split(",") if x.strip()):
+        if tid not in by_id:
+            raise ParameterError(f"--targets: unknown target {tid!r}; targets are {', '.join(by_id)}")
+        chosen.append(by_id[tid])
+    if not chosen:
+        raise ParameterError("--targets: name at least one target, e.g. T1,T2")
+    return chosen
+
+
+def calibrate_command(targets: str, free: Sequence[str] | None, out: str, max_evaluations: int) -> int:
+    """``run.py calibrate``: fit, print the fit, write the fitted values as a scenario file."""
+    chosen, bounds = parse_targets(targets), parse_free(free)
+    res = fit(bounds, chosen, max_evaluations=max_evaluations)
+    ids = ",".join(t.id for t in chosen)
+    text = dump(res.values, f"Calibrated to {ids}: {', '.join(res.values)} fitted in {res.evaluations} evaluations.")
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    print(f"fitted {len(res.values)} parameters to {ids} in {res.evaluations} evaluations ({res.seconds:.0f} s)")
+    for name, value in res.values.items():
+        print(f"  {name} = {value}")
+    print(res.table())
+    print(f"loss {res.objective:.3f}; wrote {path}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Refit the defaults and print them with the fit (``python -m analysis.evidence.calibration``)."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--max-evaluations", type=int, default=400, help="least-squares budget; 0 polishes only")
+    ap.add_argument("--check", action="store_true", help="only evaluate the current defaults")
+    ap.add_argument("--write-defaults", action="store_true", help="write the fitted values into sim/params.py")
+    args = ap.parse_args(argv)
+    if args.check:
+        achieved = evaluate(targets=FIT_TARGETS)
+        print(CalibrationResult({}, achieved, _loss(achieved, FIT_TARGETS), 1, 0).table())
+        return
+    res = fit(max_evaluations=args.max_evaluations)
+    # a polish only (--max-evaluations 0) keeps the starting state it was polished with
+    start = steady_state_start(res.values) if args.max_evaluations else {}
+    print(f"fitted in {res.evaluations} evaluations, {res.seconds:.0f} s; loss {res.objective:.3f}")
+    for name, value in {**res.values, **start}.items():
+        print(f"{name} = {value}")
+    print(res.table())
+    if args.write_defaults:
+        write_defaults({**res.values, **start})
+        print(f"wrote the fitted defaults into {REGISTRY_FILE}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,437 @@
+"""Executors: where a sweep's runs are computed, behind one interface.
+
+An executor maps a function over tasks and yields each result as soon as it is ready, in
+whatever order the tasks finish. Three executors share that interface, so a sweep runs
+unchanged in this process, over local processes, or on a Dask cluster:
+
+- :class:`InProcessExecutor`: one task after another in this process (debugging, profiling);
+- :class:`ProcessExecutor`: a pool of local processes (default: one per core);
+- :class:`DaskExecutor`: a Dask ``distributed`` cluster, either one already running
+  (``address="tcp://host:port"``) or a local one started for the sweep. Dask is optional:
+  ``pip install "coachsim[distributed]"``.
+
+Every executor keeps at most ``max_pending`` tasks submitted at a time and pulls the next task
+from the iterable only when one finishes, so neither the tasks nor their results pile up in
+memory however long the sweep. Results do not depend on the executor: a task carries its own
+seeds.
+
+Local worker processes end with the command that started them: each asks the kernel for a
+parent-death signal (``prctl(PR_SET_PDEATHSIG, SIGKILL)`` on Linux; elsewhere a watchdog thread
+that notices its parent has gone), so a command killed by any signal, ``kill -9`` included,
+leaves no process behind. They ignore SIGINT, which is the parent's to handle: on an interrupt
+the parent cancels what has not started and terminates the workers at once. At most
+:data:`MAX_WORKERS_PER_CORE` workers a core are started.
+
+A Dask worker that dies is handled by the Dask scheduler, which recomputes the tasks the worker
+held on another worker; the client still receives one result per task. The sweep keys its rows
+by (point, replication) and drops any row it already has, so a task computed twice is never
+stored twice.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, TypeVar
+
+from analysis.runs.network import probe_scheduler, scheduler_address
+from sim.params import ParameterError
+
+__all__ = [
+    "DaskExecutor",
+    "Executor",
+    "InProcessExecutor",
+    "ProcessExecutor",
+    "check_workers",
+    "make_executor",
+    "usable_cores",
+]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Tasks kept submitted per unit of parallelism: enough to keep every worker busy while the
+#: caller handles a result, few enough that memory and the work lost to a kill stay small.
+PENDING_PER_WORKER = 2
+
+INSTALL_HINT = 'pip install "coachsim[distributed]" (or pip install "dask[distributed]")'
+#: Most local worker processes a core: more only compete for the same cores (and each holds a model).
+MAX_WORKERS_PER_CORE = 4
+#: ``prctl`` option that asks for a signal when the parent process dies (linux/prctl.h).
+PR_SET_PDEATHSIG = 1
+#: Seconds between a watchdog's looks at its parent, where there is no parent-death signal.
+WATCH_SECONDS = 0.5
+#: Seconds an aborted pool's manager thread is given to finish.
+ABORT_SECONDS = 10.0
+#: Seconds to wait for a Dask scheduler when connecting.
+CONNECT_TIMEOUT = 10.0
+
+
+class Executor(ABC):
+    """Computes tasks and yields their results as they complete."""
+
+    #: A short name for messages and metadata.
+    name: str = "executor"
+
+    @property
+    @abstractmethod
+    def workers(self) -> int:
+        """How many tasks run at the same time."""
+
+    @abstractmethod
+    def map_unordered(self, func: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        """Apply ``func`` to every task; yield each result when it is ready, in any order."""
+
+    def describe(self) -> str:
+        """Where the tasks run, in words."""
+        return f"{self.workers} {self.name} worker{'s' if self.workers != 1 else ''}"
+
+    def start(self) -> None:  # noqa: B027  (an optional hook)
+        """Get ready to run (start workers, connect); called before the first task. Optional."""
+
+    def close(self) -> None:  # noqa: B027  (an optional hook)
+        """Release processes, clusters or connections this executor started."""
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class InProcessExecutor(Executor):
+    """Runs every task in this process, one after another, in order."""
+
+    name = "in-process"
+
+    @property
+    def workers(self) -> int:
+        """One: the calling process."""
+        return 1
+
+    def describe(self) -> str:
+        """Where the tasks run, in words."""
+        return "this process"
+
+    def map_unordered(self, func: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        """Apply ``func`` to each task in turn."""
+        for task in tasks:
+            yield func(task)
+
+
+def _start_worker(parent: int) -> None:
+    """Pool-worker initializer: Ctrl-C is the parent's to handle, and the worker dies with its parent.
+
+    SIGTERM and SIGHUP get their default action back (a forked worker inherits the parent's
+    handlers, which turn them into an interrupt): the parent stops a worker with SIGTERM.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    die_with_parent(parent)
+
+
+def die_with_parent(parent: int) -> None:
+    """End this process when process ``parent`` ends, however it ends (``kill -9`` included)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+        if armed:
+            if os.getppid() != parent:  # the parent died before the signal was armed
+                os._exit(1)
+            return
+    threading.Thread(target=_watch_parent, args=(parent,), name="coachsim-watch-parent", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(WATCH_SECONDS)
+    os._exit(1)
+
+
+def check_workers(workers: int | None, origin: str = "--workers") -> int | None:
+    """``workers`` checked: a whole number from 1 to :data:`MAX_WORKERS_PER_CORE` times the cores."""
+    if workers is None:
+        return None
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ParameterError(f"{origin} {workers!r}: expected a whole number of at least 1")
+    cores = usable_cores()
+    most = MAX_WORKERS_PER_CORE * cores
+    if workers > most:
+        raise ParameterError(
+            f"{origin} {workers:,}: at most {most} on this machine ({MAX_WORKERS_PER_CORE} a core, {cores} "
+            f"core{'s' if cores != 1 else ''}); more processes only compete for the same cores"
+        )
+    return workers
+
+
+class ProcessExecutor(Executor):
+    """A pool of local worker processes, started on first use and reused until closed.
+
+    Args:
+        workers: Number of processes (default: every core this process may use).
+        max_pending: Tasks submitted at a time (default: twice the workers).
+        start_method: ``multiprocessing`` start method. The default is ``fork`` on Linux: the
+            workers inherit the parent's imported modules and start in milliseconds, where
+            ``spawn`` (which Mesa sets as the default when imported) re-imports numpy, Mesa,
+            the model and ``analysis`` in every worker, a second or more each. The pool is
+            forked from :meth:`start` before the sweep opens its progress bar, and the workers
+            run only the model. Elsewhere the platform's default (``spawn`` on macOS and
+            Windows, where ``fork`` is unsafe or missing).
+    """
+
+    name = "local process"
+
+    def __init__(self, workers: int | None = None, max_pending: int | None = None, start_method: str | None = None):
+        self._workers = max(1, check_workers(workers) or usable_cores())
+        self.max_pending = max_pending or PENDING_PER_WORKER * self._workers
+        self.start_method = start_method or _default_start_method()
+        self._pool: ProcessPoolExecutor | None = None
+
+    @property
+    def workers(self) -> int:
+        """The number of worker processes."""
+        return self._workers
+
+    def start(self) -> None:
+        """Start the worker processes now (with ``fork``, all of them at the first task)."""
+        self._get_pool().submit(int).result()
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            ctx = multiprocessing.get_context(self.start_method)
+            self._pool = ProcessPoolExecutor(
+                self._workers, mp_context=ctx, initializer=_start_worker, initargs=(os.getpid(),)
+            )
+        return self._pool
+
+    def map_unordered(self, func: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        """Submit tasks to the pool, at most ``max_pending`` at a time; yield results as they finish."""
+        pool = self._get_pool()
+        source = iter(tasks)
+        pending: set[Future[R]] = set()
+        finished = False
+        try:
+            while True:
+                while not finished and len(pending) < self.max_pending:
+                    try:
+                        task = next(source)
+                    except StopIteration:
+                        finished = True
+                        break
+                    pending.add(pool.submit(func, task))
+                if not pending:
+                    return
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    yield fut.result()
+        except BaseException:
+            # Interrupted, or a task failed: drop what has not started and stop the workers
+            # now rather than after the tasks in flight (their results would be discarded).
+            for fut in pending:
+                fut.cancel()
+            self._abort()
+            raise
+
+    def _abort(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        processes = list(getattr(pool, "_processes", {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            if proc.is_alive():
+                proc.terminate()
+        # Let the pool's manager thread see its workers gone and close its pipes now: left running,
+        # it races the interpreter's exit handler for them (Python 3.11: "handle is closed").
+        manager = getattr(pool, "_executor_manager_thread", None)
+        if manager is not None:
+            manager.join(ABORT_SECONDS)
+
+    def close(self) -> None:
+        """Shut the pool down, waiting for its workers to exit."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _default_start_method() -> str | None:
+    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+        return "fork"
+    return None
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity; else every core), at least 1."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _import_distributed() -> Any:
+    try:
+        import distributed  # here, not at the top: an optional extra, needed only on a Dask cluster
+    except ImportError:
+        raise ParameterError(
+            f"running on Dask needs dask.distributed, which is not installed: {INSTALL_HINT}"
+        ) from None
+    return distributed
+
+
+class DaskExecutor(Executor):
+    """Runs tasks on a Dask ``distributed`` cluster.
+
+    Args:
+        address: Scheduler address of a running cluster, e.g. ``tcp://10.0.0.5:8786``. Without
+            it (and without ``client``) a local cluster of ``workers`` single-threaded worker
+            processes is started for this executor and closed with it.
+        client: An existing ``distributed.Client`` to use (left open on close).
+        workers: Worker processes of the local cluster started when there is no address.
+        max_pending: Tasks submitted at a time (default: twice the cluster's threads).
+        timeout: Seconds to wait for the scheduler when connecting.
+
+    The address is checked when the executor is made; the connection is made by :meth:`start`,
+    after :func:`analysis.runs.network.probe_scheduler` has seen a Dask scheduler answer within
+    ``timeout``. A worker lost mid-task is the scheduler's to handle: it reruns the task elsewhere
+    (up to its ``allowed-failures`` setting, after which the task fails with ``KilledWorker``).
+    """
+
+    name = "Dask"
+
+    def __init__(
+        self,
+        address: str | None = None,
+        *,
+        client: Any = None,
+        workers: int | None = None,
+        max_pending: int | None = None,
+        timeout: float = CONNECT_TIMEOUT,
+    ):
+
+        self._distributed = _import_distributed()
+        self._own_client = client is None
+        self._cluster = None
+        self._local_workers = check_workers(workers)
+        self._timeout = timeout
+        self.client = client
+        self.address = (
+            scheduler_address(address)
+            if address is not None
+            else getattr(getattr(client, "scheduler", None), "address", "")
+        )
+        self._max_pending = max_pending
+
+    def start(self) -> None:
+        """Connect to the scheduler (or start the local cluster); a scheduler that does not answer is refused."""
+        if self.client is not None:
+            return
+        distributed = self._distributed
+        if self.address:
+            probe_scheduler(self.address, self._timeout)
+            try:
+                self.client = distributed.Client(self.address, timeout=self._timeout)
+            except (OSError, TimeoutError) as exc:
+                raise ParameterError(
+                    f"--scheduler {self.address}: cannot connect to a Dask scheduler there: {exc}"
+                ) from None
+        else:
+            self._cluster = distributed.LocalCluster(
+                n_workers=self._local_workers or usable_cores(), threads_per_worker=1, processes=True
+            )
+            self.client = distributed.Client(self._cluster)
+            self.address = getattr(self.client.scheduler, "address", "")
+
+    @property
+    def workers(self) -> int:
+        """Threads across the cluster's workers right now (at least 1)."""
+        if self.client is None:
+            return self._local_workers or 1
+        try:
+            return max(1, sum(self.client.nthreads().values()))
+        except Exception:  # a cluster still starting up, or gone
+            return 1
+
+    def describe(self) -> str:
+        """Where the tasks run, in words."""
+        return f"Dask at {self.address} ({self.workers} worker threads)"
+
+    def map_unordered(self, func: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        """Submit tasks to the cluster, at most ``max_pending`` at a time; yield results as they finish."""
+        self.start()
+        dist = self._distributed
+        limit = self._max_pending or PENDING_PER_WORKER * self.workers
+        batch = uuid.uuid4().hex[:12]
+        source = iter(tasks)
+        count = 0
+
+        def submit() -> Any | None:
+            nonlocal count
+            try:
+                task = next(source)
+            except StopIteration:
+                return None
+            count += 1
+            # A unique key per task: pure=False semantics, and never a stale result of
+            # another sweep that happened to use the same key on a shared cluster.
+            return self.client.submit(func, task, key=f"coachsim-{batch}-{count}", pure=False)
+
+        futures = [f for f in (submit() for _ in range(limit)) if f is not None]
+        pending = set(futures)
+        ready = dist.as_completed(futures)
+        try:
+            for fut in ready:
+                pending.discard(fut)
+                result = fut.result()
+                fut.release()
+                nxt = submit()
+                if nxt is not None:
+                    pending.add(nxt)
+                    ready.add(nxt)
+                yield result
+        finally:
+            # On success nothing is left; on an error or interrupt cancel what is queued.
+            if pending:
+                self.client.cancel(list(pending))
+
+    def close(self) -> None:
+        """Close the client and the local cluster if this executor started them."""
+        if self._own_client and self.client is not None:
+            self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_executor(kind: str | None = None, workers: int | None = None, scheduler: str | None = None) -> Executor:
+    """Build an executor from command-line style choices.
+
+    ``scheduler`` (a Dask address) selects Dask; otherwise ``kind`` is ``"process"`` (the
+    default), ``"inprocess"`` or ``"dask"`` (a local Dask cluster). ``workers=1`` without a
+    kind runs in this process, which is what one worker means and saves starting a pool.
+    """
+    check_workers(workers)
+    if scheduler is not None:
+        if workers is not None:
+            raise ParameterError("--workers and --scheduler do not go together: the Dask cluster decides its workers")
+        return DaskExecutor(scheduler)
+    kind = kind or ("inprocess" if workers == 1 else "process")
+    if kind == "inprocess":
+        return InProcessExecutor()
+    if kind == "process":
+        return ProcessExecutor(workers)
+    if kind == "dask":
+        return DaskExecutor(workers=workers)
+    raise ParameterError(f"executor {kind!r} is not known; expected one of inprocess, process, dask")
