@@ -523,6 +523,8 @@ class SalesOrgModel(mesa.Model):
         r_meet = np.minimum(self.meeting_rep * p.meetings.duration_hours, rh - r_admin) * R.occupied
         free = rh * R.occupied - r_admin - r_meet
         coached = np.minimum(offered, free)
+        if np.any(offered - coached > TINY):  # a rep without the hours for their share
+            coached, with_rep = self._pass_on(offered, coached, with_rep, free, weights)
         talk_need = (E["deal_focus"] / np.maximum(org.seats_of_exec, 1))[org.exec_of_rep] * R.occupied
         talk = np.minimum(talk_need, free - coached)
         r = self.week_hours["rep"]
@@ -536,6 +538,31 @@ class SalesOrgModel(mesa.Model):
         self.ride_rep = with_rep - coached
         H["coaching"][:] = np.bincount(org.team, weights=coached, minlength=org.n_managers)
         H["ride_alongs"][:] = np.bincount(org.team, weights=self.ride_rep, minlength=org.n_managers)
+
+    def _pass_on(
+        self, offered: np.ndarray, coached: np.ndarray, with_rep: np.ndarray, free: np.ndarray, weights: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Coaching a rep has no free hours for goes to teammates who have them, by their weights.
+
+        The team's coaching is then delivered up to the team's free hours, as the floor of an
+        inspected target requires. The manager's other time with the team (ride-alongs) is spread
+        again over the reps whose share of it the coaching did not fill, so no rep's is negative.
+        """
+        team, n = self.org.team, self.org.n_managers
+        for _ in range(int(np.bincount(team).max(initial=0))):  # a rep fills up at each pass at least
+            excess = np.bincount(team, weights=offered - coached, minlength=n)
+            room = free - coached
+            open_ = weights * (room > TINY)
+            total = np.bincount(team, weights=open_, minlength=n)
+            if not np.any((excess > TINY) & (total > 0)):
+                break
+            offered = coached + excess[team] * open_ / np.maximum(total, TINY)[team] * (total[team] > 0)
+            coached = np.minimum(offered, free)
+        ride_team = np.bincount(team, weights=with_rep, minlength=n) - np.bincount(team, weights=coached, minlength=n)
+        left = np.maximum(with_rep - coached, 0.0)
+        spread = np.bincount(team, weights=left, minlength=n)
+        ride = left * (np.maximum(ride_team, 0.0) / np.maximum(spread, TINY))[team]
+        return coached, coached + ride
 
     def _allocation_weights(self) -> np.ndarray:
         """Relative coaching weights within each team under ``coaching.allocation``."""

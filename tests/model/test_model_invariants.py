@@ -269,3 +269,38 @@ def test_an_unstaffable_policy_runs_and_reports_the_shortfall(run_model):
     assert H["ride_alongs"].sum() < 1e-6 and H["selling"].sum() < 1e-6
     np.testing.assert_allclose(sum(H.values()), values["manager.hours_per_week"])
     assert model.hours_by_activity().query("tier == 'manager' and activity == 'coaching'")["hours"].item() > 0
+
+
+@pytest.mark.parametrize("rule", ["needs", "top", "core", "new_hires", "equal"])
+def test_coaching_a_rep_has_no_hours_for_goes_to_teammates_who_have_them(build_model, rule):
+    # Hypothesis found it: two reps with 7.75 free hours each, a 9.75-hour floor, and "needs" giving
+    # one rep 87.5% of it; the 0.78 hours that rep had no room for were lost, so the floor failed
+    values = {
+        "sim.weeks": 1,
+        "sim.warmup_weeks": 0,
+        "org.reps": 2,
+        "org.span_of_control": 2,
+        "org.span_sd": 0,
+        "rep.hours_per_week": 10,
+        "rep.admin_hours_per_week": 2.0,
+        "rep.attrition_per_year": 0,
+        "meetings.cadence_weeks": 1,
+        "meetings.duration_hours": 0.25,
+        "manager.hours_per_week": 10,
+        "manager.admin_hours_per_week": 0,
+        "manager.admin_hours_per_rep": 0,
+        "manager.distraction_hours_per_week": 0,
+        "manager.quota_share": 0,
+        "coaching.hours_per_rep_month": 40,
+        "coaching.kpi_inspection": 1,
+        "coaching.allocation": rule,
+    }
+    model = build_model(values, seed=0)
+    model.step()
+    r, m = model.week_hours["rep"], model.week_hours["manager"]
+    free = 10 - 2.0 - 0.25
+    assert int(model.reps.occupied.sum()) == 2
+    assert m["coaching"].sum() == pytest.approx(min(10 - 0.25, 2 * free))  # the floor, as far as the week allows
+    assert np.all(r["being_coached"] <= free + 1e-9)
+    assert np.all(model.ride_rep >= -1e-12)
+    assert m["ride_alongs"].sum() == pytest.approx(model.ride_rep.sum())
