@@ -190,25 +190,24 @@ def _replaces(args: argparse.Namespace) -> bool:
 
 def _full_workshop(out: Path, args: argparse.Namespace) -> int:
     """``workshop --full``: every question's comparison in its own folder, one report over all seven."""
-    from analysis.common.outputs import claim
     from analysis.comparisons.answer import answer
     from analysis.comparisons.compare import full_workshop
     from analysis.comparisons.files import FULL_FILES, write_workshop
-    from analysis.runs.runner import Interrupted
 
-    with claim(out, "workshop", FULL_FILES, _replaces(args)):  # --out is created and tested before any run starts
-        try:
-            full = full_workshop(
-                replications=args.replications,
-                seed=args.seed,
-                workers=args.workers,
-                warmup=args.warmup,
-                command=args.invocation,
-            )
-        except Interrupted:
-            print(f"coachsim: a comparison needs every replication; nothing was written to {out}/", file=sys.stderr)
-            raise
-        write_workshop(full, out)
+    full = _claimed(
+        out,
+        "workshop",
+        FULL_FILES,
+        _replaces(args),
+        lambda: full_workshop(
+            replications=args.replications,
+            seed=args.seed,
+            workers=args.workers,
+            warmup=args.warmup,
+            command=args.invocation,
+        ),
+        write_workshop,
+    )
     for number, comp in full.comparisons.items():
         print(f"Question {number}: {comp.question}")
         for line in answer(comp):
@@ -218,20 +217,27 @@ def _full_workshop(out: Path, args: argparse.Namespace) -> int:
     return 0
 
 
-def _comparison(command: str, out: Path, replace: bool, run) -> int:
-    """Claim ``out``, run the comparison, write it, print its table."""
+def _claimed(out: Path, command: str, files: Sequence[str], replace: bool, run, write):
+    """Claim ``out`` (created and tested before any run starts), run the comparison, write it whole."""
     from analysis.common.outputs import claim
-    from analysis.comparisons.answer import answer
-    from analysis.comparisons.files import COMPARE_FILES, write_comparison
     from analysis.runs.runner import Interrupted
 
-    with claim(out, command, COMPARE_FILES, replace):  # --out is created and tested before any run starts
+    with claim(out, command, files, replace):
         try:
-            comp = run()
+            result = run()
         except Interrupted:
             print(f"coachsim: a comparison needs every replication; nothing was written to {out}/", file=sys.stderr)
             raise
-        write_comparison(comp, out)
+        write(result, out)
+    return result
+
+
+def _comparison(command: str, out: Path, replace: bool, run) -> int:
+    """Claim ``out``, run the comparison, write it, print its table."""
+    from analysis.comparisons.answer import answer
+    from analysis.comparisons.files import COMPARE_FILES, write_comparison
+
+    comp = _claimed(out, command, COMPARE_FILES, replace, run, write_comparison)
     print(comp.question + "\n")
     for line in answer(comp):
         print(f"  {line}")
