@@ -27,6 +27,7 @@ pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="re
 
 #: A run long enough that it is still computing when the test strikes (minutes, with two workers).
 LONG_RUN = ["--replications", "400", "--set", "org.reps=2000", "--set", "sim.weeks=52", "--workers", "2"]
+LONG_RUN += ["--warmup", "0"]  # replications of a few tenths of a second, as the timings below assume
 LONG_SWEEP = [
     "--vary",
     "coaching.hours_per_rep_month=0:6:0.5",
