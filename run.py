@@ -167,20 +167,16 @@ def cmd_workshop(args: argparse.Namespace) -> int:
     from analysis.comparisons.compare import workshop
 
     out = Path(args.out or Path("results") / "workshop")
+    job = {
+        "replications": args.replications,
+        "seed": args.seed,
+        "workers": args.workers,
+        "warmup": args.warmup,
+        "command": args.invocation,
+    }
     if args.full:
-        return _full_workshop(out, args)
-    return _comparison(
-        "workshop",
-        out,
-        _replaces(args),
-        lambda: workshop(
-            replications=args.replications,
-            seed=args.seed,
-            workers=args.workers,
-            warmup=args.warmup,
-            command=args.invocation,
-        ),
-    )
+        return _full_workshop(out, _replaces(args), job)
+    return _comparison("workshop", out, _replaces(args), lambda: workshop(**job))
 
 
 def _replaces(args: argparse.Namespace) -> bool:
@@ -188,26 +184,13 @@ def _replaces(args: argparse.Namespace) -> bool:
     return args.out is not None or args.overwrite
 
 
-def _full_workshop(out: Path, args: argparse.Namespace) -> int:
+def _full_workshop(out: Path, replace: bool, job: dict[str, object]) -> int:
     """``workshop --full``: every question's comparison in its own folder, one report over all seven."""
     from analysis.comparisons.answer import answer
     from analysis.comparisons.compare import full_workshop
     from analysis.comparisons.files import FULL_FILES, write_workshop
 
-    full = _claimed(
-        out,
-        "workshop",
-        FULL_FILES,
-        _replaces(args),
-        lambda: full_workshop(
-            replications=args.replications,
-            seed=args.seed,
-            workers=args.workers,
-            warmup=args.warmup,
-            command=args.invocation,
-        ),
-        write_workshop,
-    )
+    full = _claimed(out, "workshop", FULL_FILES, replace, lambda: full_workshop(**job), write_workshop)
     for number, comp in full.comparisons.items():
         print(f"Question {number}: {comp.question}")
         for line in answer(comp):
