@@ -8,21 +8,23 @@ The manager's rule (:func:`manager_week`) is the heart of the model's "what give
 
 1. fixed demands first (admin, distractions, the team meeting when due); what is left is the
    manager's *discretionary* week;
-2. a coaching policy sets a **floor** of real one-on-one coaching; the inspected share of that
-   floor is protected and served first (article A000: people respect what you inspect);
-3. own selling toward the personal quota next, raised by quota pressure when the manager is
-   behind (article A001: they carry a big quota and struggle to find time to do much other than
-   chase it); inspection protects the floor from that pressure, not the spare hours;
-4. the spare hours go where they go in the typical org, by habit: a share to customer service
+2. the typical week: own selling toward the personal quota first, raised by quota pressure when
+   the manager is behind (article A001: they carry a big quota and struggle to find time to do
+   much other than chase it);
+3. the spare hours go where they go in the typical org, by habit: a share to customer service
    and delivery work (article A003: managers "hang on to existing customers, and get engaged in
-   customer service or delivery work"), the rest to the team, together with the protected
-   floor;
-5. the time with the team is real coaching and riding along on the reps' deals (joint
-   selling) in the manager's habitual mix (article A003: managers who ride along believe they are
-   coaching); real coaching is never below the protected floor.
+   customer service or delivery work"), the rest to the team;
+4. the time with the team is real coaching and riding along on the reps' deals (joint selling)
+   in the manager's habitual mix (article A003: managers who ride along believe they are
+   coaching);
+5. a coaching policy sets a **floor** of real one-on-one coaching; the inspected share of it is
+   protected (article A000: people respect what you inspect). What the habitual coaching leaves
+   of it is taken from customer work, then from own selling (inspection keeps the floor out of
+   quota pressure's reach) and, only when neither has hours left, from riding along.
 
-A policy changes what it sets and nothing else: adding a target can only move hours from the
-manager's own selling and customer work to the team, and from riding along to real coaching.
+A policy changes what it sets and nothing else: a manager whose habit already gives the
+protected floor keeps the typical week, and for the others a target can only move hours from
+customer work and own selling to real coaching, and from riding along to real coaching.
 No hour is left idle; a team with no one in seat gets none of the manager's time: customer work
 keeps its share of the spare hours and the rest goes to the manager's own deals.
 """
@@ -73,14 +75,23 @@ def manager_week(
         hour is idle.
     """
     discretionary = np.maximum(discretionary, 0.0)
-    protected = np.where(has_team, np.minimum(inspection * floor, discretionary), 0.0)
-    need = selling_need * (1 + pressure)
-    selling = np.minimum(need, discretionary - protected)
-    spare = discretionary - protected - selling
+    # the typical week: own selling, then customer work's share of the spare hours, then the team
+    selling = np.minimum(selling_need * (1 + pressure), discretionary)
+    spare = discretionary - selling
     customer_work = customer_share * spare
-    with_team = np.where(has_team, protected + spare - customer_work, 0.0)
+    with_team = np.where(has_team, spare - customer_work, 0.0)
     selling = discretionary - customer_work - with_team
-    coaching = np.maximum((1 - habit) * with_team, np.minimum(protected, with_team))
+    coaching = (1 - habit) * with_team
+    # the floor: the inspected share of the policy's hours that the habit does not already give
+    protected = np.where(has_team, np.minimum(inspection * floor, discretionary), 0.0)
+    short = np.maximum(protected - coaching, 0.0)
+    from_customer = np.minimum(short, customer_work)
+    from_selling = np.minimum(short - from_customer, selling)
+    from_rides = np.minimum(short - from_customer - from_selling, with_team - coaching)
+    customer_work = customer_work - from_customer
+    selling = selling - from_selling
+    with_team = with_team + from_customer + from_selling
+    coaching = coaching + from_customer + from_selling + from_rides
     return ManagerWeek(selling, customer_work, with_team, coaching)
 
 

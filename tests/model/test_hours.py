@@ -57,6 +57,15 @@ def test_a_floor_never_lowers_time_with_the_team_and_no_hour_is_idle(week: dict[
     # the inspected share of the floor is delivered as real coaching, as far as the week allows
     protected = np.minimum(week["inspection"] * floor, week["discretionary"]) * week["has_team"]
     assert np.all(with_floor.coaching >= protected - TOL)
+    # a manager whose habit already gives the protected floor keeps the typical week
+    met = without.coaching >= protected
+    for part, typical in zip(with_floor, without, strict=True):
+        np.testing.assert_array_equal(part[met], typical[met])
+    # the floor's hours come from customer work before own selling, and from riding along last
+    took_selling = with_floor.selling < without.selling - TOL
+    assert np.all(with_floor.customer_work[took_selling] <= TOL)
+    converted = with_floor.coaching - without.coaching > with_floor.with_team - without.with_team + TOL
+    assert np.all(with_floor.selling[converted] <= TOL) and np.all(with_floor.customer_work[converted] <= TOL)
 
 
 @settings(max_examples=200, deadline=None)
