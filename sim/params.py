@@ -235,7 +235,7 @@ REGISTRY: tuple[Param, ...] = (
     P("rep.hours_per_week", 45.0, "hours/week", "A rep's working week.", 10, 80, source=ASSUMED),
     P(
         "rep.admin_hours_per_week",
-        26.1671,
+        26.1674,
         "hours/week",
         "Rep admin: CRM, internal meetings, reporting, travel, training.",
         0,
@@ -270,7 +270,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.initial_skill_share",
-        0.679,
+        0.68,
         "share of aptitude",
         "Tenured reps' skill at the start, as a share of their aptitude (the typical org's steady state).",
         0,
@@ -391,7 +391,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "motivation.coaching_effect",
-        0.4113,
+        0.4112,
         "motivation (0-1)",
         "Most motivation that coaching attention can add.",
         0,
@@ -400,7 +400,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "motivation.attention_scale",
-        4.094,
+        4.0942,
         "hours/month",
         "Monthly one-on-one attention at which 63% of the coaching effect is reached.",
         0.01,
@@ -418,7 +418,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "motivation.behind_effect",
-        0.32,
+        0.3201,
         "motivation per unit",
         "Motivation lost per unit of shortfall against quota.",
         0,
@@ -563,7 +563,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "coaching.dose_scale",
-        2.076,
+        2.0762,
         "quality-weighted hours/month",
         "Coaching dose at which 63% of coaching's skill benefit is reached (diminishing returns).",
         0.01,
@@ -631,7 +631,7 @@ REGISTRY: tuple[Param, ...] = (
     P("manager.hours_per_week", 50.0, "hours/week", "A front-line manager's working week.", 10, 90, source=ASSUMED),
     P(
         "manager.admin_hours_per_week",
-        10.9521,
+        10.9529,
         "hours/week",
         "Fixed manager admin: reporting, forecasting, CRM, internal meetings.",
         0,
@@ -753,7 +753,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "manager.coach_ride_along_habit",
-        0.45,
+        0.462,
         "share",
         "Median ride-along habit of a manager who consistently practises coaching.",
         0,
