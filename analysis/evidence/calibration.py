@@ -72,8 +72,7 @@ CAL_SEEDS = (101, 202, 303, 404, 505, 606, 707, 808)
 
 def _runs(values: Mapping[str, Any], seeds: Sequence[int]) -> list[dict[str, float]]:
     """The metrics and diagnostics of one run per seed (a stack: each copy is its seed's run)."""
-    kwargs = {registry.kwarg_name(k): v for k, v in values.items()}
-    model = SalesOrgModel(seeds=list(seeds), **kwargs)
+    model = SalesOrgModel(seeds=list(seeds), params=values)
     model.run_model()
     R, L, org = model.reps, model.ledger, model.org
     tenured = R.occupied & (R.tenure >= model.p.rep.ramp_weeks)

@@ -34,7 +34,6 @@ from analysis.runs.executors import InProcessExecutor, ProcessExecutor, check_wo
 from sim.mesa_compat import release
 from sim.metrics import CANONICAL, METRICS
 from sim.model import SalesOrgModel
-from sim.params import kwarg_name
 from sim.roster import load_roster
 from sim.scenario import Scenario
 
@@ -88,7 +87,7 @@ class RunResult:
 
 def run_one(values: dict[str, Any], seed: int, replication: int = 0, detail: bool = True) -> RunResult:
     """Run the model once with parameter ``values`` (dotted names) and model ``seed``."""
-    model = SalesOrgModel(seed=seed, **{kwarg_name(k): v for k, v in values.items()})
+    model = SalesOrgModel(seed=seed, params=values)
     try:
         return _results(model, seed, replication, detail)
     finally:
