@@ -28,6 +28,7 @@ from analysis.common.horizon import STEADY_STATE_WEEKS
 from analysis.evidence.targets import TARGETS, Target
 from analysis.runs.runner import map_ordered
 from sim import params as registry
+from sim.mesa_compat import release
 from sim.model import SalesOrgModel
 from sim.params import ParameterError
 from sim.scenario import dump
@@ -73,16 +74,20 @@ CAL_SEEDS = (101, 202, 303, 404, 505, 606, 707, 808)
 def _runs(values: Mapping[str, Any], seeds: Sequence[int]) -> list[dict[str, float]]:
     """The metrics and diagnostics of one run per seed (a stack: each copy is its seed's run)."""
     model = SalesOrgModel(seeds=list(seeds), params=values)
-    model.run_model()
-    R, L, org = model.reps, model.ledger, model.org
-    tenured = R.occupied & (R.tenure >= model.p.rep.ramp_weeks)
-    share = np.bincount(org.copy_of_rep[tenured], weights=R.skill[tenured] / R.aptitude[tenured], minlength=len(seeds))
-    share /= np.maximum(np.bincount(org.copy_of_rep[tenured], minlength=len(seeds)), 1)
-    out = []
-    for k, metrics in enumerate(model.stack_metrics()):
-        metrics.update(ramp_months=L.ramp_months(k), tenured_skill_share=float(share[k]), **L.cross_section(k))
-        out.append(metrics)
-    return out
+    try:
+        model.run_model()
+        R, L, org = model.reps, model.ledger, model.org
+        tenured = R.occupied & (R.tenure >= model.p.rep.ramp_weeks)
+        weights = R.skill[tenured] / R.aptitude[tenured]
+        share = np.bincount(org.copy_of_rep[tenured], weights=weights, minlength=len(seeds))
+        share /= np.maximum(np.bincount(org.copy_of_rep[tenured], minlength=len(seeds)), 1)
+        out = []
+        for k, metrics in enumerate(model.stack_metrics()):
+            metrics.update(ramp_months=L.ramp_months(k), tenured_skill_share=float(share[k]), **L.cross_section(k))
+            out.append(metrics)
+        return out
+    finally:
+        release(model)  # as every other run does: the next evaluation does not carry this one's agents
 
 
 def evaluate(
