@@ -40,6 +40,22 @@ EXIT_SIGNAL = 128
 SIGPIPE = int(getattr(signal, "SIGPIPE", 13))
 #: calibrate's scenario file when --out is not given.
 CALIBRATED = "results/calibrated.toml"
+#: What the messages of analysis/ call each choice here: the flag it is given with.
+FLAGS = {
+    "workers": "--workers",
+    "scheduler": "--scheduler",
+    "replications": "--replications",
+    "seed": "--seed",
+    "seeds": "--seeds",
+    "samples": "--samples",
+    "sampler": "--sampler",
+    "vary": "--vary",
+    "chunk_size": "--chunk-size",
+    "free": "--free",
+    "targets": "--targets",
+    "host": "--host",
+    "warmup": "--warmup",
+}
 #: The signals that stop the work cleanly, as Ctrl-C does.
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
@@ -595,6 +611,21 @@ def _stop_signals() -> Iterator[list[int]]:
             signal.signal(sig, handler)
 
 
+@contextlib.contextmanager
+def _flag_names(args: argparse.Namespace) -> Iterator[None]:
+    """While the command runs, the messages of analysis/ call each choice by its flag here (:data:`FLAGS`).
+
+    ``params`` and ``scenarios`` use no analysis/ (nor its import time).
+    """
+    if args.func in (cmd_params, cmd_scenarios):
+        yield
+        return
+    from analysis.common.labels import labelled
+
+    with labelled(FLAGS):
+        yield
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """coachsim's own warnings as one line each, as its errors are."""
     if category.__name__ == "SweepWarning":
@@ -624,7 +655,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # the command as the user gave it: analysis/ records it in the outputs and never builds one
     args.invocation = "python run.py " + shlex.join(argv)
-    with _stop_signals() as received, warnings.catch_warnings():
+    with _stop_signals() as received, warnings.catch_warnings(), _flag_names(args):
         warnings.showwarning = _show_warning
         try:
             code = args.func(args)

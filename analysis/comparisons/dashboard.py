@@ -50,6 +50,7 @@ import solara.lab
 
 from analysis.common.horizon import STEADY_STATE_WEEKS
 from analysis.common.horizon import label as counted_year
+from analysis.common.labels import label
 from analysis.comparisons.palette import ACTIVITY_COLOURS, BAD, GOOD, NEUTRAL, judgement, scenario_colours
 from sim import params as registry
 from sim.mesa_compat import rng_argument, steps
@@ -1134,7 +1135,7 @@ def serve(
     ``warmup`` the weeks before the year shown (default: the registry's steady state).
     """
     if warmup is not None:
-        os.environ[WARMUP_ENV] = str(registry.by_name("sim.warmup_weeks").check(warmup, "--warmup"))
+        os.environ[WARMUP_ENV] = str(registry.by_name("sim.warmup_weeks").check(warmup, label("warmup")))
     from solara.__main__ import cli  # here, not at the top: solara is the optional dashboard extra, and heavy
     from solara.server import settings
 

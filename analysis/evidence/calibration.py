@@ -25,6 +25,7 @@ import numpy as np
 from scipy import optimize
 
 from analysis.common.horizon import STEADY_STATE_WEEKS
+from analysis.common.labels import label
 from analysis.evidence.targets import TARGETS, Target
 from analysis.runs.runner import map_ordered
 from sim import params as registry
@@ -321,23 +322,29 @@ def parse_free(items: Sequence[str] | None) -> dict[str, tuple[float, float]]:
         try:
             param = registry.by_name(name.strip())
         except KeyError:
-            raise registry.unknown(name.strip(), "--free") from None
+            raise registry.unknown(name.strip(), label("free")) from None
         if param.kind not in (int, float) or param.choices is not None:
-            raise ParameterError(f"--free {name}: only numeric parameters can be fitted; {name} is {param.allowed()}")
+            raise ParameterError(
+                f"{label('free')} {name}: only numeric parameters can be fitted; {name} is {param.allowed()}"
+            )
         if bounds:
             try:
                 lo_text, hi_text = bounds.split("..")
-                lo, hi = param.check(float(lo_text), "--free"), param.check(float(hi_text), "--free")
+                lo, hi = param.check(float(lo_text), label("free")), param.check(float(hi_text), label("free"))
             except ValueError as exc:
                 if isinstance(exc, ParameterError):
                     raise
-                raise ParameterError(f"--free {item!r}: expected KEY=LOW..HIGH, e.g. {name}=0.1..0.3") from None
+                raise ParameterError(
+                    f"{label('free')} {item!r}: expected KEY=LOW..HIGH, e.g. {name}=0.1..0.3"
+                ) from None
         elif name in FREE:
             lo, hi = FREE[name]
         else:
             lo, hi = param.low, param.high
         if not (lo is not None and hi is not None and lo < hi):
-            raise ParameterError(f"--free {item!r}: give bounds LOW..HIGH with LOW < HIGH within {param.allowed()}")
+            raise ParameterError(
+                f"{label('free')} {item!r}: give bounds LOW..HIGH with LOW < HIGH within {param.allowed()}"
+            )
         out[param.name] = (float(lo), float(hi))
     return out
 
@@ -348,10 +355,10 @@ def parse_targets(text: str) -> list[Target]:
     chosen = []
     for tid in (x.strip().upper() for x in text.split(",") if x.strip()):
         if tid not in by_id:
-            raise ParameterError(f"--targets: unknown target {tid!r}; targets are {', '.join(by_id)}")
+            raise ParameterError(f"{label('targets')}: unknown target {tid!r}; targets are {', '.join(by_id)}")
         chosen.append(by_id[tid])
     if not chosen:
-        raise ParameterError("--targets: name at least one target, e.g. T1,T2")
+        raise ParameterError(f"{label('targets')}: name at least one target, e.g. T1,T2")
     return chosen
 
 

@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
 
+from analysis.common.labels import label
 from analysis.runs.network import probe_scheduler, scheduler_address
 from sim.params import ParameterError
 
@@ -162,10 +163,14 @@ def _watch_parent(parent: int) -> None:
     os._exit(1)
 
 
-def check_workers(workers: int | None, origin: str = "--workers") -> int | None:
-    """``workers`` checked: a whole number from 1 to :data:`MAX_WORKERS_PER_CORE` times the cores."""
+def check_workers(workers: int | None, origin: str | None = None) -> int | None:
+    """``workers`` checked: a whole number from 1 to :data:`MAX_WORKERS_PER_CORE` times the cores.
+
+    Messages name ``origin`` (default: ``workers``, as :mod:`analysis.common.labels` labels it).
+    """
     if workers is None:
         return None
+    origin = origin or label("workers")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ParameterError(f"{origin} {workers!r}: expected a whole number of at least 1")
     cores = usable_cores()
@@ -346,7 +351,7 @@ class DaskExecutor(Executor):
                 self.client = distributed.Client(self.address, timeout=self._timeout)
             except (OSError, TimeoutError) as exc:
                 raise ParameterError(
-                    f"--scheduler {self.address}: cannot connect to a Dask scheduler there: {exc}"
+                    f"{label('scheduler')} {self.address}: cannot connect to a Dask scheduler there: {exc}"
                 ) from None
         else:
             self._cluster = distributed.LocalCluster(
@@ -425,7 +430,9 @@ def make_executor(kind: str | None = None, workers: int | None = None, scheduler
     check_workers(workers)
     if scheduler is not None:
         if workers is not None:
-            raise ParameterError("--workers and --scheduler do not go together: the Dask cluster decides its workers")
+            raise ParameterError(
+                f"{label('workers')} and {label('scheduler')} do not go together: the Dask cluster decides its workers"
+            )
         return DaskExecutor(scheduler)
     kind = kind or ("inprocess" if workers == 1 else "process")
     if kind == "inprocess":
@@ -434,4 +441,4 @@ def make_executor(kind: str | None = None, workers: int | None = None, scheduler
         return ProcessExecutor(workers)
     if kind == "dask":
         return DaskExecutor(workers=workers)
-    raise ParameterError(f"executor {kind!r} is not known; expected one of inprocess, process, dask")
+    raise ParameterError(f"{label('executor')} {kind!r} is not known; expected one of inprocess, process, dask")

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from analysis.common.labels import label
 from analysis.common.limits import check_job
 from analysis.common.outputs import OutputError, claim, publish
 from analysis.runs.executors import Executor, make_executor
@@ -168,7 +169,7 @@ def run_sweep(
         scenario = scenario.with_overrides(overrides)
     spec = make_spec(scenario, vary, sampler, samples, replications, seed, seeds)
     if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1):
-        raise ParameterError(f"--chunk-size {chunk_size!r}: expected a whole number of at least 1")
+        raise ParameterError(f"{label('chunk_size')} {chunk_size!r}: expected a whole number of at least 1")
     own = not isinstance(executor, Executor)
     ex = make_executor(executor, workers, scheduler) if own else executor  # checked, not started
     check_job(spec.job(ex.workers))
