@@ -27,6 +27,7 @@ from scipy import optimize
 from analysis.common.horizon import STEADY_STATE_WEEKS
 from analysis.common.labels import label
 from analysis.evidence.targets import TARGETS, Target
+from analysis.runs.executors import Executor, ExecutorChoice, executor_for
 from analysis.runs.runner import map_ordered
 from sim import params as registry
 from sim.mesa_compat import release
@@ -173,10 +174,19 @@ def evaluate_many(
     seeds: Sequence[int] = CAL_SEEDS,
     reps: int = CAL_REPS,
     workers: int | None = None,
+    *,
+    executor: ExecutorChoice = None,
+    scheduler: str | None = None,
 ) -> list[dict[str, float]]:
-    """``evaluate`` at each of ``points``, over local processes (in order; the same numbers as one by one)."""
+    """``evaluate`` at each of ``points``, in order, with the same numbers as one by one.
+
+    The points run on ``executor`` (an executor of :mod:`analysis.runs.executors` or any
+    ``concurrent.futures`` pool, left open), else on ``workers`` local processes or the Dask
+    cluster at ``scheduler``.
+    """
     tasks = [(dict(v), tuple(targets), tuple(seeds), reps) for v in points]
-    return map_ordered(_evaluate_task, tasks, workers, progress=False, desc="calibrate")
+    with executor_for(executor, workers, scheduler, tasks=len(tasks)) as ex:
+        return map_ordered(_evaluate_task, tasks, ex, progress=False, desc="calibrate")
 
 
 def fit(
@@ -187,6 +197,9 @@ def fit(
     reps: int = CAL_REPS,
     max_evaluations: int = 400,
     workers: int | None = None,
+    *,
+    executor: ExecutorChoice = None,
+    scheduler: str | None = None,
 ) -> CalibrationResult:
     """Fit the ``free`` parameters to ``targets`` by bounded least squares with common random numbers.
 
@@ -194,8 +207,23 @@ def fit(
     parameters scaled to [0, 1] within their bounds, with forward differences of ``DIFF_STEP``
     of each range (common random numbers keep such differences meaningful), computed in
     parallel; a coordinate polish follows (``_polish``). ``max_evaluations`` bounds the model
-    evaluations of the least-squares stage.
+    evaluations of the least-squares stage. The evaluations run on one executor for the whole
+    fit: ``executor`` (left open), else ``workers`` local processes or the Dask cluster at
+    ``scheduler`` (:mod:`analysis.runs.executors`); the fit does not depend on which.
     """
+    with executor_for(executor, workers, scheduler) as ex:
+        return _fit(free, targets, start, seeds, reps, max_evaluations, ex)
+
+
+def _fit(
+    free: Mapping[str, tuple[float, float]],
+    targets: Sequence[Target],
+    start: Mapping[str, float] | None,
+    seeds: Sequence[int],
+    reps: int,
+    max_evaluations: int,
+    executor: Executor,
+) -> CalibrationResult:
     names = list(free)
     lo = np.array([free[n][0] for n in names])
     hi = np.array([free[n][1] for n in names])
@@ -217,7 +245,8 @@ def fit(
         nonlocal calls
         new = list({z.tobytes(): z for z in zs if z.tobytes() not in seen}.values())
         calls += len(new)
-        for z, a in zip(new, evaluate_many([values_at(z) for z in new], targets, seeds, reps, workers), strict=True):
+        achieved = evaluate_many([values_at(z) for z in new], targets, seeds, reps, executor=executor)
+        for z, a in zip(new, achieved, strict=True):
             seen[z.tobytes()] = _residuals(a, targets)
         return [seen[z.tobytes()] for z in zs]
 
@@ -362,10 +391,19 @@ def parse_targets(text: str) -> list[Target]:
     return chosen
 
 
-def calibrate_command(targets: str, free: Sequence[str] | None, out: str, max_evaluations: int) -> int:
+def calibrate_command(
+    targets: str,
+    free: Sequence[str] | None,
+    out: str,
+    max_evaluations: int,
+    *,
+    executor: ExecutorChoice = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> int:
     """``run.py calibrate``: fit, print the fit, write the fitted values as a scenario file."""
     chosen, bounds = parse_targets(targets), parse_free(free)
-    res = fit(bounds, chosen, max_evaluations=max_evaluations)
+    res = fit(bounds, chosen, max_evaluations=max_evaluations, executor=executor, workers=workers, scheduler=scheduler)
     ids = ",".join(t.id for t in chosen)
     text = dump(res.values, f"Calibrated to {ids}: {', '.join(res.values)} fitted in {res.evaluations} evaluations.")
     path = Path(out)
