@@ -4,9 +4,15 @@
     python run.py compare A B C ... [--baseline A] [--replications N] [--seed S] [--out DIR]
     python run.py workshop [--out DIR] [--replications N] [--seed S]
     python run.py sweep SCENARIO --vary KEY=SPEC [--vary ...] [--sampler grid|lhs|sobol] [--resume] ...
+    python run.py validate [--replications N] [--seed S] [--no-screen] [--out DIR]
+    python run.py calibrate [--targets T1,T2,...] [--free KEY[=LOW..HIGH] ...] [--out FILE]
     python run.py params
     python run.py scenarios
     python run.py dashboard [--port P] [--host H] [--scenarios DIR]
+
+Every command that runs the model takes the same two options for where its runs run:
+``--workers N`` local processes (default: every core; 1 runs in this process) or
+``--scheduler ADDRESS``, a Dask cluster; the results are the same on either.
 
 Bad input (an unknown key, a value out of range, a malformed scenario file) gets one clear
 message naming the file or option, the key and what is allowed, and exit code 2; so does an
@@ -40,6 +46,22 @@ EXIT_SIGNAL = 128
 SIGPIPE = int(getattr(signal, "SIGPIPE", 13))
 #: calibrate's scenario file when --out is not given.
 CALIBRATED = "results/calibrated.toml"
+#: What the messages of analysis/ call each choice here: the flag it is given with.
+FLAGS = {
+    "workers": "--workers",
+    "scheduler": "--scheduler",
+    "replications": "--replications",
+    "seed": "--seed",
+    "seeds": "--seeds",
+    "samples": "--samples",
+    "sampler": "--sampler",
+    "vary": "--vary",
+    "chunk_size": "--chunk-size",
+    "free": "--free",
+    "targets": "--targets",
+    "host": "--host",
+    "warmup": "--warmup",
+}
 #: The signals that stop the work cleanly, as Ctrl-C does.
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
@@ -104,7 +126,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     command = args.invocation
     with claim(out, "run", RUN_FILES, replace=_replaces(args)):  # --out is created and tested before any run starts
         try:
-            reps = replicate(scenario, args.replications, args.seed, args.workers)
+            reps = replicate(scenario, args.replications, args.seed, **_where(args))
         except Interrupted as stop:
             _keep_finished(stop, out, command)
             raise
@@ -154,10 +176,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
             baseline=args.baseline,
             replications=args.replications,
             seed=args.seed,
-            workers=args.workers,
             warmup=args.warmup,
             overrides={**parse_sets(args.set), **org_override(args.org)},
             command=args.invocation,
+            **_where(args),
         ),
     )
 
@@ -170,9 +192,9 @@ def cmd_workshop(args: argparse.Namespace) -> int:
     job = {
         "replications": args.replications,
         "seed": args.seed,
-        "workers": args.workers,
         "warmup": args.warmup,
         "command": args.invocation,
+        **_where(args),
     }
     if args.full:
         return _full_workshop(out, _replaces(args), job)
@@ -247,12 +269,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             replications=args.replications,
             seed=args.seed,
             seeds=args.seeds,
-            workers=args.workers,
-            scheduler=args.scheduler,
             out=out,
             resume=args.resume,
             chunk_size=args.chunk_size,
             command=args.invocation,
+            **_where(args),
         )
     except KeyboardInterrupt:
         print(f"coachsim: the finished runs are in {out}/runs/; add --resume to continue", file=sys.stderr)
@@ -293,7 +314,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     check_job(kept_job("validate", args.replications * len(TARGETS), registry.resolve(values), args.workers))
     out = Path(args.out or "results/validation")
     with claim(out, "validate", VALIDATION_FILES, _replaces(args)):  # --out is created and tested before any run starts
-        res = validate(values, args.replications, args.seed, args.workers, screen=not args.no_screen)
+        res = validate(values, args.replications, args.seed, screen=not args.no_screen, **_where(args))
         written = publish(out, res.write, stale=VALIDATION_FILES)
     print(
         f"Validation against the published figures (docs/ODD.md, section 1): {args.replications} replications, "
@@ -317,7 +338,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             "add --overwrite to replace it, or --out FILE to write somewhere else"
         )
     writable_file(out)  # before the fit, not after it
-    return calibrate_command(args.targets, args.free, str(out), args.max_evaluations)
+    return calibrate_command(args.targets, args.free, str(out), args.max_evaluations, **_where(args))
 
 
 def cmd_params(args: argparse.Namespace) -> int:
@@ -374,8 +395,31 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return serve(host=host, port=args.port, scenarios=args.scenarios, warmup=args.warmup)
 
 
+def _where(args: argparse.Namespace) -> dict[str, object]:
+    """Where the runs run, as every library function takes it (its executor is built there, by make_executor)."""
+    return {"workers": args.workers, "scheduler": args.scheduler}
+
+
+def _executor_options(p: argparse.ArgumentParser) -> None:
+    """The options of every command that runs the model saying where it runs: --workers or --scheduler."""
+    group = p.add_argument_group("where the runs run (the results are the same on each)")
+    group.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="local processes (default: all cores; 1 runs in this process)",
+    )
+    group.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on a Dask cluster instead, e.g. tcp://host:8786 (needs coachsim[distributed])",
+    )
+
+
 def _replicated(p: argparse.ArgumentParser, what: str, replications: int | None, shown: int) -> None:
-    """The options of every replicated command: --replications, --seed, --workers."""
+    """The options of every replicated command: --replications, --seed, and where the runs run."""
     p.add_argument(
         "--replications",
         type=_positive_int,
@@ -384,7 +428,7 @@ def _replicated(p: argparse.ArgumentParser, what: str, replications: int | None,
         help=f"replications{(' ' + what) if what else ''} (default {shown})",
     )
     p.add_argument("--seed", type=_seed, default=0, metavar="S", help="seed of the whole job (default 0)")
-    p.add_argument("--workers", type=_positive_int, default=None, metavar="N", help="processes (default: all cores)")
+    _executor_options(p)
 
 
 def _warmup(p: argparse.ArgumentParser) -> None:
@@ -501,19 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="common",
         help="common: replication r uses the same seed at every point (default); independent: per point",
     )
-    swp.add_argument(
-        "--workers",
-        type=_positive_int,
-        default=None,
-        metavar="N",
-        help="local processes (default: all cores; 1 runs in this process)",
-    )
-    swp.add_argument(
-        "--scheduler",
-        default=None,
-        metavar="ADDRESS",
-        help="run on a Dask cluster, e.g. tcp://host:8786 (needs coachsim[distributed])",
-    )
+    _executor_options(swp)
     swp.add_argument(
         "--chunk-size",
         type=_positive_int,
@@ -547,6 +579,7 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--out", default=None, metavar="FILE", help=f"scenario file to write (default {CALIBRATED})")
     _overwrite(cal, "file")
     cal.add_argument("--max-evaluations", type=_positive_int, default=300, metavar="N")
+    _executor_options(cal)
     cal.set_defaults(func=cmd_calibrate)
 
     params = sub.add_parser("params", help="list every parameter: default, unit, range, meaning")
@@ -595,6 +628,21 @@ def _stop_signals() -> Iterator[list[int]]:
             signal.signal(sig, handler)
 
 
+@contextlib.contextmanager
+def _flag_names(args: argparse.Namespace) -> Iterator[None]:
+    """While the command runs, the messages of analysis/ call each choice by its flag here (:data:`FLAGS`).
+
+    ``params`` and ``scenarios`` use no analysis/ (nor its import time).
+    """
+    if args.func in (cmd_params, cmd_scenarios):
+        yield
+        return
+    from analysis.common.labels import labelled
+
+    with labelled(FLAGS):
+        yield
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     """coachsim's own warnings as one line each, as its errors are."""
     if category.__name__ == "SweepWarning":
@@ -624,7 +672,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # the command as the user gave it: analysis/ records it in the outputs and never builds one
     args.invocation = "python run.py " + shlex.join(argv)
-    with _stop_signals() as received, warnings.catch_warnings():
+    with _stop_signals() as received, warnings.catch_warnings(), _flag_names(args):
         warnings.showwarning = _show_warning
         try:
             code = args.func(args)

@@ -80,11 +80,20 @@ class SalesOrgModel(mesa.Model):
         seed: Seed for the random number generator; a seed fixes the whole run.
         rng: A numpy seed-like or Generator, as an alternative to ``seed``.
         seeds: Seeds of a stack of replications, instead of ``seed`` and ``rng``.
-        **kwargs: Model parameters by keyword name (see ``sim.params.REGISTRY``).
+        params: Model parameters by dotted name, ``{"coaching.hours_per_rep_month": 3}``: the
+            spelling of scenario files, ``--set`` and ``Scenario.values``.
+        **kwargs: Model parameters by keyword name (see ``sim.params.REGISTRY``), as Mesa's
+            ``batch_run`` passes them; a parameter given both ways is refused.
     """
 
     def __init__(
-        self, *, seed: int | None = None, rng: Any = None, seeds: Sequence[int] | None = None, **kwargs: Any
+        self,
+        *,
+        seed: int | None = None,
+        rng: Any = None,
+        seeds: Sequence[int] | None = None,
+        params: Mapping[str, Any] | None = None,
+        **kwargs: Any,
     ) -> None:
         if seeds is not None:
             if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence | np.ndarray):
@@ -95,12 +104,21 @@ class SalesOrgModel(mesa.Model):
         elif seed is not None:
             seed = check_seed(seed)
         super().__init__(rng=rng_argument(seeds[0] if seeds else seed, rng))
-        dotted = {}
+        # One check of every value, whichever way it came: resolve is cheap (a tenth of a
+        # millisecond) and idempotent, so values a caller resolved already pass through unchanged.
+        if params is not None and not isinstance(params, Mapping):
+            raise TypeError(f"params={params!r}: expected a mapping of dotted parameter names to values")
+        dotted = dict(params or {})
         for kwarg, value in kwargs.items():
             try:
-                dotted[registry.by_kwarg(kwarg).name] = value
+                name = registry.by_kwarg(kwarg).name
             except KeyError:
                 raise registry.unknown(kwarg.replace("_", ".", 1), "SalesOrgModel") from None
+            if name in dotted:
+                raise registry.ParameterError(
+                    f"SalesOrgModel: {name} is given twice, in params and as {kwarg}=; give it once"
+                )
+            dotted[name] = value
         self.params: dict[str, Any] = registry.resolve(dotted, "SalesOrgModel")
         self.p = p = _sections(self.params)
         self.total_weeks = p.sim.warmup_weeks + p.sim.weeks

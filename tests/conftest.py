@@ -21,7 +21,6 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from sim.model import SalesOrgModel  # noqa: E402  (needs ROOT on the path)
-from sim.params import kwarg_name  # noqa: E402
 
 
 @pytest.fixture
@@ -35,7 +34,7 @@ ModelFactory = Callable[..., SalesOrgModel]
 
 
 def _build(values: Mapping[str, Any] | None = None, seed: int = 0) -> SalesOrgModel:
-    return SalesOrgModel(seed=seed, **{kwarg_name(k): v for k, v in (values or {}).items()})
+    return SalesOrgModel(seed=seed, params=values)
 
 
 def _run(values: Mapping[str, Any] | None = None, seed: int = 0) -> SalesOrgModel:

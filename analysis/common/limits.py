@@ -22,6 +22,7 @@ import os
 import sys
 from dataclasses import dataclass
 
+from analysis.common.labels import label
 from sim.metrics import CANONICAL
 from sim.params import ParameterError
 
@@ -105,8 +106,12 @@ def physical_memory() -> int | None:
         return None
 
 
-def check_job(job: Job, origin: str = "--replications") -> Job:
-    """Refuse a job over its cap or over this machine's memory; announce a big one on stderr."""
+def check_job(job: Job, origin: str | None = None) -> Job:
+    """Refuse a job over its cap or over this machine's memory; announce a big one on stderr.
+
+    Messages name ``origin`` (default: ``replications``, as :mod:`analysis.common.labels` labels it).
+    """
+    origin = origin or label("replications")
     fix = "use fewer replications or points" if not job.kept else "use fewer replications, or a sweep for many runs"
     if job.runs > job.cap:
         kind = "a sweep stores" if not job.kept else f"`{job.command}` keeps in memory"

@@ -35,6 +35,7 @@ from typing import Any
 from analysis.common.limits import check_job
 from analysis.comparisons.comparison import Comparison
 from analysis.comparisons.questions import QUESTIONS
+from analysis.runs.executors import ExecutorChoice, executor_for
 from analysis.runs.runner import Replications, RunResult, kept_job, map_ordered, replication_seeds, run_one
 from sim.params import ParameterError
 from sim.scenario import Scenario, load
@@ -95,6 +96,9 @@ def compare(
     progress: bool | None = None,
     question: str | None = None,
     command: str = "",
+    *,
+    executor: ExecutorChoice = None,
+    scheduler: str | None = None,
 ) -> Comparison:
     """Run ``scenarios`` side by side with common random numbers and compare them with ``baseline``.
 
@@ -112,6 +116,11 @@ def compare(
         question: The question the comparison answers, for the report.
         command: The command line that made the comparison, as its caller parsed it (``run.py``
             passes its own); the default, empty, records that it was made from Python.
+        executor: Where the runs run: an executor of :mod:`analysis.runs.executors` or any
+            ``concurrent.futures`` pool (left open), or its name; default ``workers`` local
+            processes.
+        scheduler: The address of a Dask scheduler to run on, instead of local processes.
+        The results are the same on every executor.
 
     Returns:
         A :class:`~analysis.comparisons.comparison.Comparison`: the replications and their table.
@@ -153,11 +162,12 @@ def compare(
             + "); paired comparison needs one horizon: give every scenario the same sim.weeks"
         )
     runs_total = len(values) * replications
-    check_job(max((kept_job("compare", runs_total, v, workers) for v in values), key=lambda job: job.reps))
-    labels = _labels(loaded)
-    seeds = replication_seeds(seed, replications)
-    tasks = [(label, v, s, i) for label, v in zip(labels, values, strict=True) for i, s in enumerate(seeds)]
-    results = map_ordered(_run_task, tasks, workers, progress, desc="compare")
+    with executor_for(executor, workers, scheduler, tasks=runs_total) as ex:  # checked, not started
+        check_job(max((kept_job("compare", runs_total, v, ex.workers) for v in values), key=lambda job: job.reps))
+        labels = _labels(loaded)
+        seeds = replication_seeds(seed, replications)
+        tasks = [(label, v, s, i) for label, v in zip(labels, values, strict=True) for i, s in enumerate(seeds)]
+        results = map_ordered(_run_task, tasks, ex, progress, desc="compare")
     runs: dict[str, list[RunResult]] = {label: [] for label in labels}
     for label, run in results:
         runs[label].append(run)
@@ -190,10 +200,14 @@ def workshop(
     scenarios: Sequence[str] = WORKSHOP_SCENARIOS,
     warmup: int | None = None,
     command: str = "",
+    *,
+    executor: ExecutorChoice = None,
+    scheduler: str | None = None,
 ) -> Comparison:
     """The shipped workshop: the most telling policies against the typical org, in steady state.
 
-    ``replications`` defaults to :data:`WORKSHOP_REPLICATIONS`; ``command`` is as for :func:`compare`.
+    ``replications`` defaults to :data:`WORKSHOP_REPLICATIONS`; ``command``, ``executor`` and
+    ``scheduler`` are as for :func:`compare`.
     """
     replications = WORKSHOP_REPLICATIONS if replications is None else replications
     return compare(
@@ -206,6 +220,8 @@ def workshop(
         progress=progress,
         question=WORKSHOP_QUESTION,
         command=command,
+        executor=executor,
+        scheduler=scheduler,
     )
 
 
@@ -216,28 +232,32 @@ def full_workshop(
     progress: bool | None = None,
     warmup: int | None = None,
     command: str = "",
+    *,
+    executor: ExecutorChoice = None,
+    scheduler: str | None = None,
 ) -> FullWorkshop:
     """All seven questions (:data:`analysis.comparisons.questions.QUESTIONS`), each its own paired comparison.
 
     Every question uses the same seed, so its reference runs are the same runs in every question
-    that shares it, and the answers are comparable across questions. ``command`` is as for
-    :func:`compare`.
+    that shares it, and the answers are comparable across questions. ``command``, ``executor``
+    and ``scheduler`` are as for :func:`compare`; the seven comparisons run on one executor.
     """
     replications = WORKSHOP_REPLICATIONS if replications is None else replications
-    comps = {
-        q.number: compare(
-            q.compared,
-            baseline=q.baseline,
-            replications=replications,
-            seed=seed,
-            workers=workers,
-            warmup=warmup,
-            progress=progress,
-            question=q.text,
-            command=command,
-        )
-        for q in QUESTIONS
-    }
+    with executor_for(executor, workers, scheduler) as ex:
+        comps = {
+            q.number: compare(
+                q.compared,
+                baseline=q.baseline,
+                replications=replications,
+                seed=seed,
+                warmup=warmup,
+                progress=progress,
+                question=q.text,
+                command=command,
+                executor=ex,
+            )
+            for q in QUESTIONS
+        }
     return FullWorkshop(comps, command)
 
 

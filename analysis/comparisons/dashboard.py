@@ -50,12 +50,13 @@ import solara.lab
 
 from analysis.common.horizon import STEADY_STATE_WEEKS
 from analysis.common.horizon import label as counted_year
+from analysis.common.labels import label
 from analysis.comparisons.palette import ACTIVITY_COLOURS, BAD, GOOD, NEUTRAL, judgement, scenario_colours
 from sim import params as registry
 from sim.mesa_compat import rng_argument, steps
 from sim.metrics import ACTIVITIES, CANONICAL, METRICS, MIN_WEEKS_FOR_REP_ATTAINMENT, WEEKS_PER_MONTH
 from sim.model import SalesOrgModel
-from sim.params import Param, ParameterError, kwarg_name
+from sim.params import Param, ParameterError
 from sim.scenario import load, shipped
 
 __all__ = [
@@ -170,10 +171,6 @@ class Policy:
         """The scenario's name in plain words (its title), marked when a lever has been moved."""
         return _heading(self.scenario) + (" (changed)" if self.changes() else "")
 
-    def kwargs(self) -> dict[str, Any]:
-        """The model's keyword arguments."""
-        return {kwarg_name(k): v for k, v in self.values.items()}
-
 
 @cache
 def _scenario_values(name: str) -> Mapping[str, Any]:
@@ -274,9 +271,9 @@ class SideBySide(mesa.Model):
             default_warmup() if warmup is None else warmup, "dashboard"
         )
         self.policies: dict[str, Policy] = {"A": a, "B": b}
-        warm = {kwarg_name("sim.warmup_weeks"): self.warmup}
         self.runs: dict[str, SalesOrgModel] = {
-            k: SalesOrgModel(seed=seed, **{**p.kwargs(), **warm}) for k, p in self.policies.items()
+            k: SalesOrgModel(seed=seed, params={**p.values, "sim.warmup_weeks": self.warmup})
+            for k, p in self.policies.items()
         }
         for run in self.runs.values():
             for _ in range(self.warmup):
@@ -1138,7 +1135,7 @@ def serve(
     ``warmup`` the weeks before the year shown (default: the registry's steady state).
     """
     if warmup is not None:
-        os.environ[WARMUP_ENV] = str(registry.by_name("sim.warmup_weeks").check(warmup, "--warmup"))
+        os.environ[WARMUP_ENV] = str(registry.by_name("sim.warmup_weeks").check(warmup, label("warmup")))
     from solara.__main__ import cli  # here, not at the top: solara is the optional dashboard extra, and heavy
     from solara.server import settings
 

@@ -25,9 +25,12 @@ import numpy as np
 from scipy import optimize
 
 from analysis.common.horizon import STEADY_STATE_WEEKS
+from analysis.common.labels import label
 from analysis.evidence.targets import TARGETS, Target
+from analysis.runs.executors import Executor, ExecutorChoice, executor_for
 from analysis.runs.runner import map_ordered
 from sim import params as registry
+from sim.mesa_compat import release
 from sim.model import SalesOrgModel
 from sim.params import ParameterError
 from sim.scenario import dump
@@ -74,18 +77,21 @@ CAL_SEEDS = tuple(101 * k for k in range(1, 17))
 
 def _runs(values: Mapping[str, Any], seeds: Sequence[int]) -> list[dict[str, float]]:
     """The metrics and diagnostics of one run per seed (a stack: each copy is its seed's run)."""
-    kwargs = {registry.kwarg_name(k): v for k, v in values.items()}
-    model = SalesOrgModel(seeds=list(seeds), **kwargs)
-    model.run_model()
-    R, L, org = model.reps, model.ledger, model.org
-    tenured = R.occupied & (R.tenure >= model.p.rep.ramp_weeks)
-    share = np.bincount(org.copy_of_rep[tenured], weights=R.skill[tenured] / R.aptitude[tenured], minlength=len(seeds))
-    share /= np.maximum(np.bincount(org.copy_of_rep[tenured], minlength=len(seeds)), 1)
-    out = []
-    for k, metrics in enumerate(model.stack_metrics()):
-        metrics.update(ramp_months=L.ramp_months(k), tenured_skill_share=float(share[k]), **L.cross_section(k))
-        out.append(metrics)
-    return out
+    model = SalesOrgModel(seeds=list(seeds), params=values)
+    try:
+        model.run_model()
+        R, L, org = model.reps, model.ledger, model.org
+        tenured = R.occupied & (R.tenure >= model.p.rep.ramp_weeks)
+        weights = R.skill[tenured] / R.aptitude[tenured]
+        share = np.bincount(org.copy_of_rep[tenured], weights=weights, minlength=len(seeds))
+        share /= np.maximum(np.bincount(org.copy_of_rep[tenured], minlength=len(seeds)), 1)
+        out = []
+        for k, metrics in enumerate(model.stack_metrics()):
+            metrics.update(ramp_months=L.ramp_months(k), tenured_skill_share=float(share[k]), **L.cross_section(k))
+            out.append(metrics)
+        return out
+    finally:
+        release(model)  # as every other run does: the next evaluation does not carry this one's agents
 
 
 def evaluate(
@@ -170,10 +176,19 @@ def evaluate_many(
     seeds: Sequence[int] = CAL_SEEDS,
     reps: int = CAL_REPS,
     workers: int | None = None,
+    *,
+    executor: ExecutorChoice = None,
+    scheduler: str | None = None,
 ) -> list[dict[str, float]]:
-    """``evaluate`` at each of ``points``, over local processes (in order; the same numbers as one by one)."""
+    """``evaluate`` at each of ``points``, in order, with the same numbers as one by one.
+
+    The points run on ``executor`` (an executor of :mod:`analysis.runs.executors` or any
+    ``concurrent.futures`` pool, left open), else on ``workers`` local processes or the Dask
+    cluster at ``scheduler``.
+    """
     tasks = [(dict(v), tuple(targets), tuple(seeds), reps) for v in points]
-    return map_ordered(_evaluate_task, tasks, workers, progress=False, desc="calibrate")
+    with executor_for(executor, workers, scheduler, tasks=len(tasks)) as ex:
+        return map_ordered(_evaluate_task, tasks, ex, progress=False, desc="calibrate")
 
 
 def fit(
@@ -184,6 +199,9 @@ def fit(
     reps: int = CAL_REPS,
     max_evaluations: int = 400,
     workers: int | None = None,
+    *,
+    executor: ExecutorChoice = None,
+    scheduler: str | None = None,
 ) -> CalibrationResult:
     """Fit the ``free`` parameters to ``targets`` by bounded least squares with common random numbers.
 
@@ -191,8 +209,23 @@ def fit(
     parameters scaled to [0, 1] within their bounds, with forward differences of ``DIFF_STEP``
     of each range (common random numbers keep such differences meaningful), computed in
     parallel; a coordinate polish follows (``_polish``). ``max_evaluations`` bounds the model
-    evaluations of the least-squares stage.
+    evaluations of the least-squares stage. The evaluations run on one executor for the whole
+    fit: ``executor`` (left open), else ``workers`` local processes or the Dask cluster at
+    ``scheduler`` (:mod:`analysis.runs.executors`); the fit does not depend on which.
     """
+    with executor_for(executor, workers, scheduler) as ex:
+        return _fit(free, targets, start, seeds, reps, max_evaluations, ex)
+
+
+def _fit(
+    free: Mapping[str, tuple[float, float]],
+    targets: Sequence[Target],
+    start: Mapping[str, float] | None,
+    seeds: Sequence[int],
+    reps: int,
+    max_evaluations: int,
+    executor: Executor,
+) -> CalibrationResult:
     names = list(free)
     lo = np.array([free[n][0] for n in names])
     hi = np.array([free[n][1] for n in names])
@@ -214,7 +247,8 @@ def fit(
         nonlocal calls
         new = list({z.tobytes(): z for z in zs if z.tobytes() not in seen}.values())
         calls += len(new)
-        for z, a in zip(new, evaluate_many([values_at(z) for z in new], targets, seeds, reps, workers), strict=True):
+        achieved = evaluate_many([values_at(z) for z in new], targets, seeds, reps, executor=executor)
+        for z, a in zip(new, achieved, strict=True):
             seen[z.tobytes()] = _residuals(a, targets)
         return [seen[z.tobytes()] for z in zs]
 
@@ -319,23 +353,29 @@ def parse_free(items: Sequence[str] | None) -> dict[str, tuple[float, float]]:
         try:
             param = registry.by_name(name.strip())
         except KeyError:
-            raise registry.unknown(name.strip(), "--free") from None
+            raise registry.unknown(name.strip(), label("free")) from None
         if param.kind not in (int, float) or param.choices is not None:
-            raise ParameterError(f"--free {name}: only numeric parameters can be fitted; {name} is {param.allowed()}")
+            raise ParameterError(
+                f"{label('free')} {name}: only numeric parameters can be fitted; {name} is {param.allowed()}"
+            )
         if bounds:
             try:
                 lo_text, hi_text = bounds.split("..")
-                lo, hi = param.check(float(lo_text), "--free"), param.check(float(hi_text), "--free")
+                lo, hi = param.check(float(lo_text), label("free")), param.check(float(hi_text), label("free"))
             except ValueError as exc:
                 if isinstance(exc, ParameterError):
                     raise
-                raise ParameterError(f"--free {item!r}: expected KEY=LOW..HIGH, e.g. {name}=0.1..0.3") from None
+                raise ParameterError(
+                    f"{label('free')} {item!r}: expected KEY=LOW..HIGH, e.g. {name}=0.1..0.3"
+                ) from None
         elif name in FREE:
             lo, hi = FREE[name]
         else:
             lo, hi = param.low, param.high
         if not (lo is not None and hi is not None and lo < hi):
-            raise ParameterError(f"--free {item!r}: give bounds LOW..HIGH with LOW < HIGH within {param.allowed()}")
+            raise ParameterError(
+                f"{label('free')} {item!r}: give bounds LOW..HIGH with LOW < HIGH within {param.allowed()}"
+            )
         out[param.name] = (float(lo), float(hi))
     return out
 
@@ -346,17 +386,26 @@ def parse_targets(text: str) -> list[Target]:
     chosen = []
     for tid in (x.strip().upper() for x in text.split(",") if x.strip()):
         if tid not in by_id:
-            raise ParameterError(f"--targets: unknown target {tid!r}; targets are {', '.join(by_id)}")
+            raise ParameterError(f"{label('targets')}: unknown target {tid!r}; targets are {', '.join(by_id)}")
         chosen.append(by_id[tid])
     if not chosen:
-        raise ParameterError("--targets: name at least one target, e.g. T1,T2")
+        raise ParameterError(f"{label('targets')}: name at least one target, e.g. T1,T2")
     return chosen
 
 
-def calibrate_command(targets: str, free: Sequence[str] | None, out: str, max_evaluations: int) -> int:
+def calibrate_command(
+    targets: str,
+    free: Sequence[str] | None,
+    out: str,
+    max_evaluations: int,
+    *,
+    executor: ExecutorChoice = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+) -> int:
     """``run.py calibrate``: fit, print the fit, write the fitted values as a scenario file."""
     chosen, bounds = parse_targets(targets), parse_free(free)
-    res = fit(bounds, chosen, max_evaluations=max_evaluations)
+    res = fit(bounds, chosen, max_evaluations=max_evaluations, executor=executor, workers=workers, scheduler=scheduler)
     ids = ",".join(t.id for t in chosen)
     text = dump(res.values, f"Calibrated to {ids}: {', '.join(res.values)} fitted in {res.evaluations} evaluations.")
     path = Path(out)

@@ -9,9 +9,11 @@ the mean falls in the published range, and which free parameters each target is 
 sensitive to (a one-at-a-time screen with common random numbers), as elasticities: the percent
 change of the target's value for a one percent change of the parameter.
 
-The validation runs and the screen's run as one job, on one pool of worker processes (started
-once, forked on Linux) behind one progress bar: a pool per step of the screen cost more in
-start-up than the step's runs gained from it. A job of a few seconds runs in this process.
+The validation runs and the screen's run as one job, on one executor (by default one pool of
+worker processes, started once, forked on Linux) behind one progress bar: a pool per step of the
+screen cost more in start-up than the step's runs gained from it. By default a job of a few
+seconds runs in this process; ``executor=`` or ``scheduler=`` run it elsewhere
+(:mod:`analysis.runs.executors`), with the same results.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import sim
 from analysis.common.stats import bounds_of, mean_ci
 from analysis.evidence.calibration import FREE
 from analysis.evidence.targets import TARGETS, Target
-from analysis.runs.executors import usable_cores
+from analysis.runs.executors import ExecutorChoice, executor_for, usable_cores
 from analysis.runs.runner import kept_job, map_ordered, replication_seeds, run_one
 from sim import params as registry
 
@@ -160,11 +162,19 @@ def _workers(workers: int | None, batches: Sequence[_Batch]) -> int:
 
 
 def _run(
-    batches: Sequence[_Batch], workers: int | None, progress: bool | None, desc: str
+    batches: Sequence[_Batch],
+    workers: int | None,
+    progress: bool | None,
+    desc: str,
+    executor: ExecutorChoice = None,
+    scheduler: str | None = None,
 ) -> list[list[Mapping[str, float]]]:
-    """Every batch's runs as one job: one pool of workers and one progress bar; results per batch."""
+    """Every batch's runs as one job: one executor and one progress bar; results per batch."""
     tasks = [task for b in batches for task in b.tasks]
-    results = map_ordered(_task, tasks, _workers(workers, batches), progress, desc=desc)
+    if executor is None and scheduler is None:
+        workers = _workers(workers, batches)
+    with executor_for(executor, workers, scheduler, tasks=len(tasks)) as ex:
+        results = map_ordered(_task, tasks, ex, progress, desc=desc)
     out, at = [], 0
     for b in batches:
         out.append(results[at : at + len(b.tasks)])
@@ -245,6 +255,9 @@ def validate(
     screen_replications: int = 4,
     progress: bool | None = None,
     screen_reps: int | None = SCREEN_REPS,
+    *,
+    executor: ExecutorChoice = None,
+    scheduler: str | None = None,
 ) -> ValidationResult:
     """Run every target on ``values`` (dotted names; defaults where left out) and compare with the ranges.
 
@@ -252,7 +265,9 @@ def validate(
     screen's (both ignored for a roster org). The validation runs and the screen's run as one job:
     one pool of ``workers`` processes (default: every core, or this process when the whole job
     would take a few seconds) and one progress bar (shown when ``progress``, by default when
-    stderr is a terminal). The results do not depend on ``workers``.
+    stderr is a terminal). ``executor`` (an executor of :mod:`analysis.runs.executors` or any
+    ``concurrent.futures`` pool, left open) or ``scheduler`` (a Dask scheduler's address) run it
+    elsewhere. The results do not depend on where the runs run.
     """
     base = dict(values or {})
     batches = [_batch(base, targets, replications, seed, reps)]
@@ -260,7 +275,7 @@ def validate(
     if screen:
         steps = _screen_steps(base, targets, screen_replications, seed, screen_reps if reps is not None else None)
         batches += [b for step in steps for b in (step.down, step.up)]
-    results = _run(batches, workers, progress, "validate")
+    results = _run(batches, workers, progress, "validate", executor, scheduler)
     measured = batches[0].values(results[0])
     rows = []
     for t in targets:
@@ -291,16 +306,20 @@ def sensitivity_screen(
     reps: int | None = VALIDATION_REPS,
     progress: bool | None = None,
     parameters: Sequence[str] = tuple(FREE),
+    *,
+    executor: ExecutorChoice = None,
+    scheduler: str | None = None,
 ) -> pd.DataFrame:
     """One-at-a-time screen: each parameter moved +-10%, the elasticity of each target.
 
     Elasticity = (relative change of the target) / (relative change of the parameter), from a
     central difference with common random numbers, so the noise largely cancels: +0.5 means the
     target rises about 0.5% for a 1% rise of the parameter. Every step's runs are one job (one
-    pool, one progress bar).
+    executor, one progress bar); ``executor`` and ``scheduler`` are as for :func:`validate`.
     """
     steps = _screen_steps(values or {}, targets, replications, seed, reps, parameters)
-    results = _run([b for step in steps for b in (step.down, step.up)], workers, progress, "sensitivity screen")
+    batches = [b for step in steps for b in (step.down, step.up)]
+    results = _run(batches, workers, progress, "sensitivity screen", executor, scheduler)
     return _screen_table(steps, results, targets)
 
 

@@ -1,26 +1,44 @@
-"""Executors: where a sweep's runs are computed, behind one interface.
+"""Executors: where every command's runs are computed, behind one interface.
 
 An executor maps a function over tasks and yields each result as soon as it is ready, in
-whatever order the tasks finish. Three executors share that interface, so a sweep runs
-unchanged in this process, over local processes, or on a Dask cluster:
+whatever order the tasks finish. Every command (run, compare, workshop, validate, calibrate,
+sweep) runs its tasks on one, so each runs unchanged in this process, over local processes, on
+a Dask cluster, or on any pool of the standard ``concurrent.futures`` interface:
 
 - :class:`InProcessExecutor`: one task after another in this process (debugging, profiling);
 - :class:`ProcessExecutor`: a pool of local processes (default: one per core);
 - :class:`DaskExecutor`: a Dask ``distributed`` cluster, either one already running
-  (``address="tcp://host:port"``) or a local one started for the sweep. Dask is optional:
-  ``pip install "coachsim[distributed]"``.
+  (``address="tcp://host:port"``) or a local one started for the job. Dask is optional:
+  ``pip install "coachsim[distributed]"``;
+- :class:`FuturesExecutor`: any ``concurrent.futures.Executor`` of the caller's: a plain
+  ``ProcessPoolExecutor``, a Dask client's ``client.get_executor()``, mpi4py's
+  ``MPIPoolExecutor``, Ray's. The pool stays the caller's: it is neither started nor shut down.
+
+:func:`make_executor` builds one from the choices every command takes (``executor``,
+``workers``, ``scheduler``), and the library functions (``replicate``, ``compare``,
+``validate``, ``fit``, ``run_sweep``) take the same three; ``executor`` may be one of the
+executors here or a ``concurrent.futures.Executor``, which is wrapped::
+
+    from concurrent.futures import ProcessPoolExecutor
+    with ProcessPoolExecutor() as pool:
+        reps = replicate(load("baseline"), replications=8, executor=pool)
+
+An executor given to a library function is the caller's and is left open, so one pool can
+serve many calls; one the function built for itself is closed when it returns.
 
 Every executor keeps at most ``max_pending`` tasks submitted at a time and pulls the next task
 from the iterable only when one finishes, so neither the tasks nor their results pile up in
-memory however long the sweep. Results do not depend on the executor: a task carries its own
-seeds.
+memory however long the job. Results do not depend on the executor: a task carries its own
+seeds, so a run is bit for bit the same in this process, on a pool or on a cluster.
 
 Local worker processes end with the command that started them: each asks the kernel for a
 parent-death signal (``prctl(PR_SET_PDEATHSIG, SIGKILL)`` on Linux; elsewhere a watchdog thread
 that notices its parent has gone), so a command killed by any signal, ``kill -9`` included,
 leaves no process behind. They ignore SIGINT, which is the parent's to handle: on an interrupt
 the parent cancels what has not started and terminates the workers at once. At most
-:data:`MAX_WORKERS_PER_CORE` workers a core are started.
+:data:`MAX_WORKERS_PER_CORE` workers a core are started. A caller's own pool
+(:class:`FuturesExecutor`) is the caller's to stop: an interrupt cancels the tasks it has not
+started, and the tasks running finish there.
 
 A Dask worker that dies is handled by the Dask scheduler, which recomputes the tasks the worker
 held on another worker; the client still receives one result per task. The sweep keys its rows
@@ -30,6 +48,8 @@ stored twice.
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import ctypes
 import multiprocessing
 import os
@@ -43,15 +63,21 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any, TypeVar
 
+from analysis.common.labels import label
 from analysis.runs.network import probe_scheduler, scheduler_address
 from sim.params import ParameterError
 
 __all__ = [
+    "EXECUTORS",
     "DaskExecutor",
     "Executor",
+    "ExecutorChoice",
+    "FuturesExecutor",
     "InProcessExecutor",
     "ProcessExecutor",
+    "as_executor",
     "check_workers",
+    "executor_for",
     "make_executor",
     "usable_cores",
 ]
@@ -162,10 +188,14 @@ def _watch_parent(parent: int) -> None:
     os._exit(1)
 
 
-def check_workers(workers: int | None, origin: str = "--workers") -> int | None:
-    """``workers`` checked: a whole number from 1 to :data:`MAX_WORKERS_PER_CORE` times the cores."""
+def check_workers(workers: int | None, origin: str | None = None) -> int | None:
+    """``workers`` checked: a whole number from 1 to :data:`MAX_WORKERS_PER_CORE` times the cores.
+
+    Messages name ``origin`` (default: ``workers``, as :mod:`analysis.common.labels` labels it).
+    """
     if workers is None:
         return None
+    origin = origin or label("workers")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ParameterError(f"{origin} {workers!r}: expected a whole number of at least 1")
     cores = usable_cores()
@@ -220,29 +250,11 @@ class ProcessExecutor(Executor):
 
     def map_unordered(self, func: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         """Submit tasks to the pool, at most ``max_pending`` at a time; yield results as they finish."""
-        pool = self._get_pool()
-        source = iter(tasks)
-        pending: set[Future[R]] = set()
-        finished = False
         try:
-            while True:
-                while not finished and len(pending) < self.max_pending:
-                    try:
-                        task = next(source)
-                    except StopIteration:
-                        finished = True
-                        break
-                    pending.add(pool.submit(func, task))
-                if not pending:
-                    return
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    yield fut.result()
+            yield from _bounded(self._get_pool(), func, tasks, self.max_pending)
         except BaseException:
-            # Interrupted, or a task failed: drop what has not started and stop the workers
+            # Interrupted, or a task failed: what had not started is dropped; stop the workers
             # now rather than after the tasks in flight (their results would be discarded).
-            for fut in pending:
-                fut.cancel()
             self._abort()
             raise
 
@@ -266,6 +278,83 @@ class ProcessExecutor(Executor):
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _bounded(
+    pool: concurrent.futures.Executor, func: Callable[[T], R], tasks: Iterable[T], max_pending: int
+) -> Iterator[R]:
+    """``func`` over ``tasks`` on ``pool``, at most ``max_pending`` submitted at a time, results as they finish.
+
+    On an interrupt or a failed task the tasks not yet started are cancelled.
+    """
+    source = iter(tasks)
+    pending: set[Future[R]] = set()
+    finished = False
+    try:
+        while True:
+            while not finished and len(pending) < max_pending:
+                try:
+                    task = next(source)
+                except StopIteration:
+                    finished = True
+                    break
+                pending.add(pool.submit(func, task))
+            if not pending:
+                return
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                yield fut.result()
+    except BaseException:
+        for fut in pending:
+            fut.cancel()
+        raise
+
+
+class FuturesExecutor(Executor):
+    """Any ``concurrent.futures.Executor`` as an executor: a plain pool, a Dask client's, MPI's, Ray's.
+
+    Args:
+        pool: The pool. It stays the caller's: this executor neither starts nor shuts it down.
+        workers: Tasks the pool runs at the same time, which sizes ``max_pending`` (default:
+            the pool's own count where it gives one, as the standard pools and mpi4py's do,
+            else the cores of this machine).
+        max_pending: Tasks submitted at a time (default: twice the workers).
+
+    An interrupt or a failed task cancels the tasks not yet started; the tasks running finish
+    in the pool. Tasks and results cross to the pool by pickle, as they do to a process pool.
+    """
+
+    name = "pool"
+
+    def __init__(self, pool: concurrent.futures.Executor, workers: int | None = None, max_pending: int | None = None):
+        if not isinstance(pool, concurrent.futures.Executor):
+            raise TypeError(f"{pool!r} is not a concurrent.futures.Executor")
+        self.pool = pool
+        self._workers = check_workers(workers) or _pool_workers(pool) or usable_cores()
+        self.max_pending = max_pending or PENDING_PER_WORKER * self._workers
+
+    @property
+    def workers(self) -> int:
+        """Tasks the pool runs at the same time (as given, or as the pool says)."""
+        return self._workers
+
+    def describe(self) -> str:
+        """Where the tasks run, in words."""
+        return f"{type(self.pool).__name__} ({self._workers} worker{'s' if self._workers != 1 else ''})"
+
+    def map_unordered(self, func: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        """Submit tasks to the pool, at most ``max_pending`` at a time; yield results as they finish."""
+        return _bounded(self.pool, func, tasks, self.max_pending)
+
+
+def _pool_workers(pool: concurrent.futures.Executor) -> int | None:
+    """The workers a pool says it has: the standard pools' ``_max_workers``, mpi4py's ``num_workers``."""
+    for attr in ("_max_workers", "num_workers"):
+        with contextlib.suppress(Exception):  # a property that needs a live pool
+            n = getattr(pool, attr, None)
+            if isinstance(n, int) and not isinstance(n, bool) and n >= 1:
+                return n
+    return None
 
 
 def _default_start_method() -> str | None:
@@ -346,7 +435,7 @@ class DaskExecutor(Executor):
                 self.client = distributed.Client(self.address, timeout=self._timeout)
             except (OSError, TimeoutError) as exc:
                 raise ParameterError(
-                    f"--scheduler {self.address}: cannot connect to a Dask scheduler there: {exc}"
+                    f"{label('scheduler')} {self.address}: cannot connect to a Dask scheduler there: {exc}"
                 ) from None
         else:
             self._cluster = distributed.LocalCluster(
@@ -415,23 +504,91 @@ class DaskExecutor(Executor):
             self._cluster.close()
 
 
-def make_executor(kind: str | None = None, workers: int | None = None, scheduler: str | None = None) -> Executor:
-    """Build an executor from command-line style choices.
+#: The executors :func:`make_executor` builds by name.
+EXECUTORS = ("inprocess", "process", "dask")
 
-    ``scheduler`` (a Dask address) selects Dask; otherwise ``kind`` is ``"process"`` (the
-    default), ``"inprocess"`` or ``"dask"`` (a local Dask cluster). ``workers=1`` without a
-    kind runs in this process, which is what one worker means and saves starting a pool.
+#: What :func:`make_executor` takes as its executor: one of ours or any concurrent.futures pool
+#: (used as it is), the name of one to build (:data:`EXECUTORS`), or ``None`` for the default.
+ExecutorChoice = Executor | concurrent.futures.Executor | str | None
+
+
+def as_executor(executor: Executor | concurrent.futures.Executor) -> Executor:
+    """``executor`` as an :class:`Executor`: ours as it is, a ``concurrent.futures`` pool wrapped."""
+    if isinstance(executor, Executor):
+        return executor
+    if isinstance(executor, concurrent.futures.Executor):
+        return FuturesExecutor(executor)
+    raise TypeError(f"{executor!r} is neither an analysis.runs.executors.Executor nor a concurrent.futures.Executor")
+
+
+def make_executor(
+    executor: ExecutorChoice = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    *,
+    tasks: int | None = None,
+) -> Executor:
+    """The executor for these choices: the one function every command builds its executor with.
+
+    Args:
+        executor: An :class:`Executor` or a ``concurrent.futures.Executor``, used as it is (and
+            wrapped, :class:`FuturesExecutor`); or ``"process"`` (local processes, the
+            default), ``"inprocess"`` or ``"dask"`` (a local Dask cluster).
+        workers: Local processes (default: every core). One worker without a named executor
+            runs in this process, which is what one worker means and saves starting a pool.
+        scheduler: The address of a running Dask scheduler: run there.
+        tasks: The number of tasks, when known: no more workers are started than there are
+            tasks, and a single task runs in this process.
+
+    Nothing is started here (see :meth:`Executor.start`): every choice is checked, and the
+    messages name them as :mod:`analysis.common.labels` says (``run.py``: its flags).
     """
     check_workers(workers)
+    if executor is not None and not isinstance(executor, str):
+        given = [label(name) for name, value in (("workers", workers), ("scheduler", scheduler)) if value is not None]
+        if given:
+            raise ParameterError(
+                f"{label('executor')} and {' and '.join(given)} do not go together: a given executor runs as it is"
+            )
+        return as_executor(executor)
     if scheduler is not None:
         if workers is not None:
-            raise ParameterError("--workers and --scheduler do not go together: the Dask cluster decides its workers")
+            raise ParameterError(
+                f"{label('workers')} and {label('scheduler')} do not go together: the Dask cluster decides its workers"
+            )
+        if executor not in (None, "dask"):
+            raise ParameterError(
+                f"{label('executor')} {executor!r} and {label('scheduler')} do not go together: a scheduler is Dask's"
+            )
         return DaskExecutor(scheduler)
-    kind = kind or ("inprocess" if workers == 1 else "process")
+    if tasks is not None and executor in (None, "process"):
+        workers = max(1, min(workers or usable_cores(), tasks))
+    kind = executor or ("inprocess" if workers == 1 else "process")
     if kind == "inprocess":
         return InProcessExecutor()
     if kind == "process":
         return ProcessExecutor(workers)
     if kind == "dask":
         return DaskExecutor(workers=workers)
-    raise ParameterError(f"executor {kind!r} is not known; expected one of inprocess, process, dask")
+    raise ParameterError(f"{label('executor')} {kind!r} is not known; expected one of {', '.join(EXECUTORS)}")
+
+
+@contextlib.contextmanager
+def executor_for(
+    executor: ExecutorChoice = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    *,
+    tasks: int | None = None,
+) -> Iterator[Executor]:
+    """:func:`make_executor`'s executor for a block; closed after it when it was built here.
+
+    An executor given (one of ours, or a ``concurrent.futures`` pool) is the caller's and is
+    left open, so that one pool serves many calls.
+    """
+    ex = make_executor(executor, workers, scheduler, tasks=tasks)
+    try:
+        yield ex
+    finally:
+        if ex is not executor:  # a wrapped pool's close leaves the pool open
+            ex.close()

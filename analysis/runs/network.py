@@ -1,4 +1,4 @@
-"""Network addresses given on the command line: a Dask scheduler's, and the dashboard's host.
+"""Network addresses: a Dask scheduler's, and the host the dashboard serves on.
 
 A scheduler address is ``tcp://HOST:PORT`` (or ``HOST:PORT``). Before Dask is handed the
 address, :func:`probe_scheduler` connects with a bounded timeout and reads the first message a
@@ -7,8 +7,10 @@ says nothing, closes the connection, or answers with something that is not that 
 or SSH server, whose first bytes read as a length of exabytes) is refused with one message,
 instead of Dask waiting for ever or trying to allocate what the garbage asks for.
 
-The dashboard's ``--host`` must be a non-empty address; :func:`exposure` says, for any address
-but a loopback one, which network interfaces it makes the page reachable on.
+The dashboard's host must be a non-empty address; :func:`exposure` says, for any address but a
+loopback one, which network interfaces it makes the page reachable on. Messages call the
+address ``scheduler`` and the host ``host``, or what :mod:`analysis.common.labels` says
+(``run.py``: ``--scheduler``, ``--host``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import struct
 import time
 from urllib.parse import urlsplit
 
+from analysis.common.labels import label
 from sim.params import ParameterError
 
 __all__ = ["exposure", "interfaces", "probe_scheduler", "scheduler_address", "serving_host"]
@@ -39,9 +42,9 @@ def _host_ok(host: str) -> bool:
 
 
 def scheduler_address(text: str) -> str:
-    """``--scheduler`` checked and written out in full: ``tcp://HOST:PORT``."""
+    """A scheduler address checked and written out in full: ``tcp://HOST:PORT``."""
     raw = text.strip() if isinstance(text, str) else ""
-    bad = f"--scheduler {text!r}"
+    bad = f"{label('scheduler')} {text!r}"
     if not raw:
         raise ParameterError(f"{bad}: expected a Dask scheduler's address, {_EXAMPLE}")
     if "://" not in raw:
@@ -79,7 +82,7 @@ def _recv_exactly(sock: socket.socket, n: int, deadline: float) -> bytes:
 def probe_scheduler(address: str, timeout: float) -> None:
     """Check that a Dask scheduler answers at ``address`` within ``timeout`` seconds; raise ParameterError if not."""
     parts = urlsplit(address)
-    where = f"--scheduler {address}"
+    where = f"{label('scheduler')} {address}"
     deadline = time.monotonic() + timeout
     try:
         with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as sock:
@@ -98,15 +101,15 @@ def probe_scheduler(address: str, timeout: float) -> None:
 
 
 def serving_host(text: str) -> str:
-    """``--host`` checked: a non-empty IP address or host name."""
+    """The host to serve on, checked: a non-empty IP address or host name."""
     host = text.strip() if isinstance(text, str) else ""
     if not host:
         raise ParameterError(
-            "--host '': expected an address to serve on, e.g. 127.0.0.1 (this machine only) or 0.0.0.0 "
+            f"{label('host')} '': expected an address to serve on, e.g. 127.0.0.1 (this machine only) or 0.0.0.0 "
             "(every network interface)"
         )
     if not _host_ok(host):
-        raise ParameterError(f"--host {text!r}: not an IP address or a host name, e.g. 127.0.0.1")
+        raise ParameterError(f"{label('host')} {text!r}: not an IP address or a host name, e.g. 127.0.0.1")
     return host
 
 
@@ -155,6 +158,6 @@ def exposure(host: str, port: int) -> str | None:
     listing = ", ".join(interfaces()) or "unknown"
     where = "every network interface of this machine" if wildcard else f"{host}, which is not this machine only"
     return (
-        f"--host {host} serves the dashboard on {where} (interfaces: {listing}): anyone who can reach port "
+        f"{label('host')} {host} serves the dashboard on {where} (interfaces: {listing}): anyone who can reach port "
         f"{port} can use it; use 127.0.0.1 unless the network is one you trust"
     )

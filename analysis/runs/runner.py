@@ -5,14 +5,18 @@ Replication ``i`` of a run with seed ``S`` uses the ``i``-th child of
 result whatever the number of workers, and scenarios run with the same seed share their
 random numbers replication by replication (common random numbers).
 
-The replications run on local processes that end with the command (:mod:`analysis.runs.executors`).
-An interrupt (Ctrl-C, SIGTERM) stops them at once and raises :class:`Interrupted`, which holds
-the runs that had finished: ``run`` writes those, marked partial in ``run.json``. Output files
+The replications run on an executor (:mod:`analysis.runs.executors`): by default local processes
+that end with the command; ``executor=`` takes any other, a ``concurrent.futures`` pool included,
+and ``scheduler=`` a Dask cluster. The results are the same on every one. An interrupt (Ctrl-C,
+SIGTERM) stops them at once and raises :class:`Interrupted`, which holds the runs that had
+finished: ``run`` writes those, marked partial in ``run.json``. Output files
 are written whole into a folder claimed for the command (:mod:`analysis.common.outputs`).
 """
 
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import json
 import os
 import sys
@@ -30,11 +34,10 @@ from analysis.common import horizon
 from analysis.common.limits import Job, check_job
 from analysis.common.outputs import claim, publish
 from analysis.common.stats import bounds_of, mean_ci
-from analysis.runs.executors import InProcessExecutor, ProcessExecutor, check_workers, usable_cores
+from analysis.runs.executors import Executor, ExecutorChoice, as_executor, executor_for, usable_cores
 from sim.mesa_compat import release
 from sim.metrics import CANONICAL, METRICS
 from sim.model import SalesOrgModel
-from sim.params import kwarg_name
 from sim.roster import load_roster
 from sim.scenario import Scenario
 
@@ -88,7 +91,7 @@ class RunResult:
 
 def run_one(values: dict[str, Any], seed: int, replication: int = 0, detail: bool = True) -> RunResult:
     """Run the model once with parameter ``values`` (dotted names) and model ``seed``."""
-    model = SalesOrgModel(seed=seed, **{kwarg_name(k): v for k, v in values.items()})
+    model = SalesOrgModel(seed=seed, params=values)
     try:
         return _results(model, seed, replication, detail)
     finally:
@@ -140,27 +143,28 @@ def _progress(total: int, desc: str, show: bool | None):
 def map_ordered(
     func: Callable[[T], R],
     items: Sequence[T],
-    workers: int | None = None,
+    executor: Executor | concurrent.futures.Executor,
     progress: bool | None = None,
     desc: str = "runs",
 ) -> list[R]:
-    """Apply ``func`` to ``items`` over local processes; results come back in input order.
+    """Apply ``func`` to ``items`` on ``executor``; results come back in input order.
 
-    Raises :class:`Interrupted` on an interrupt, with the finished results by index.
+    ``executor`` is one of :mod:`analysis.runs.executors` or any ``concurrent.futures`` pool
+    (build one with :func:`~analysis.runs.executors.executor_for`); it is started here and left
+    open. Raises :class:`Interrupted` on an interrupt, with the finished results by index.
     """
-
-    workers = min(check_workers(workers) or usable_cores(), len(items)) or 1
+    ex = as_executor(executor)
     results: dict[int, R] = {}
-    executor = InProcessExecutor() if workers == 1 else ProcessExecutor(workers)
-    with executor:
-        executor.start()  # the workers fork before the progress bar starts its thread
-        with _progress(len(items), desc, progress) as bar:
-            try:
-                for i, result in executor.map_unordered(_Indexed(func), enumerate(items)):
+    ex.start()  # the workers fork before the progress bar starts its thread
+    with _progress(len(items), desc, progress) as bar:
+        tasks = ex.map_unordered(_Indexed(func), enumerate(items))
+        try:
+            with contextlib.closing(tasks):  # an interrupt cancels the tasks at once, not at garbage collection
+                for i, result in tasks:
                     results[i] = result
                     bar.update()
-            except KeyboardInterrupt as exc:
-                raise Interrupted(results, len(items)) from exc
+        except KeyboardInterrupt as exc:
+            raise Interrupted(results, len(items)) from exc
     return [results[i] for i in range(len(items))]
 
 
@@ -282,31 +286,39 @@ def replicate(
     workers: int | None = None,
     progress: bool | None = None,
     detail: bool = True,
+    *,
+    executor: ExecutorChoice = None,
+    scheduler: str | None = None,
 ) -> Replications:
     """Run ``replications`` independent replications of ``scenario`` in parallel.
 
-    The job is checked first (:func:`analysis.common.limits.check_job`). An interrupt raises
-    :class:`Interrupted` whose ``finished`` is the Replications of the runs that had finished.
+    The replications run on ``executor`` (any of :func:`analysis.runs.executors.make_executor`'s:
+    one of its executors or a ``concurrent.futures`` pool, left open), else on ``workers`` local
+    processes (default: every core) or the Dask cluster at ``scheduler``; the results are the
+    same on every one. The job is checked first (:func:`analysis.common.limits.check_job`),
+    before any process starts. An interrupt raises :class:`Interrupted` whose ``finished`` is
+    the Replications of the runs that had finished.
     """
     values = scenario.values
-    check_job(kept_job("run", replications, values, workers))
-    seeds = replication_seeds(seed, replications)
-    tasks = [(values, s, i, detail) for i, s in enumerate(seeds)]
-    try:
-        runs = map_ordered(_run_task, tasks, workers, progress, desc=scenario.name)
-    except Interrupted as stop:
-        kept = Replications(scenario, seed, [stop.finished[i] for i in sorted(stop.finished)])
-        raise Interrupted(kept, replications) from stop
+    with executor_for(executor, workers, scheduler, tasks=replications) as ex:  # checked, not started
+        check_job(kept_job("run", replications, values, ex.workers))
+        seeds = replication_seeds(seed, replications)
+        tasks = [(values, s, i, detail) for i, s in enumerate(seeds)]
+        try:
+            runs = map_ordered(_run_task, tasks, ex, progress, desc=scenario.name)
+        except Interrupted as stop:
+            kept = Replications(scenario, seed, [stop.finished[i] for i in sorted(stop.finished)])
+            raise Interrupted(kept, replications) from stop
     return Replications(scenario, seed, runs)
 
 
 def kept_job(command: str, runs: int, values: dict[str, Any], workers: int | None) -> Job:
-    """The size of a job of ``runs`` runs with parameter ``values``, kept in memory."""
+    """The size of a job of ``runs`` runs with ``values``, kept in memory, on ``workers`` (default: every core)."""
 
     roster = values.get("org.roster")
     reps = load_roster(roster).n_reps if roster else int(values["org.reps"])
     weeks = int(values["sim.weeks"]) + int(values["sim.warmup_weeks"])
-    return Job(command, runs, reps, weeks, check_workers(workers) or usable_cores())
+    return Job(command, runs, reps, weeks, workers or usable_cores())
 
 
 def format_summary(summary: pd.DataFrame) -> str:

@@ -14,7 +14,8 @@ A spec names a registry parameter (dotted) and its values:
 
 With ``lhs`` or ``sobol`` a list or a range is a discrete dimension, each value equally likely.
 Every value is checked by the registry before anything runs. Messages name the option a value
-came from (``origin``: ``--vary`` when run.py passes its options through).
+came from (``origin``; by default ``vary``, or what :mod:`analysis.common.labels` calls it:
+``--vary`` when run.py passes its options through).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from analysis.common.labels import label
 from sim import params as registry
 from sim.params import Param, ParameterError
 
@@ -100,8 +102,12 @@ def _tidy(x: float) -> float:
     return float(f"{x:.12g}")
 
 
-def dimension(name: str, spec: Any, origin: str = "--vary") -> Dimension:
-    """Build a checked :class:`Dimension` from a SPEC string or a sequence of values."""
+def dimension(name: str, spec: Any, origin: str | None = None) -> Dimension:
+    """Build a checked :class:`Dimension` from a SPEC string or a sequence of values.
+
+    Messages name ``origin`` (default: ``vary``, as :mod:`analysis.common.labels` labels it).
+    """
+    origin = origin or label("vary")
     param = _lookup(name.strip(), origin)
     name = param.name
     if not isinstance(spec, str):
@@ -177,10 +183,10 @@ def _text(v: Any) -> str:
 
 
 def parse_vary(item: str) -> Dimension:
-    """Parse one ``--vary KEY=SPEC`` option."""
+    """Parse one ``KEY=SPEC`` item (run.py's ``--vary``)."""
     if "=" not in item:
         raise ParameterError(
-            f"--vary {item!r}: expected KEY=SPEC, e.g. coaching.hours_per_rep_month=0,1,2,3 (a list), "
+            f"{label('vary')} {item!r}: expected KEY=SPEC, e.g. coaching.hours_per_rep_month=0,1,2,3 (a list), "
             "=0:6:0.5 (a range) or =0..6 (bounds, for --sampler lhs or sobol)"
         )
     key, spec = item.split("=", 1)
@@ -196,9 +202,9 @@ def dimensions(vary: Mapping[str, Any] | Sequence[str] | Sequence[Dimension]) ->
     else:
         dims = [v if isinstance(v, Dimension) else parse_vary(v) for v in vary]
     if not dims:
-        raise ParameterError("a sweep needs at least one --vary KEY=SPEC")
+        raise ParameterError(f"a sweep needs at least one {label('vary')} KEY=SPEC")
     names = [d.name for d in dims]
     for name in names:
         if names.count(name) > 1:
-            raise ParameterError(f"--vary {name} is given more than once")
+            raise ParameterError(f"{label('vary')} {name} is given more than once")
     return dims

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
+from analysis.common.labels import label
 from analysis.sweeps.dimensions import Dimension
 from sim.params import ParameterError
 
@@ -106,11 +107,13 @@ class GridSampler(Sampler):
         for d in dims:
             if not d.discrete:
                 raise ParameterError(
-                    f"--vary {d.name}={d.text}: bounds are for --sampler lhs or sobol; a grid needs a list "
-                    f"(e.g. {d.name}=0,1,2) or a range (e.g. {d.name}=0:6:1)"
+                    f"{label('vary')} {d.name}={d.text}: bounds are for {label('sampler')} lhs or sobol; a grid "
+                    f"needs a list (e.g. {d.name}=0,1,2) or a range (e.g. {d.name}=0:6:1)"
                 )
         if samples is not None:
-            raise ParameterError("--samples is for --sampler lhs or sobol; a grid's size is the product of its lists")
+            raise ParameterError(
+                f"{label('samples')} is for {label('sampler')} lhs or sobol; a grid's size is the product of its lists"
+            )
         return None
 
     def size(self, dims: Sequence[Dimension], samples: int | None) -> int:
@@ -160,7 +163,7 @@ class SobolSampler(Sampler):
         if n < 2 or n & (n - 1):
             lower = 1 << max(1, n.bit_length() - 1)
             raise ParameterError(
-                f"--samples {n}: the sobol sampler needs a power of two (its balance properties), e.g. "
+                f"{label('samples')} {n}: the sobol sampler needs a power of two (its balance properties), e.g. "
                 f"{lower} or {lower * 2}; it runs samples x (parameters + 2) points"
             )
         return n
@@ -198,7 +201,9 @@ def make_sampler(name: str) -> Sampler:
     try:
         return _SAMPLERS[name]()
     except KeyError:
-        raise ParameterError(f"--sampler {name!r} is not known; expected one of {', '.join(SAMPLERS)}") from None
+        raise ParameterError(
+            f"{label('sampler')} {name!r} is not known; expected one of {', '.join(SAMPLERS)}"
+        ) from None
 
 
 def _check_size(points: int) -> None:

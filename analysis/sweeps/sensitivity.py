@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.common import labels
 from sim.metrics import CANONICAL
 
 #: The Sobol' indices of a ``sobol`` sweep and their chart, in its folder.
@@ -224,9 +225,10 @@ def small_design_warning(table: pd.DataFrame, n: int) -> str | None:
         )
     else:
         why = f"with fewer than {MIN_RELIABLE_N} base samples the bootstrap intervals are unreliable"
+    option = labels.label("samples")
     return (
-        f"--samples {n} is too few base samples for stable Sobol indices: {why}. Saltelli's estimators are "
-        f"commonly run with 500 to 1000 base samples; run again with --samples {RECOMMENDED_N} or more "
+        f"{option} {n} is too few base samples for stable Sobol indices: {why}. Saltelli's estimators are "
+        f"commonly run with 500 to 1000 base samples; run again with {option} {RECOMMENDED_N} or more "
         "(the runs grow in proportion)"
     )
 

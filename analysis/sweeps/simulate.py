@@ -56,7 +56,7 @@ def simulate_stack(values: Mapping[str, Any], seeds: Sequence[int]) -> list[dict
     cheaper to run.
     """
 
-    model = SalesOrgModel(seeds=seeds, **{registry.kwarg_name(k): v for k, v in values.items()})
+    model = SalesOrgModel(seeds=seeds, params=values)
     try:
         model.run_model()
         return model.stack_metrics()

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 import sim
+from analysis.common.labels import label
 from analysis.common.limits import Job
 from analysis.common.outputs import first_line, replace_file
 from analysis.sweeps.dimensions import Dimension, dimensions
@@ -144,14 +145,14 @@ def make_spec(
     registry.resolve(scenario.overrides, scenario.origin)  # check the base set before anything else
     chosen = make_sampler(sampler)
     if samples is not None and (isinstance(samples, bool) or not isinstance(samples, int) or samples < 1):
-        raise ParameterError(f"--samples {samples!r}: expected a whole number of at least 1")
+        raise ParameterError(f"{label('samples')} {samples!r}: expected a whole number of at least 1")
     samples = chosen.check(dims, samples)
     if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
-        raise ParameterError(f"--replications {replications!r}: expected a whole number of at least 1")
+        raise ParameterError(f"{label('replications')} {replications!r}: expected a whole number of at least 1")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ParameterError(f"--seed {seed!r}: expected a whole number of 0 or more")
+        raise ParameterError(f"{label('seed')} {seed!r}: expected a whole number of 0 or more")
     if seeds not in SEED_RULES:
-        raise ParameterError(f"--seeds {seeds!r}: expected one of {', '.join(SEED_RULES)}")
+        raise ParameterError(f"{label('seeds')} {seeds!r}: expected one of {', '.join(SEED_RULES)}")
     for d in dims:
         if d.name == "org.roster":  # every roster of the list is read and checked now, not mid-sweep
             for roster in d.values:
@@ -213,7 +214,7 @@ def differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
                     if da != db:
                         ra = {k: v for k, v in da.items() if k != "name"}
                         rb = {k: v for k, v in db.items() if k != "name"}
-                        out.append(f"--vary {da['name']}: {_short(ra)} stored, {_short(rb)} now")
+                        out.append(f"{label('vary')} {da['name']}: {_short(ra)} stored, {_short(rb)} now")
         else:
             out.append(f"{key}: {_short(a)} stored, {_short(b)} now")
     return out

@@ -41,9 +41,10 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from analysis.common.labels import label
 from analysis.common.limits import check_job
 from analysis.common.outputs import OutputError, claim, publish
-from analysis.runs.executors import Executor, make_executor
+from analysis.runs.executors import ExecutorChoice, make_executor
 from analysis.sweeps.dimensions import Dimension
 from analysis.sweeps.plots import PLOT_FILE, plot_sweep
 from analysis.sweeps.resume import AGAIN, new_meta, open_folder
@@ -123,7 +124,7 @@ def run_sweep(
     seed: int = 0,
     seeds: str = "common",
     overrides: Mapping[str, Any] | None = None,
-    executor: Any = None,
+    executor: ExecutorChoice = None,
     workers: int | None = None,
     scheduler: str | None = None,
     out: str | os.PathLike[str] | None = None,
@@ -146,8 +147,9 @@ def run_sweep(
         seed: The sweep seed; with the spec it fixes every result.
         seeds: ``common`` (replication r uses the same seed at every point) or ``independent``.
         overrides: Fixed parameters applied to the scenario (like ``--set``).
-        executor: An :class:`analysis.runs.executors.Executor` (left open), or ``"inprocess"``,
-            ``"process"`` or ``"dask"``; default a local process pool, or Dask if ``scheduler``.
+        executor: An :class:`analysis.runs.executors.Executor` or any ``concurrent.futures``
+            pool (left open), or ``"inprocess"``, ``"process"`` or ``"dask"``; default a local
+            process pool, or Dask if ``scheduler`` (:func:`analysis.runs.executors.make_executor`).
         workers: Local processes (default all cores).
         scheduler: Address of a running Dask scheduler.
         out: Output folder (default: a new temporary folder).
@@ -168,9 +170,8 @@ def run_sweep(
         scenario = scenario.with_overrides(overrides)
     spec = make_spec(scenario, vary, sampler, samples, replications, seed, seeds)
     if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1):
-        raise ParameterError(f"--chunk-size {chunk_size!r}: expected a whole number of at least 1")
-    own = not isinstance(executor, Executor)
-    ex = make_executor(executor, workers, scheduler) if own else executor  # checked, not started
+        raise ParameterError(f"{label('chunk_size')} {chunk_size!r}: expected a whole number of at least 1")
+    ex = make_executor(executor, workers, scheduler)  # checked, not started
     check_job(spec.job(ex.workers))
     design = spec.design()
     out = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix=f"coachsim-sweep-{scenario.name}-"))
@@ -179,7 +180,7 @@ def run_sweep(
         stack.enter_context(claim(out, "sweep", SWEEP_FILES))
         meta = open_folder(out, spec, resume)
         # Start the workers before this process opens Parquet files or threads (see ProcessExecutor).
-        if own:
+        if ex is not executor:  # built here; one given is the caller's
             stack.callback(ex.close)
         ex.start()
         store = RunStore(out, spec.names, spec.digest())

@@ -117,7 +117,7 @@ def test_steady_state_start_agrees_with_a_direct_run(warmup: int | None) -> None
         weeks += 1
     assert weeks == model.week == model.total_weeks
     for key, policy in zip(KEYS, (a, b), strict=True):
-        alone = SalesOrgModel(seed=5, **{**policy.kwargs(), "sim_warmup_weeks": model.warmup})
+        alone = SalesOrgModel(seed=5, params={**policy.values, "sim.warmup_weeks": model.warmup})
         alone.run_model()
         mine, theirs = model.runs[key].metrics(), alone.metrics()
         for name in CANONICAL:
@@ -354,7 +354,7 @@ def _not_blank(png: bytes) -> tuple[float, int]:
 
 def _direct(policy: Policy, seed: int, weeks: int) -> SalesOrgModel:
     """The model alone, with the dashboard's warm-up, run ``weeks`` weeks into the counted year."""
-    model = SalesOrgModel(seed=seed, **{**policy.kwargs(), "sim_warmup_weeks": default_warmup()})
+    model = SalesOrgModel(seed=seed, params={**policy.values, "sim.warmup_weeks": default_warmup()})
     for _ in range(default_warmup() + weeks):
         model.step()
     return model

@@ -114,7 +114,7 @@ def test_the_screens_figures_are_labelled_and_explained_as_elasticities(screened
 
 
 def test_a_small_job_runs_in_this_process_and_a_big_one_on_one_pool(screened, monkeypatch):
-    from analysis.runs import runner as executors  # map_ordered looks ProcessExecutor up in runner
+    from analysis.runs import executors  # make_executor looks ProcessExecutor up there
 
     pools = []
     real = executors.ProcessExecutor

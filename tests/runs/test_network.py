@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from analysis.common.labels import labelled
 from analysis.runs.executors import DaskExecutor
 from sim.params import ParameterError
 from tests.conftest import popen_cli
@@ -36,8 +37,10 @@ RunCli = Callable[..., subprocess.CompletedProcess[str]]
     ["foo", "tcp://", "tcp://:8786", "tcp://host", "tcp://host:0", "tcp://host:99999", "http://host:8786", "", " "],
 )
 def test_a_malformed_scheduler_address_is_a_parameter_error(address: str):
-    with pytest.raises(ParameterError, match="--scheduler"):
+    with pytest.raises(ParameterError, match=r"^scheduler "):  # the library names its parameter
         DaskExecutor(address)
+    with labelled({"scheduler": "--scheduler"}), pytest.raises(ParameterError, match=r"^--scheduler "):
+        DaskExecutor(address)  # and run.py's flag where it says so
 
 
 def test_a_scheduler_address_is_written_out_in_full():

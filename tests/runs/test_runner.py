@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.runs.executors import ProcessExecutor
 from analysis.runs.runner import RUN_FILES, Replications, map_ordered, replicate, replication_seeds, run_one
 from sim.metrics import CANONICAL
 from sim.scenario import load
@@ -47,7 +49,16 @@ def test_two_workers_give_the_same_replications(reps, scenario):
 
 def test_map_ordered_returns_results_in_input_order_over_processes():
     items = list(range(12))
-    assert map_ordered(abs, [-i for i in items], workers=2, progress=False) == items
+    with ProcessExecutor(2) as ex:
+        assert map_ordered(abs, [-i for i in items], ex, progress=False) == items
+        assert map_ordered(abs, items, ex, progress=False) == items  # the executor is the caller's: still open
+
+
+def test_map_ordered_takes_a_plain_concurrent_futures_pool_and_leaves_it_open():
+    items = list(range(6))
+    with ThreadPoolExecutor(2) as pool:
+        assert map_ordered(abs, [-i for i in items], pool, progress=False) == items
+        assert pool.submit(abs, -1).result() == 1
 
 
 def test_the_summary_has_every_metric_with_its_interval(reps):
