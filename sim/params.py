@@ -762,7 +762,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "manager.ride_along_habit_spread",
-        0.45,
+        0.488,
         "log-odds",
         "Spread of the ride-along habit across managers: standard deviation of its log-odds (0: every manager alike).",
         0,

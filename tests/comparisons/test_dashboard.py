@@ -329,6 +329,22 @@ def _step(page, weeks: int) -> None:
         expect(page.locator(".coachsim-week")).to_contain_text(f"Week {week} of")
 
 
+def _drawn_scores(page, weeks: int) -> dict[str, str]:
+    """The page's attainment scores once they are drawn: those of direct runs of its two policies.
+
+    The scores are drawn just after the week's label, so a test that read them as soon as the
+    label changed would, on a loaded machine, read the week before.
+    """
+    from playwright.sync_api import expect
+
+    scores = {}
+    for key, name in zip(KEYS, ("baseline", "quota_share_0"), strict=True):
+        direct = _direct(Policy.from_scenario(name), seed=0, weeks=weeks).ledger.metric("attainment")
+        scores[key] = f"{100 * direct:.1f}%"
+        expect(page.locator(f".score-attainment-{key}")).to_have_text(scores[key])
+    return scores
+
+
 def _timed_step(page) -> float:
     """Seconds from pressing Step until the last change the week made to the page."""
     from playwright.sync_api import expect
@@ -475,7 +491,7 @@ def test_a_slider_move_that_changes_nothing_does_not_restart(page) -> None:
     from playwright.sync_api import expect
 
     _step(page, 3)
-    before = {k: page.locator(f".score-attainment-{k}").inner_text() for k in KEYS}
+    before = _drawn_scores(page, 3)
     lever = page.locator(".lever-manager_quota_share .lever-B")
     lever.scroll_into_view_if_needed()
     value = lever.locator(".lever-value")
@@ -503,11 +519,7 @@ def test_moving_a_slider_and_stepping_changes_a_chart(page, tmp_path: Path) -> N
     from playwright.sync_api import expect
 
     _step(page, 2)
-    for key, name in zip(KEYS, ("baseline", "quota_share_0"), strict=True):
-        direct = _direct(Policy.from_scenario(name), seed=0, weeks=2).ledger.metric("attainment")
-        # the scores are drawn just after the week's label: wait for them (a loaded machine lags)
-        expect(page.locator(f".score-attainment-{key}")).to_have_text(f"{100 * direct:.1f}%")
-    before = {k: page.locator(f".score-attainment-{k}").inner_text() for k in KEYS}
+    before = _drawn_scores(page, 2)  # the steady-state runs of the same seed
     chart_before = page.locator(".chart-attainment svg.plot").inner_html()
 
     lever = page.locator(".lever-manager_quota_share .lever-B")
