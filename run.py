@@ -307,18 +307,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from analysis.common.limits import check_job
     from analysis.common.outputs import claim, publish
     from analysis.evidence.targets import TARGETS
-    from analysis.evidence.validation import VALIDATION_FILES, VALIDATION_REPLICATIONS, validate
+    from analysis.evidence.validation import VALIDATION_FILES, validate
     from analysis.runs.runner import kept_job
 
     values = {**parse_sets(args.set), **org_override(args.org), **warmup_override(args.warmup)}
-    replications = args.replications or VALIDATION_REPLICATIONS
-    check_job(kept_job("validate", replications * len(TARGETS), registry.resolve(values), args.workers))
+    check_job(kept_job("validate", args.replications * len(TARGETS), registry.resolve(values), args.workers))
     out = Path(args.out or "results/validation")
     with claim(out, "validate", VALIDATION_FILES, _replaces(args)):  # --out is created and tested before any run starts
-        res = validate(values, replications, args.seed, screen=not args.no_screen, **_where(args))
+        res = validate(values, args.replications, args.seed, screen=not args.no_screen, **_where(args))
         written = publish(out, res.write, stale=VALIDATION_FILES)
     print(
-        f"Validation against the published figures (docs/ODD.md, section 1): {replications} replications, "
+        f"Validation against the published figures (docs/ODD.md, section 1): {args.replications} replications, "
         f"seed {args.seed},"
     )
     print(sentence(registry.resolve(values)["sim.warmup_weeks"]) + "\n")
@@ -560,7 +559,7 @@ def build_parser() -> argparse.ArgumentParser:
     swp.set_defaults(func=cmd_sweep)
 
     val = sub.add_parser("validate", help="check the model against the published figures T1-T7")
-    _replicated(val, "of every target", None, 32)
+    _replicated(val, "of every target", 8, 8)
     _warmup(val)
     _inputs(val)
     val.add_argument("--no-screen", action="store_true", help="skip the one-at-a-time sensitivity screen")

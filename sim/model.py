@@ -528,8 +528,7 @@ class SalesOrgModel(mesa.Model):
         H["selling"][:] = split.selling
 
         # the time with the team, and the real coaching in it, are spread over the team by the
-        # allocation rule and onboarding (so the target is the team's average: under "equal" every
-        # tenured rep gets nearly the floor and a new hire in the ramp more)
+        # allocation rule (so the target is the team's average: "equal" gives every rep the floor)
         weights = self._allocation_weights() * R.occupied
         share = weights / np.maximum(np.bincount(org.team, weights=weights, minlength=org.n_managers), TINY)[org.team]
         offered = split.coaching[org.team] * share
@@ -584,11 +583,6 @@ class SalesOrgModel(mesa.Model):
         return coached, coached + ride
 
     def _allocation_weights(self) -> np.ndarray:
-        """Relative coaching weights within each team: the allocation rule's, times onboarding."""
-        onboarding = np.where(self.reps.tenure < max(self.p.rep.ramp_weeks, 1), self.p.coaching.onboarding_weight, 1.0)
-        return self._rule_weights() * onboarding
-
-    def _rule_weights(self) -> np.ndarray:
         """Relative coaching weights within each team under ``coaching.allocation``."""
         rule, R = self.p.coaching.allocation, self.reps
         if rule == "equal":

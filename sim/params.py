@@ -206,7 +206,7 @@ REGISTRY: tuple[Param, ...] = (
     P("org.span_of_control", 8, "reps per manager", "Rep seats per front-line manager.", 1, 100, kind=int, lever=True),
     P(
         "org.span_sd",
-        0.8202,
+        0.82,
         "reps",
         "Spread (standard deviation) of team sizes around the mean span: real teams are not all the same size.",
         0,
@@ -235,7 +235,7 @@ REGISTRY: tuple[Param, ...] = (
     P("rep.hours_per_week", 45.0, "hours/week", "A rep's working week.", 10, 80, source=ASSUMED),
     P(
         "rep.admin_hours_per_week",
-        26.1671,
+        26.1674,
         "hours/week",
         "Rep admin: CRM, internal meetings, reporting, travel, training.",
         0,
@@ -279,7 +279,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.initial_motivation",
-        0.679,
+        0.678,
         "motivation (0-1)",
         "Tenured reps' motivation at the start (the typical org's steady state).",
         0,
@@ -362,7 +362,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.attrition_attainment_sensitivity",
-        1.0001,
+        0.9999,
         "log-hazard per unit",
         "How much falling behind quota raises the quit hazard.",
         0,
@@ -400,7 +400,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "motivation.attention_scale",
-        4.0941,
+        4.0942,
         "hours/month",
         "Monthly one-on-one attention at which 63% of the coaching effect is reached.",
         0.01,
@@ -525,15 +525,6 @@ REGISTRY: tuple[Param, ...] = (
         lever=True,
     ),
     P(
-        "coaching.onboarding_weight",
-        1.25,
-        "times a tenured rep's share",
-        "Onboarding: a rep in the ramp (rep.ramp_weeks) gets this many times the share of the manager's time with the team that the allocation rule gives a tenured teammate, under every rule.",
-        1,
-        4,
-        source=f"assumption A39 (managers onboard their new hires); {FIT}",
-    ),
-    P(
         "coaching.kpi_inspection",
         0.0,
         "0-1",
@@ -572,7 +563,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "coaching.dose_scale",
-        2.0765,
+        2.0762,
         "quality-weighted hours/month",
         "Coaching dose at which 63% of coaching's skill benefit is reached (diminishing returns).",
         0.01,
@@ -640,7 +631,7 @@ REGISTRY: tuple[Param, ...] = (
     P("manager.hours_per_week", 50.0, "hours/week", "A front-line manager's working week.", 10, 90, source=ASSUMED),
     P(
         "manager.admin_hours_per_week",
-        10.9536,
+        10.9529,
         "hours/week",
         "Fixed manager admin: reporting, forecasting, CRM, internal meetings.",
         0,
@@ -753,7 +744,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "manager.coach_share",
-        0.142,
+        0.15,
         "share",
         "Share of managers who consistently practise coaching; the others ride along by habit (promoted top reps never start as such).",
         0,
@@ -762,7 +753,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "manager.coach_ride_along_habit",
-        0.474,
+        0.462,
         "share",
         "Median ride-along habit of a manager who consistently practises coaching.",
         0,
@@ -771,7 +762,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "manager.ride_along_habit_spread",
-        0.45,
+        0.488,
         "log-odds",
         "Spread of the ride-along habit across managers: standard deviation of its log-odds (0: every manager alike).",
         0,
@@ -789,7 +780,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "manager.practice_gain",
-        0.1061,
+        0.1001,
         "coach skill (0-1)",
         "Coaching skill added by steady coaching practice.",
         0,

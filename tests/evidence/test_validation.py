@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 
 import numpy as np
@@ -135,8 +134,8 @@ def test_a_small_job_runs_in_this_process_and_a_big_one_on_one_pool(screened, mo
     assert len(pools) == 1  # the validation and every step of the screen on one pool
     pd.testing.assert_frame_equal(parallel.table, serial.table)
     pd.testing.assert_frame_equal(parallel.sensitivity, serial.sensitivity)
-    # the shipped job (every target, its replications, the screen) is worth every core
-    batches = [validation._batch({}, TARGETS, validation.VALIDATION_REPLICATIONS, 0, VALIDATION_REPS)]
+    # the shipped job (every target, 8 replications, the screen) is worth every core
+    batches = [validation._batch({}, TARGETS, 8, 0, VALIDATION_REPS)]
     batches += [b for s in validation._screen_steps({}, TARGETS, 4, 0, 512) for b in (s.down, s.up)]
     tasks = sum(len(b.tasks) for b in batches)
     assert validation._workers(None, batches) == min(usable_cores(), tasks)
@@ -206,13 +205,3 @@ def test_calibrate_and_validate_refuse_bad_input_with_exit_2(root, args, expecte
     assert proc.returncode == 2, proc.stderr
     assert expected in proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
-
-
-def test_validate_states_the_replications_it_runs_by_default():
-    from run import build_parser
-
-    sub = next(a for a in build_parser()._actions if a.dest == "command").choices["validate"]
-    (option,) = [a for a in sub._actions if "--replications" in a.option_strings]
-    assert option.default is None  # none given: validate()'s own default
-    assert f"default {validation.VALIDATION_REPLICATIONS}" in option.help
-    assert inspect.signature(validate).parameters["replications"].default == validation.VALIDATION_REPLICATIONS

@@ -304,35 +304,3 @@ def test_coaching_a_rep_has_no_hours_for_goes_to_teammates_who_have_them(build_m
     assert np.all(r["being_coached"] <= free + 1e-9)
     assert np.all(model.ride_rep >= -1e-12)
     assert m["ride_alongs"].sum() == pytest.approx(model.ride_rep.sum())
-
-
-@pytest.mark.parametrize("weight", [1.5, 2.5])
-def test_a_new_hire_in_the_ramp_gets_the_onboarding_weight_times_a_tenured_teammates_time(build_model, weight):
-    values = {
-        "sim.weeks": 1,
-        "sim.warmup_weeks": 0,
-        "org.reps": 3,
-        "org.span_of_control": 3,
-        "org.span_sd": 0,
-        "rep.attrition_per_year": 0,
-        "rep.ramp_weeks": 26,
-        "manager.quota_share": 0,
-        "coaching.hours_per_rep_month": 3,
-        "coaching.kpi_inspection": 1,
-        "coaching.allocation": "equal",
-    }
-
-    def week(w: float) -> tuple[np.ndarray, np.ndarray]:
-        model = build_model({**values, "coaching.onboarding_weight": w}, seed=0)
-        model.reps.tenure[:] = [2, 100, 200]  # one rep in the ramp, two tenured
-        model.step()
-        coached = model.week_hours["rep"]["being_coached"].copy()
-        return coached, coached + model.ride_rep
-
-    coached, with_rep = week(weight)
-    assert coached[0] == pytest.approx(weight * coached[1]) and coached[1] == pytest.approx(coached[2])
-    assert with_rep[0] == pytest.approx(weight * with_rep[1])
-    # onboarding moves the manager's time within the team; it adds or removes none
-    even, even_with = week(1.0)
-    assert even[0] == pytest.approx(even[1])
-    assert coached.sum() == pytest.approx(even.sum()) and with_rep.sum() == pytest.approx(even_with.sum())
