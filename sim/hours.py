@@ -22,6 +22,12 @@ The manager's rule (:func:`manager_week`) is the heart of the model's "what give
    of it is taken from customer work, then from own selling (inspection keeps the floor out of
    quota pressure's reach) and, only when neither has hours left, from riding along.
 
+The model applies the rule rep by rep (``SalesOrgModel._plan_hours``): the typical week's time
+with the team is spread by the manager's habit, which leans toward the reps furthest behind
+(``manager.remediation_tilt``), and the policy's floor is each rep's own, as the allocation rule
+sets it; a rep whose habitual coaching is above it keeps that, so the team's floor is the sum
+over its reps of the larger of the two, and a target only adds to what a rep receives.
+
 A policy changes what it sets and nothing else: a manager whose habit already gives the
 protected floor keeps the typical week, and for the others a target can only move hours from
 customer work and own selling to real coaching, and from riding along to real coaching.

@@ -510,10 +510,8 @@ class SalesOrgModel(mesa.Model):
         squeeze = np.minimum(1.0, mh / np.maximum(fixed, TINY))
         present = M.present
         behind = np.clip(1 - M.roll_book / np.maximum(M.roll_quota, TINY), 0, 1) * (M.roll_quota > 0)
-        target = p.coaching.hours_per_rep_month
-        split = manager_week(
+        week_args = dict(
             discretionary=np.maximum(mh - fixed, 0.0) * present,
-            floor=(target or 0.0) * team_n / WEEKS_PER_MONTH,
             inspection=M.inspection,
             selling_need=org.manager_selling_need + M.extra_selling * np.exp(-M.weeks_in_role / 52),
             pressure=p.manager.quota_pressure * behind,
@@ -521,18 +519,32 @@ class SalesOrgModel(mesa.Model):
             habit=M.habit,
             has_team=team_n > 0,
         )
+        typical = manager_week(floor=np.zeros(org.n_managers), **week_args)
+        # the typical week's time with the team is spread by the manager's habit; a policy's
+        # floor is each rep's own, spread by the allocation rule (so the target is the team's
+        # average: "equal" gives every rep the floor), and a rep whose habitual coaching is above
+        # it keeps that: the team's floor is the sum over its reps of the larger of the two
+        ranked = p.coaching.allocation in ("needs", "core", "top") or p.manager.remediation_tilt > 0
+        pct = self._team_percentile() if ranked else None
+        habit = self._team_share(self._habit_weights(pct) * R.occupied)
+        habitual = typical.coaching[org.team] * habit
+        target = p.coaching.hours_per_rep_month
+        if target:
+            rule = self._team_share(self._allocation_weights(pct) * R.occupied)
+            short = np.maximum(target * team_n[org.team] * rule / WEEKS_PER_MONTH - habitual, 0.0) * R.occupied
+            team_short = np.bincount(org.team, weights=short, minlength=org.n_managers)
+            split = manager_week(floor=typical.coaching + team_short, **week_args)
+            filled = (split.coaching - typical.coaching) / np.maximum(team_short, TINY)
+            offered = habitual + short * np.minimum(filled, 1.0)[org.team]
+        else:
+            split, offered = typical, habitual
+        with_rep = offered + (split.with_team - split.coaching)[org.team] * habit
+
         H = self.week_hours["manager"]
         H["admin"][:] = admin * squeeze * present
         H["distractions"][:] = p.manager.distraction_hours_per_week * squeeze * present + split.customer_work
         H["team_meeting"][:] = meet * squeeze
         H["selling"][:] = split.selling
-
-        # the time with the team, and the real coaching in it, are spread over the team by the
-        # allocation rule (so the target is the team's average: "equal" gives every rep the floor)
-        weights = self._allocation_weights() * R.occupied
-        share = weights / np.maximum(np.bincount(org.team, weights=weights, minlength=org.n_managers), TINY)[org.team]
-        offered = split.coaching[org.team] * share
-        with_rep = split.with_team[org.team] * share
         self.meeting_rep = self.meeting[org.team] & R.occupied
 
         # reps: admin and meetings first, then being coached, then deal talks; selling is the rest
@@ -542,7 +554,7 @@ class SalesOrgModel(mesa.Model):
         free = rh * R.occupied - r_admin - r_meet
         coached = np.minimum(offered, free)
         if np.any(offered - coached > TINY):  # a rep without the hours for their share
-            coached, with_rep = self._pass_on(offered, coached, with_rep, free, weights)
+            coached, with_rep = self._pass_on(offered, coached, with_rep, free, offered.copy())
         talk_need = (E["deal_focus"] / np.maximum(org.seats_of_exec, 1))[org.exec_of_rep] * R.occupied
         talk = np.minimum(talk_need, free - coached)
         r = self.week_hours["rep"]
@@ -556,6 +568,11 @@ class SalesOrgModel(mesa.Model):
         self.ride_rep = with_rep - coached
         H["coaching"][:] = np.bincount(org.team, weights=coached, minlength=org.n_managers)
         H["ride_alongs"][:] = np.bincount(org.team, weights=self.ride_rep, minlength=org.n_managers)
+
+    def _team_share(self, weights: np.ndarray) -> np.ndarray:
+        """Each rep's share of their team's total of ``weights``."""
+        team = self.org.team
+        return weights / np.maximum(np.bincount(team, weights=weights, minlength=self.org.n_managers), TINY)[team]
 
     def _pass_on(
         self, offered: np.ndarray, coached: np.ndarray, with_rep: np.ndarray, free: np.ndarray, weights: np.ndarray
@@ -582,26 +599,42 @@ class SalesOrgModel(mesa.Model):
         ride = left * (np.maximum(ride_team, 0.0) / np.maximum(spread, TINY))[team]
         return coached, coached + ride
 
-    def _allocation_weights(self) -> np.ndarray:
-        """Relative coaching weights within each team under ``coaching.allocation``."""
+    def _team_percentile(self) -> np.ndarray:
+        """Each rep's percentile of rolling attainment within the team, 0 = lowest, 1 = highest."""
+        R, org = self.reps, self.org
+        att = np.where(R.occupied, R.roll_book / np.maximum(R.roll_quota, TINY), np.inf)
+        order = np.lexsort((att, org.team))
+        sorted_team = org.team[order]
+        first = np.searchsorted(sorted_team, sorted_team, side="left")
+        counts = np.bincount(org.team, weights=R.occupied, minlength=org.n_managers)
+        pct = np.empty(org.n_reps)
+        pct[order] = (np.arange(org.n_reps) - first) / np.maximum(counts[sorted_team] - 1, 1)
+        return pct
+
+    def _allocation_weights(self, pct: np.ndarray | None) -> np.ndarray:
+        """Relative weights of the policy's floor within each team under ``coaching.allocation``.
+
+        ``pct`` is :meth:`_team_percentile` (needed by the ``needs``, ``core`` and ``top`` rules).
+        """
         rule, R = self.p.coaching.allocation, self.reps
         if rule == "equal":
             return np.ones(self.org.n_reps)
         if rule == "new_hires":
             return np.where(R.tenure < max(self.p.rep.ramp_weeks, 1), 3.0, 0.5)
-        # percentile of rolling attainment within the team, 0 = lowest, 1 = highest
-        att = np.where(R.occupied, R.roll_book / np.maximum(R.roll_quota, TINY), np.inf)
-        order = np.lexsort((att, self.org.team))
-        sorted_team = self.org.team[order]
-        first = np.searchsorted(sorted_team, sorted_team, side="left")
-        counts = np.bincount(self.org.team, weights=R.occupied, minlength=self.org.n_managers)
-        pct = np.empty(self.org.n_reps)
-        pct[order] = (np.arange(self.org.n_reps) - first) / np.maximum(counts[sorted_team] - 1, 1)
         if rule == "needs":
-            return 1.75 - 1.5 * pct
+            return _needs_weight(pct)
         if rule == "top":
             return 0.25 + 1.5 * pct
         return 1.75 - 3.0 * np.abs(pct - 0.5)  # core
+
+    def _habit_weights(self, pct: np.ndarray | None) -> np.ndarray:
+        """Relative weights of the manager's habitual time with the team (the typical week's real
+        coaching and ride-alongs): even, leaning toward the reps furthest behind in the team by
+        ``manager.remediation_tilt`` (1: as the ``needs`` rule) **[A39]**."""
+        tilt = self.p.manager.remediation_tilt
+        if not tilt:
+            return np.ones(self.org.n_reps)
+        return 1.0 + tilt * (_needs_weight(pct) - 1.0)
 
     def _update_quality(self) -> None:
         M, p = self.managers, self.p
@@ -1006,6 +1039,11 @@ class SalesOrgModel(mesa.Model):
         if self.stack > 1:
             df.insert(0, "copy", df["manager"].to_numpy() // org.managers_per_copy)
         return df
+
+
+def _needs_weight(pct: np.ndarray) -> np.ndarray:
+    """The ``needs`` rule's weight of a rep at team percentile ``pct``: 1.75 at the bottom, 0.25 at the top."""
+    return 1.75 - 1.5 * pct
 
 
 def _logit(share: np.ndarray) -> np.ndarray:

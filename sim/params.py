@@ -183,6 +183,7 @@ A003 = '"Most Sales Managers Aren\'t Willing to Do This" (Sales Strategies)'
 A004 = 'Eckstrom, "Elevate Your Sales Coaching" (EcSell, 2013)'
 SEC = f"Sales Executive Council study of about 2,000 reps, quoted in {A003}"
 CSO = "CSO Insights 2008-2015"
+SEC_COACHING = "Sales Executive Council coaching research, reported in Dixon and Adamson, The Challenger Sale (2011)"
 FIT = "calibrated: fitted to the published figures T1-T7, T1x, T2x and C of docs/ODD.md by analysis/evidence/calibration.py"
 ASSUMED = "modelling assumption (no published figure); see docs/ODD.md"
 
@@ -206,7 +207,7 @@ REGISTRY: tuple[Param, ...] = (
     P("org.span_of_control", 8, "reps per manager", "Rep seats per front-line manager.", 1, 100, kind=int, lever=True),
     P(
         "org.span_sd",
-        0.82,
+        0.74,
         "reps",
         "Spread (standard deviation) of team sizes around the mean span: real teams are not all the same size.",
         0,
@@ -761,8 +762,17 @@ REGISTRY: tuple[Param, ...] = (
         source=f"{A003}; {FIT}",
     ),
     P(
+        "manager.remediation_tilt",
+        0.08,
+        "0-1",
+        "How far a manager's habitual time with the team (the typical week's real coaching and ride-alongs; a policy's floor follows `coaching.allocation`) leans toward the reps furthest behind in the team: 0 spreads it evenly, 1 as the `needs` allocation rule.",
+        0,
+        1,
+        source=f"{SEC_COACHING}: managers left to themselves spend their coaching on the lowest performers; {FIT}",
+    ),
+    P(
         "manager.ride_along_habit_spread",
-        0.488,
+        0.45,
         "log-odds",
         "Spread of the ride-along habit across managers: standard deviation of its log-odds (0: every manager alike).",
         0,

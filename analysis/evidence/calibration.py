@@ -66,6 +66,7 @@ FREE: dict[str, tuple[float, float]] = {
     "coaching.ride_along_teaching": (0.0, 0.4),
     "manager.coach_share": (0.0, 0.4),
     "manager.coach_ride_along_habit": (0.1, 0.7),
+    "manager.remediation_tilt": (0.0, 1.0),
 }
 
 #: Org size and seeds of a calibration run: big enough that the targets are not noise. The
