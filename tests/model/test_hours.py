@@ -2,7 +2,8 @@
 
 The rule (``sim.hours.manager_week``) is checked on its own over arbitrary arrays, and in the
 model over any valid parameters: adding a coaching target never lowers a manager's hours with
-the team (real coaching plus ride-alongs) and never leaves an hour idle.
+the team (real coaching plus ride-alongs), nor any rep's real coaching, and never leaves an hour
+idle.
 """
 
 from __future__ import annotations
@@ -99,11 +100,12 @@ def test_in_the_model_a_coaching_target_never_lowers_time_with_reps(
         model = build_model({**values, "coaching.hours_per_rep_month": policy}, seed)
         present = model.managers.present.copy()
         model.step()
-        weeks.append((model.week_hours["manager"], present))
-    (without, present), (with_target, _) = weeks
+        weeks.append((model.week_hours["manager"], present, model.week_hours["rep"]["being_coached"].copy()))
+    (without, present, coached_without), (with_target, _, coached_with) = weeks
     budget = values["manager.hours_per_week"] * present
     for hours in (without, with_target):
         np.testing.assert_allclose(sum(hours.values()), budget, atol=1e-8)  # every hour has a use
     team = lambda h: h["coaching"] + h["ride_alongs"]  # noqa: E731
     assert np.all(team(with_target) >= team(without) - 1e-8)
     assert np.all(with_target["coaching"] >= without["coaching"] - 1e-8)
+    assert np.all(coached_with >= coached_without - 1e-8)  # rep by rep: a target only tops up

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from sim.metrics import WEEKS_PER_MONTH
 from sim.model import SalesOrgModel
 
 SEEDS = range(8)
@@ -44,6 +45,7 @@ BASE: dict[str, Any] = {
     "manager.coach_share": 0.0,
     "manager.inspection_response_spread": 0.5,
     "manager.customer_work_share": 0.0,
+    "manager.remediation_tilt": 0.0,
     "org.span_sd": 0.0,
     "coaching.ride_along_teaching": 0.2,
     "pipeline.quota_timing": 0.0,
@@ -228,3 +230,51 @@ def test_promoting_the_top_rep_and_hiring_an_experienced_manager_differ(run_mode
 
         assert manager_hours(promote) == pytest.approx(full)
         assert manager_hours(hire) < full
+
+
+# ----------------------------------------------------------------------------- who gets the time
+def coaching_by_rank(build_model, tilt: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Real coaching of each rep in seat in the typical org's week 14, and their rank in the team
+    by rolling attainment (0 lowest, 1 highest), from the model's own ledger."""
+    model = build_model({**BASE, "manager.remediation_tilt": tilt, "sim.warmup_weeks": 0}, seed)
+    for _ in range(13):
+        model.step()
+    R, team = model.reps, model.org.team
+    att = R.roll_book / np.maximum(R.roll_quota, 1e-12)
+    model.step()
+    coached = model.week_hours["rep"]["being_coached"]
+    rank = np.zeros(team.size)
+    for j in np.unique(team):
+        seats = np.flatnonzero((team == j) & R.occupied)
+        if seats.size > 1:
+            rank[seats] = np.argsort(np.argsort(att[seats], kind="stable"), kind="stable") / (seats.size - 1)
+    keep = R.occupied
+    return coached[keep], rank[keep]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_left_to_themselves_managers_coach_the_reps_behind_more(build_model, seed: int):
+    """With the remediation habit, real coaching falls with a rep's rank in the team; without, it is even."""
+    coached, rank = coaching_by_rank(build_model, 0.8, seed)
+    bottom, top = coached[rank < 0.25].mean(), coached[rank > 0.75].mean()
+    assert bottom > 1.5 * top, (bottom, top)
+    coached, rank = coaching_by_rank(build_model, 0.0, seed)
+    bottom, top = coached[rank < 0.25].mean(), coached[rank > 0.75].mean()
+    assert abs(bottom - top) < 0.2 * coached.mean(), (bottom, top)
+
+
+def test_a_floor_tops_up_the_reps_below_it_and_leaves_those_above_it(build_model):
+    """Under a full KPI every managed rep gets the target; reps the habit coaches more keep it."""
+    values = {**BASE, **PROTECTED, "manager.remediation_tilt": 1.0, "manager.ride_along_habit": 0.2}
+    model = build_model({**values, "sim.warmup_weeks": 0, "coaching.hours_per_rep_month": 2.0}, 3)
+    for _ in range(13):
+        model.step()
+    # the reps in seat this week under a manager in seat (a vacant manager seat coaches no one)
+    managed = model.reps.occupied & model.managers.present[model.org.team]
+    model.step()
+    floor = 2.0 / WEEKS_PER_MONTH
+    coached = model.week_hours["rep"]["being_coached"][managed]
+    assert np.all(coached >= floor - 1e-9)
+    # the reps the habit favours keep more than the floor, the others are topped up to it exactly
+    assert np.any(coached > 1.2 * floor), coached
+    assert np.any(np.isclose(coached, floor)), coached
