@@ -554,7 +554,7 @@ class SalesOrgModel(mesa.Model):
         free = rh * R.occupied - r_admin - r_meet
         coached = np.minimum(offered, free)
         if np.any(offered - coached > TINY):  # a rep without the hours for their share
-            coached, with_rep = self._pass_on(offered, coached, with_rep, free, offered.copy())
+            coached, with_rep = self._pass_on(offered, coached, with_rep, free, offered)
         talk_need = (E["deal_focus"] / np.maximum(org.seats_of_exec, 1))[org.exec_of_rep] * R.occupied
         talk = np.minimum(talk_need, free - coached)
         r = self.week_hours["rep"]
