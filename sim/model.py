@@ -526,8 +526,8 @@ class SalesOrgModel(mesa.Model):
         # it keeps that: the team's floor is the sum over its reps of the larger of the two
         ranked = p.coaching.allocation in ("needs", "core", "top") or p.manager.remediation_tilt > 0
         pct = self._team_percentile() if ranked else None
-        habit = self._team_share(self._habit_weights(pct) * R.occupied)
-        habitual = typical.coaching[org.team] * habit
+        habit_share = self._team_share(self._habit_weights(pct) * R.occupied)
+        habitual = typical.coaching[org.team] * habit_share
         target = p.coaching.hours_per_rep_month
         if target:
             rule = self._team_share(self._allocation_weights(pct) * R.occupied)
@@ -538,7 +538,7 @@ class SalesOrgModel(mesa.Model):
             offered = habitual + short * np.minimum(filled, 1.0)[org.team]
         else:
             split, offered = typical, habitual
-        with_rep = offered + (split.with_team - split.coaching)[org.team] * habit
+        with_rep = offered + (split.with_team - split.coaching)[org.team] * habit_share
 
         H = self.week_hours["manager"]
         H["admin"][:] = admin * squeeze * present
