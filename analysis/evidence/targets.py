@@ -1,4 +1,4 @@
-"""The published figures the model must reproduce: T1-T7, T1x, T2x and C, and the settings they are measured in.
+"""The published figures the model must reproduce: T1-T7, T1x, T2x, C and D, and the settings they are measured in.
 
 One definition for everyone who holds the model to them: :mod:`analysis.evidence.calibration`
 fits the free parameters to them, :mod:`analysis.evidence.validation` checks the model against
@@ -7,13 +7,19 @@ them, and the workshop report cites them. docs/ODD.md (section 1) gives their so
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from sim.params import SEC
 
-__all__ = ["PROTECTED", "TARGETS", "Target"]
+__all__ = ["DOSES", "PROTECTED", "TARGETS", "Target", "protected"]
+
+#: The per-run metric a dose-response target reads as what the reps received.
+DELIVERED = "coaching_hours_per_rep_month"
 
 
 @dataclass(frozen=True)
@@ -30,17 +36,57 @@ class Target:
     #: True for a range to stay inside rather than a figure to hit: the fit ignores its middle and,
     #: as for every target, penalises it steeply beyond COMFORT of its half-width from the middle
     bound: bool = False
+    #: For a property of the protected dose-response (D): the set hours it is read at. Its
+    #: settings are then those policies' (:func:`protected`), and its value is read off the
+    #: curve of ``metric`` against the coaching delivered (:meth:`value`).
+    doses: tuple[float, ...] = ()
 
     @property
     def middle(self) -> float:
         """The middle of the published range."""
         return (self.low + self.high) / 2
 
+    @property
+    def settings(self) -> tuple[Mapping[str, Any], ...]:
+        """The settings whose runs measure the target: its own, or one per dose."""
+        return tuple(protected(h) for h in self.doses) if self.doses else (self.setting,)
+
+    def value(self, runs: Sequence[Sequence[Mapping[str, float]]]) -> float:
+        """The target's value from the runs (metric dicts) of each of :attr:`settings`, in order.
+
+        A figure: the mean of ``metric`` over its runs (NaN where no run has it). A dose-response
+        property: the smallest relative fall of the return per hour delivered from one dose to the
+        next, ``1 - slope[k + 1] / slope[k]`` with slope = rise of the mean ``metric`` per hour of
+        mean coaching delivered; -1 when the curve does not rise at every step.
+        """
+        means = [_mean([r[self.metric] for r in rs]) for rs in runs]
+        if not self.doses:
+            return means[0]
+        delivered = np.array([_mean([r[DELIVERED] for r in rs]) for rs in runs])
+        slopes = np.diff(means) / np.maximum(np.diff(delivered), 1e-12)
+        if not np.all(np.isfinite(slopes)) or np.any(slopes <= 0) or np.any(np.diff(delivered) <= 0):
+            return -1.0
+        return float(min(1 - b / a for a, b in itertools.pairwise(slopes)))
+
+
+def _mean(values: Sequence[float]) -> float:
+    values = np.asarray(values, float)
+    return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
+
+
+def protected(hours: float) -> dict[str, Any]:
+    """The setting of protected coaching of ``hours`` a rep a month (0: the typical org, which a zero
+    floor leaves as it is)."""
+    return {**PROTECTED, "coaching.hours_per_rep_month": float(hours)} if hours else {}
+
 
 #: The protected policies of T1 and T2: the typical org with a set coaching floor under a fully
 #: inspected KPI (the shipped ``coaching_3h`` and ``coaching_1h`` scenarios), so every rep
 #: receives at least the hours set.
 PROTECTED = {"coaching.kpi_inspection": 1.0}
+#: The set hours at which the fit and ``validate`` read the dose-response's curvature (D): the
+#: typical org and the protected policies of 1, 2 and 3 hours, where the floor starts to bind.
+DOSES = (0.0, 1.0, 2.0, 3.0)
 TARGETS: tuple[Target, ...] = (
     Target(
         "T1",
@@ -49,7 +95,7 @@ TARGETS: tuple[Target, ...] = (
         1.04,
         1.10,
         SEC,
-        {**PROTECTED, "coaching.hours_per_rep_month": 3.0},
+        protected(3.0),
     ),
     Target(
         "T2",
@@ -58,7 +104,7 @@ TARGETS: tuple[Target, ...] = (
         0.86,
         0.92,
         SEC,
-        {**PROTECTED, "coaching.hours_per_rep_month": 1.0},
+        protected(1.0),
     ),
     Target(
         "T3",
@@ -112,5 +158,16 @@ TARGETS: tuple[Target, ...] = (
         1.0,
         "follows from T1x, T2x and T3",
         bound=True,
+    ),
+    Target(
+        "D",
+        "protected coaching has diminishing returns: each hour more a rep a month adds less attainment "
+        "per hour received than the hour before (the smallest relative fall, from 0 to 3 hours)",
+        "rep_attainment_mean",
+        0.0,
+        1.0,
+        "MODEL.md: skill has diminishing returns to coaching dose",
+        bound=True,
+        doses=DOSES,
     ),
 )
