@@ -57,7 +57,8 @@ class Target:
         A figure: the mean of ``metric`` over its runs (NaN where no run has it). A dose-response
         property: the smallest relative fall of the return per hour delivered from one dose to the
         next, ``1 - slope[k + 1] / slope[k]`` with slope = rise of the mean ``metric`` per hour of
-        mean coaching delivered; -1 when the curve does not rise at every step.
+        mean coaching delivered; -1 when the curve does not rise at every step, and at least -1
+        (a slope twice the one before is as far from diminishing returns as the fit needs to know).
         """
         means = [_mean([r[self.metric] for r in rs]) for rs in runs]
         if not self.doses:
@@ -66,7 +67,7 @@ class Target:
         slopes = np.diff(means) / np.maximum(np.diff(delivered), 1e-12)
         if not np.all(np.isfinite(slopes)) or np.any(slopes <= 0) or np.any(np.diff(delivered) <= 0):
             return -1.0
-        return float(min(1 - b / a for a, b in itertools.pairwise(slopes)))
+        return float(max(-1.0, min(1 - b / a for a, b in itertools.pairwise(slopes))))
 
 
 def _mean(values: Sequence[float]) -> float:

@@ -1,10 +1,11 @@
-"""Validation: run each published target (T1-T7, T1x, T2x, C) in its stated setting and compare.
+"""Validation: run each published target (T1-T7, T1x, T2x, C, D) in its stated setting and compare.
 
 Each target is measured in steady state (one warm-up year with the policy in force, then a
 counted year) over independent replications, on an org large enough that the ramp (T7) has
 hires to measure and the cross-section (T1x, T2x) has teams enough in each coaching group
 (its groups are made of whole teams, so a small org measures them from few managers). The
-report gives the model value with a 95% confidence interval, whether
+report gives the model value with a 95% confidence interval (for the dose-response's
+curvature D, read off the means of four policies, a bootstrap over the replications), whether
 the mean falls in the published range, and which free parameters each target is most
 sensitive to (a one-at-a-time screen with common random numbers), as elasticities: the percent
 change of the target's value for a one percent change of the parameter.
@@ -19,7 +20,6 @@ seconds runs in this process; ``executor=`` or ``scheduler=`` run it elsewhere
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 import sim
-from analysis.common.stats import bounds_of, mean_ci
+from analysis.common.stats import MeanCI, bounds_of, mean_ci
 from analysis.evidence.calibration import FREE
 from analysis.evidence.targets import TARGETS, Target
 from analysis.runs.executors import ExecutorChoice, executor_for, usable_cores
@@ -50,6 +50,9 @@ SCREEN_STEP = 0.1
 #: by default: starting worker processes (a second or more each where they are spawned, not
 #: forked) would cost more than they save.
 IN_PROCESS_SECONDS = 5.0
+#: Resamples, and their fixed seed, of the bootstrap interval of a property of several settings (D).
+BOOTSTRAP = 2000
+BOOTSTRAP_SEED = 20261202
 
 #: What the screen's figures are, in the words the table and the output files use.
 ELASTICITY_TEXT = "elasticity: the % change of the target for a 1% rise of the parameter"
@@ -83,8 +86,8 @@ SENSITIVITY_COLUMNS = {
 VALIDATION_FILES = ("validation.csv", "validation.json", "sensitivity.csv")
 
 
-def _setting(base: Mapping[str, Any], target: Target, reps: int | None) -> dict[str, Any]:
-    values = {**base, "sim.weeks": 52, **target.setting}  # warm-up: the registry's steady state unless set
+def _setting(base: Mapping[str, Any], setting: Mapping[str, Any], reps: int | None) -> dict[str, Any]:
+    values = {**base, "sim.weeks": 52, **setting}  # warm-up: the registry's steady state unless set
     if reps is not None and not values.get("org.roster"):
         values["org.reps"] = reps
     return values
@@ -97,8 +100,8 @@ def _task(task: tuple[dict[str, Any], int, int]) -> dict[str, float]:
     return {**run.metrics, **run.diagnostics}
 
 
-def _key(target: Target) -> tuple:
-    return tuple(sorted(target.setting.items()))
+def _key(setting: Mapping[str, Any]) -> tuple:
+    return tuple(sorted(setting.items()))
 
 
 @dataclass(frozen=True)
@@ -110,11 +113,11 @@ class _Batch:
     tasks: tuple[tuple[dict[str, Any], int, int], ...]
     replications: int
 
-    def values(self, results: Sequence[Mapping[str, float]]) -> dict[str, np.ndarray]:
-        """Per target, its value in each replication, from this batch's ``results`` (in task order)."""
+    def runs(self, results: Sequence[Mapping[str, float]]) -> dict[str, list[Sequence[Mapping[str, float]]]]:
+        """Per target, the replications' results of each of its settings, from this batch's ``results``."""
         n = self.replications
         by_key = {k: results[j * n : (j + 1) * n] for j, k in enumerate(self.keys)}
-        return {t.id: np.array([r[t.metric] for r in by_key[_key(t)]], float) for t in self.targets}
+        return {t.id: [by_key[_key(s)] for s in t.settings] for t in self.targets}
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,8 @@ def _batch(
     """The runs of every target (settings shared by targets are run once)."""
     settings: dict[tuple, dict[str, Any]] = {}
     for t in targets:
-        settings.setdefault(_key(t), _setting(base, t, reps))
+        for setting in t.settings:
+            settings.setdefault(_key(setting), _setting(base, setting, reps))
     seeds = replication_seeds(seed, replications)
     tasks = tuple((values, s, i) for values in settings.values() for i, s in enumerate(seeds))
     return _Batch(tuple(targets), tuple(settings), tasks, replications)
@@ -276,10 +280,10 @@ def validate(
         steps = _screen_steps(base, targets, screen_replications, seed, screen_reps if reps is not None else None)
         batches += [b for step in steps for b in (step.down, step.up)]
     results = _run(batches, workers, progress, "validate", executor, scheduler)
-    measured = batches[0].values(results[0])
+    measured = batches[0].runs(results[0])
     rows = []
     for t in targets:
-        s = mean_ci(measured[t.id], bounds=bounds_of(t.metric))
+        s = _summary(t, measured[t.id])
         rows.append(
             {
                 "target": f"{t.id}: {t.fact}",
@@ -295,6 +299,22 @@ def validate(
     table = pd.DataFrame(rows)
     sens = _screen_table(steps, results[1:], targets) if screen else None
     return ValidationResult(table, sens, replications, seed, reps)
+
+
+def _summary(target: Target, runs: Sequence[Sequence[Mapping[str, float]]]) -> MeanCI:
+    """A target's value with its 95% interval: over the replications of its setting, or for a
+    property of several settings (the dose-response's D) a percentile bootstrap over the
+    replications, resampled together across the settings (common random numbers pair them)."""
+    if not target.doses:
+        return mean_ci([r[target.metric] for r in runs[0]], bounds=bounds_of(target.metric))
+    n = len(runs[0])
+    value = target.value(runs)
+    if n < 2:
+        return MeanCI(value, float("nan"), float("nan"), float("nan"), n)
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    draws = [target.value([[rs[i] for i in idx] for rs in runs]) for idx in rng.integers(0, n, (BOOTSTRAP, n))]
+    low, high = np.quantile(draws, [0.025, 0.975])
+    return MeanCI(value, float(np.std(draws, ddof=1)), float(low), float(high), n)
 
 
 def sensitivity_screen(
@@ -357,11 +377,9 @@ def _screen_table(
     rows = []
     for k, step in enumerate(steps):
         name, x, lo, hi = step.parameter, step.value, step.low, step.high
-        down, up = step.down.values(results[2 * k]), step.up.values(results[2 * k + 1])
+        down, up = step.down.runs(results[2 * k]), step.up.runs(results[2 * k + 1])
         for t in targets:
-            with warnings.catch_warnings():  # a target with no value in a run (no hires to ramp) is NaN
-                warnings.simplefilter("ignore", RuntimeWarning)
-                a, b = float(np.nanmean(down[t.id])), float(np.nanmean(up[t.id]))
+            a, b = t.value(down[t.id]), t.value(up[t.id])  # NaN where no run has a value (no hires to ramp)
             mid = (a + b) / 2
             rel_param = (hi - lo) / x if x else float("nan")
             elasticity = ((b - a) / mid) / rel_param if mid and rel_param else float("nan")
