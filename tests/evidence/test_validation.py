@@ -28,7 +28,7 @@ def small_validation():
 def test_validation_reports_every_target_with_its_range_and_ci(small_validation):
     table = small_validation.table
     assert list(table.columns) == COLUMNS
-    assert [t.split(":")[0] for t in table["target"]] == [*(f"T{i}" for i in range(1, 8)), "T1x", "T2x", "C"]
+    assert [t.split(":")[0] for t in table["target"]] == [*(f"T{i}" for i in range(1, 8)), "T1x", "T2x", "C", "D"]
     assert (table["expected_low"] < table["expected_high"]).all()
     finite = table[np.isfinite(table["value"])]
     assert len(finite) >= 8
@@ -67,7 +67,7 @@ def test_validation_writes_the_csv(tmp_path, small_validation):
     small_validation.write(tmp_path)
     df = pd.read_csv(tmp_path / "validation.csv")
     assert list(df.columns) == COLUMNS
-    assert df["target"].str.match(r"^(T[1-7]|T1x|T2x|C): ").all()
+    assert df["target"].str.match(r"^(T[1-7]|T1x|T2x|C|D): ").all()
 
 
 def test_the_table_prints_every_target_name_whole(small_validation):
