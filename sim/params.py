@@ -401,7 +401,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "motivation.attention_scale",
-        4.0942,
+        1.5,
         "hours/month",
         "Monthly one-on-one attention at which 63% of the coaching effect is reached.",
         0.01,
@@ -438,7 +438,7 @@ REGISTRY: tuple[Param, ...] = (
     # --- pipeline --------------------------------------------------------------------------------
     P(
         "pipeline.opportunities_per_hour",
-        0.1321,
+        0.1136,
         "opportunities/hour",
         "New opportunities created per productive selling hour (quantity of calls).",
         0,
