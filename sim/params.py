@@ -184,7 +184,7 @@ A004 = 'Eckstrom, "Elevate Your Sales Coaching" (EcSell, 2013)'
 SEC = f"Sales Executive Council study of about 2,000 reps, quoted in {A003}"
 CSO = "CSO Insights 2008-2015"
 SEC_COACHING = "Sales Executive Council coaching research, reported in Dixon and Adamson, The Challenger Sale (2011)"
-FIT = "calibrated: fitted to the published figures T1-T7, T1x, T2x and C of docs/ODD.md by analysis/evidence/calibration.py"
+FIT = "calibrated: fitted to the published figures T1-T7, T1x, T2x, C and D of docs/ODD.md by analysis/evidence/calibration.py"
 ASSUMED = "modelling assumption (no published figure); see docs/ODD.md"
 
 P = Param
@@ -207,7 +207,7 @@ REGISTRY: tuple[Param, ...] = (
     P("org.span_of_control", 8, "reps per manager", "Rep seats per front-line manager.", 1, 100, kind=int, lever=True),
     P(
         "org.span_sd",
-        0.74,
+        0.7403,
         "reps",
         "Spread (standard deviation) of team sizes around the mean span: real teams are not all the same size.",
         0,
@@ -236,7 +236,7 @@ REGISTRY: tuple[Param, ...] = (
     P("rep.hours_per_week", 45.0, "hours/week", "A rep's working week.", 10, 80, source=ASSUMED),
     P(
         "rep.admin_hours_per_week",
-        26.1674,
+        26.1686,
         "hours/week",
         "Rep admin: CRM, internal meetings, reporting, travel, training.",
         0,
@@ -271,7 +271,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.initial_skill_share",
-        0.68,
+        0.678,
         "share of aptitude",
         "Tenured reps' skill at the start, as a share of their aptitude (the typical org's steady state).",
         0,
@@ -280,7 +280,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.initial_motivation",
-        0.678,
+        0.807,
         "motivation (0-1)",
         "Tenured reps' motivation at the start (the typical org's steady state).",
         0,
@@ -309,7 +309,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.ramp_learning_rate",
-        0.3916,
+        0.401,
         "1/week",
         "Weekly share of the gap to target skill closed during onboarding.",
         0,
@@ -345,7 +345,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.attrition_per_year",
-        0.1058,
+        0.1227,
         "1/year",
         "Annual quit rate of a fully motivated rep on plan; lower motivation and falling behind raise it.",
         0,
@@ -363,7 +363,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.attrition_attainment_sensitivity",
-        0.9999,
+        0.9402,
         "log-hazard per unit",
         "How much falling behind quota raises the quit hazard.",
         0,
@@ -392,7 +392,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "motivation.coaching_effect",
-        0.4112,
+        0.4111,
         "motivation (0-1)",
         "Most motivation that coaching attention can add.",
         0,
@@ -401,7 +401,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "motivation.attention_scale",
-        1.5,
+        1.5028,
         "hours/month",
         "Monthly one-on-one attention at which 63% of the coaching effect is reached.",
         0.01,
@@ -419,7 +419,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "motivation.behind_effect",
-        0.3201,
+        0.3202,
         "motivation per unit",
         "Motivation lost per unit of shortfall against quota.",
         0,
@@ -467,7 +467,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "pipeline.quota_timing",
-        0.9794,
+        0.9994,
         "relative",
         "In the quota year's last quarter, how much faster a rep closes deals when quota is within reach of the open pipeline, and slower when it is made or out of reach (deals held back for next year).",
         0,
@@ -564,7 +564,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "coaching.dose_scale",
-        2.0762,
+        2.0765,
         "quality-weighted hours/month",
         "Coaching dose at which 63% of coaching's skill benefit is reached (diminishing returns).",
         0.01,
@@ -632,7 +632,7 @@ REGISTRY: tuple[Param, ...] = (
     P("manager.hours_per_week", 50.0, "hours/week", "A front-line manager's working week.", 10, 90, source=ASSUMED),
     P(
         "manager.admin_hours_per_week",
-        10.9529,
+        10.9539,
         "hours/week",
         "Fixed manager admin: reporting, forecasting, CRM, internal meetings.",
         0,
@@ -662,7 +662,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "manager.customer_work_share",
-        0.356,
+        0.3561,
         "share",
         "Share of a manager's spare hours (after own selling) that customer service and delivery work absorb, on top of the fixed distractions.",
         0,
@@ -736,7 +736,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "manager.ride_along_habit",
-        0.8,
+        0.8114,
         "share",
         "Median share of a manager's time with the team spent riding along on reps' deals (joint selling) rather than coaching, by habit (a rep just promoted to manager: promotion.promoted_ride_along_habit).",
         0,
@@ -745,7 +745,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "manager.coach_share",
-        0.15,
+        0.142,
         "share",
         "Share of managers who consistently practise coaching; the others ride along by habit (promoted top reps never start as such).",
         0,
@@ -772,7 +772,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "manager.ride_along_habit_spread",
-        0.45,
+        0.412,
         "log-odds",
         "Spread of the ride-along habit across managers: standard deviation of its log-odds (0: every manager alike).",
         0,
