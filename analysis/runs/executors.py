@@ -263,13 +263,15 @@ class ProcessExecutor(Executor):
         if pool is None:
             return
         processes = list(getattr(pool, "_processes", {}).values())
+        # Taken before shutdown(), which drops the pool's reference to its manager thread.
+        manager = getattr(pool, "_executor_manager_thread", None)
         pool.shutdown(wait=False, cancel_futures=True)
         for proc in processes:
             if proc.is_alive():
                 proc.terminate()
         # Let the pool's manager thread see its workers gone and close its pipes now: left running,
-        # it races the interpreter's exit handler for them (Python 3.11: "handle is closed").
-        manager = getattr(pool, "_executor_manager_thread", None)
+        # it races the interpreter's exit handler for them ("handle is closed" on Python 3.11,
+        # "Bad file descriptor" on 3.12).
         if manager is not None:
             manager.join(ABORT_SECONDS)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from concurrent.futures import ProcessPoolExecutor
 
 import pandas as pd
@@ -71,3 +72,16 @@ def test_make_executor_picks_by_workers_and_kind():
 def test_a_bad_number_of_workers_is_refused_naming_where_it_came_from(bad):
     with pytest.raises(ParameterError, match="workers="):
         check_workers(bad, "workers=")
+
+
+def test_a_map_stopped_early_leaves_no_pool_thread_for_the_exit_handler_to_race(tasks):
+    # Left running, the pool's manager thread closes its wake-up pipe while the interpreter's exit
+    # handler writes to it: a traceback after "interrupted" (Python 3.12: "Bad file descriptor").
+    ex = ProcessExecutor(2, max_pending=2, start_method="fork")
+    ex.start()
+    results = ex.map_unordered(_run_task, tasks * 4)
+    next(results)
+    results.close()  # as an interrupt does: the tasks not started are dropped, the workers stopped
+    managers = [t for t in threading.enumerate() if type(t).__name__ == "_ExecutorManagerThread"]
+    assert [t for t in managers if t.is_alive()] == []
+    ex.close()
