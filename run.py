@@ -306,19 +306,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from analysis.common.horizon import sentence
     from analysis.common.limits import check_job
     from analysis.common.outputs import claim, publish
-    from analysis.evidence.targets import TARGETS
+    from analysis.evidence.targets import TARGETS, runs_of
     from analysis.evidence.validation import VALIDATION_FILES, validate
     from analysis.runs.runner import kept_job
 
     values = {**parse_sets(args.set), **org_override(args.org), **warmup_override(args.warmup)}
-    check_job(kept_job("validate", args.replications * len(TARGETS), registry.resolve(values), args.workers))
+    settings = {tuple(sorted(s.items())): s for t in TARGETS for s in t.settings}
+    runs = sum(runs_of(s, args.replications) for s in settings.values())
+    check_job(kept_job("validate", runs, registry.resolve(values), args.workers))
     out = Path(args.out or "results/validation")
     with claim(out, "validate", VALIDATION_FILES, _replaces(args)):  # --out is created and tested before any run starts
         res = validate(values, args.replications, args.seed, screen=not args.no_screen, **_where(args))
         written = publish(out, res.write, stale=VALIDATION_FILES)
     print(
-        f"Validation against the published figures (docs/ODD.md, section 1): {args.replications} replications, "
-        f"seed {args.seed},"
+        f"Validation against the published figures (docs/ODD.md, section 1): {args.replications} replications "
+        f"of each policy and {runs_of({}, args.replications)} of the typical org, seed {args.seed},"
     )
     print(sentence(registry.resolve(values)["sim.warmup_weeks"]) + "\n")
     print(res.text())
@@ -559,7 +561,7 @@ def build_parser() -> argparse.ArgumentParser:
     swp.set_defaults(func=cmd_sweep)
 
     val = sub.add_parser("validate", help="check the model against the published figures T1-T7")
-    _replicated(val, "of every target", 8, 8)
+    _replicated(val, "of every target's setting (the typical org's cross-section gets three times as many)", 8, 8)
     _warmup(val)
     _inputs(val)
     val.add_argument("--no-screen", action="store_true", help="skip the one-at-a-time sensitivity screen")

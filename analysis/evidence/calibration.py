@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from scipy import optimize
 
 from analysis.common.horizon import STEADY_STATE_WEEKS
 from analysis.common.labels import label
-from analysis.evidence.targets import TARGETS, Target
+from analysis.evidence.targets import TARGETS, TYPICAL_RUNS, Target
 from analysis.runs.executors import Executor, ExecutorChoice, executor_for
 from analysis.runs.runner import map_ordered
 from sim import params as registry
@@ -36,7 +36,7 @@ from sim.model import SalesOrgModel
 from sim.params import ParameterError
 from sim.scenario import dump
 
-__all__ = ["FIT_TARGETS", "FREE", "CalibrationResult", "evaluate", "fit"]
+__all__ = ["FIT_TARGETS", "FREE", "CalibrationResult", "evaluate", "fit", "held_out"]
 
 
 FIT_TARGETS: tuple[Target, ...] = TARGETS
@@ -70,11 +70,17 @@ FREE: dict[str, tuple[float, float]] = {
     "manager.remediation_tilt": (0.0, 1.0),
 }
 
-#: Org size and seeds of a calibration run: big enough that the targets are not noise. The
-#: cross-section's 3-hour group (T1x) is a few percent of the reps, whole teams of them: its value
-#: varies by about 0.05 from seed to seed, so sixteen seeds put its mean within about 0.012.
+#: Org size and seeds of a calibration run: big enough that the targets are not noise. Every
+#: setting runs on CAL_SEEDS; the typical org on CROSS_SECTION_SEEDS as well, TYPICAL_RUNS times
+#: as many in all, for its cross-section (T1x): sixteen seeds put T1x's mean only within about
+#: 0.013, a third of its half-width, and the polish, choosing among ~50 neighbours a round, fits that noise.
 CAL_REPS = 1536
 CAL_SEEDS = tuple(101 * k for k in range(1, 17))
+CROSS_SECTION_SEEDS = tuple(101 * k for k in range(17, 16 * TYPICAL_RUNS + 1))
+#: Seeds the fit never sees, as many as it uses, to check the fit on (``--check``, and after a fit):
+#: a target that holds on the calibration seeds but not on these was fitted to their noise.
+HELD_OUT_SEEDS = tuple(7919 * k + 13 for k in range(1, 17))
+HELD_OUT_CROSS_SECTION_SEEDS = tuple(7919 * k + 13 for k in range(17, 16 * TYPICAL_RUNS + 1))
 
 
 def _runs(values: Mapping[str, Any], seeds: Sequence[int]) -> list[dict[str, float]]:
@@ -101,8 +107,14 @@ def evaluate(
     targets: Sequence[Target] = TARGETS,
     seeds: Sequence[int] = CAL_SEEDS,
     reps: int = CAL_REPS,
+    typical_seeds: Sequence[int] = CROSS_SECTION_SEEDS,
 ) -> dict[str, float]:
-    """Each target's model value (mean over ``seeds``) for parameter ``values`` (dotted names)."""
+    """Each target's model value (mean over its runs) for parameter ``values`` (dotted names).
+
+    Every setting runs on ``seeds``, the typical org (the empty setting) on ``typical_seeds``
+    too. A target of one setting reads all of that setting's runs; a target read across settings
+    (D) reads the seeds they share, so its differences keep their common random numbers.
+    """
     base = {**(values or {}), "org.reps": reps, "sim.warmup_weeks": STEADY_STATE_WEEKS, "sim.weeks": 52}
     cache: dict[tuple, list[dict[str, float]]] = {}
     out = {}
@@ -111,7 +123,7 @@ def evaluate(
         for setting in t.settings:
             key = tuple(sorted(setting.items()))
             if key not in cache:
-                cache[key] = _runs({**base, **setting}, seeds)
+                cache[key] = _runs({**base, **setting}, [*seeds, *(() if setting else typical_seeds)])
             runs.append(cache[key])
         out[t.id] = t.value(runs)
     return out
@@ -127,14 +139,17 @@ class CalibrationResult:
     evaluations: int
     seconds: float
 
-    def table(self) -> str:
-        """The targets against the fitted model, as text."""
-        lines = [f"{'target':6} {'expected':>13} {'model':>8}  ok"]
+    def table(self, held_out: Mapping[str, float] | None = None) -> str:
+        """The targets against the fitted model, as text; with ``held_out`` (:func:`held_out`) a
+        column of the same on the held-out seeds."""
+        extra = f" {'held out':>8}  ok" if held_out else ""
+        lines = [f"{'target':6} {'expected':>13} {'model':>8}  ok{extra}"]
         for t in FIT_TARGETS:
             if t.id in self.achieved:
-                v = self.achieved[t.id]
-                ok = "yes" if t.low <= v <= t.high else "NO"
-                lines.append(f"{t.id:6} {t.low:6.2f}-{t.high:<6.2f} {v:8.3f}  {ok}")
+                line = f"{t.id:6} {t.low:6.2f}-{t.high:<6.2f}"
+                for v in (self.achieved[t.id], *((held_out[t.id],) if held_out else ())):
+                    line += f" {v:8.3f}  {'yes' if t.low <= v <= t.high else 'NO ':3}"
+                lines.append(line.rstrip())
         return "\n".join(lines)
 
 
@@ -142,6 +157,12 @@ class CalibrationResult:
 #: the loss rises steeply, so the fit does not trade one target out of its range for the others.
 COMFORT = 0.8
 EDGE_PENALTY = 20.0
+
+
+def held_out(values: Mapping[str, Any] | None = None, targets: Sequence[Target] = FIT_TARGETS) -> dict[str, float]:
+    """``evaluate`` on the held-out seeds (``HELD_OUT_SEEDS``, the typical org on
+    ``HELD_OUT_CROSS_SECTION_SEEDS`` too): the fit's targets on runs it never saw."""
+    return evaluate(values, targets, HELD_OUT_SEEDS, CAL_REPS, HELD_OUT_CROSS_SECTION_SEEDS)
 
 
 def _residuals(achieved: Mapping[str, float], targets: Sequence[Target]) -> np.ndarray:
@@ -169,9 +190,10 @@ def _loss(achieved: Mapping[str, float], targets: Sequence[Target]) -> float:
     return float(r @ r)
 
 
-def _evaluate_task(task: tuple[dict[str, Any], tuple[Target, ...], tuple[int, ...], int]) -> dict[str, float]:
-    values, targets, seeds, reps = task
-    return evaluate(values, targets, seeds, reps)
+def _evaluate_task(
+    task: tuple[dict[str, Any], tuple[Target, ...], tuple[int, ...], int, tuple[int, ...]],
+) -> dict[str, float]:
+    return evaluate(*task)
 
 
 def evaluate_many(
@@ -181,6 +203,7 @@ def evaluate_many(
     reps: int = CAL_REPS,
     workers: int | None = None,
     *,
+    typical_seeds: Sequence[int] = CROSS_SECTION_SEEDS,
     executor: ExecutorChoice = None,
     scheduler: str | None = None,
 ) -> list[dict[str, float]]:
@@ -190,7 +213,7 @@ def evaluate_many(
     ``concurrent.futures`` pool, left open), else on ``workers`` local processes or the Dask
     cluster at ``scheduler``.
     """
-    tasks = [(dict(v), tuple(targets), tuple(seeds), reps) for v in points]
+    tasks = [(dict(v), tuple(targets), tuple(seeds), reps, tuple(typical_seeds)) for v in points]
     with executor_for(executor, workers, scheduler, tasks=len(tasks)) as ex:
         return map_ordered(_evaluate_task, tasks, ex, progress=False, desc="calibrate")
 
@@ -204,8 +227,10 @@ def fit(
     max_evaluations: int = 400,
     workers: int | None = None,
     *,
+    typical_seeds: Sequence[int] = CROSS_SECTION_SEEDS,
     executor: ExecutorChoice = None,
     scheduler: str | None = None,
+    say: Callable[[str], None] = lambda _: None,
 ) -> CalibrationResult:
     """Fit the ``free`` parameters to ``targets`` by bounded least squares with common random numbers.
 
@@ -218,17 +243,17 @@ def fit(
     ``scheduler`` (:mod:`analysis.runs.executors`); the fit does not depend on which.
     """
     with executor_for(executor, workers, scheduler) as ex:
-        return _fit(free, targets, start, seeds, reps, max_evaluations, ex)
+        return _fit(free, targets, start, (seeds, reps, typical_seeds), max_evaluations, ex, say)
 
 
 def _fit(
     free: Mapping[str, tuple[float, float]],
     targets: Sequence[Target],
     start: Mapping[str, float] | None,
-    seeds: Sequence[int],
-    reps: int,
+    runs: tuple[Sequence[int], int, Sequence[int]],
     max_evaluations: int,
     executor: Executor,
+    say: Callable[[str], None],
 ) -> CalibrationResult:
     names = list(free)
     lo = np.array([free[n][0] for n in names])
@@ -251,7 +276,10 @@ def _fit(
         nonlocal calls
         new = list({z.tobytes(): z for z in zs if z.tobytes() not in seen}.values())
         calls += len(new)
-        achieved = evaluate_many([values_at(z) for z in new], targets, seeds, reps, executor=executor)
+        seeds, reps, typical = runs
+        achieved = evaluate_many(
+            [values_at(z) for z in new], targets, seeds, reps, typical_seeds=typical, executor=executor
+        )
         for z, a in zip(new, achieved, strict=True):
             seen[z.tobytes()] = _residuals(a, targets)
         return [seen[z.tobytes()] for z in zs]
@@ -274,9 +302,9 @@ def _fit(
             max_nfev=max(1, max_evaluations // (len(names) + 2)),
         )
         z = np.clip(res.x, 0, 1)
-    z = _polish(lambda zs: [float(r @ r) for r in losses(zs)], z, lo, hi)
+    z = _polish(lambda zs: [float(r @ r) for r in losses(zs)], z, lo, hi, names, say)
     values = {n: float(round(v, 4)) for n, v in values_at(z).items()}
-    result = evaluate(values, targets, seeds, reps)
+    result = evaluate(values, targets, *runs)
     return CalibrationResult(values, result, _loss(result, targets), calls, time.perf_counter() - t0)
 
 
@@ -305,7 +333,15 @@ def _rounded(z: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return (x - lo) / (hi - lo)
 
 
-def _polish(objectives, z: np.ndarray, lo: np.ndarray, hi: np.ndarray, rounds: int = 25) -> np.ndarray:
+def _polish(
+    objectives,
+    z: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    names: Sequence[str],
+    say: Callable[[str], None],
+    rounds: int = 25,
+) -> np.ndarray:
     """Coordinate search: move to the best point one polish step away while the loss falls.
 
     ``objectives`` maps a list of points to their losses (evaluated together, in parallel).
@@ -314,13 +350,17 @@ def _polish(objectives, z: np.ndarray, lo: np.ndarray, hi: np.ndarray, rounds: i
     """
     z = _rounded(z, lo, hi)
     (best,) = objectives([z])
-    for _ in range(rounds):
+    say(f"polish: loss {best:.4f} at the start")
+    for k in range(rounds):
         trials = neighbours(z, lo, hi)
         losses = objectives(trials)
         i = int(np.argmin(losses))
         if losses[i] >= best:
+            say(f"polish: a local minimum after {k} moves")
             break
+        j = int(np.argmax(np.abs(trials[i] - z)))
         z, best = trials[i], losses[i]
+        say(f"polish move {k + 1}: loss {best:.4f}, {names[j]} = {lo[j] + (hi[j] - lo[j]) * z[j]:.4f}")
     return z
 
 
@@ -427,20 +467,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Refit the defaults and print them with the fit (``python -m analysis.evidence.calibration``)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--max-evaluations", type=int, default=400, help="least-squares budget; 0 polishes only")
-    ap.add_argument("--check", action="store_true", help="only evaluate the current defaults")
+    ap.add_argument(
+        "--check", action="store_true", help="only evaluate the current defaults, on the fit's and held-out seeds"
+    )
     ap.add_argument("--write-defaults", action="store_true", help="write the fitted values into sim/params.py")
     args = ap.parse_args(argv)
     if args.check:
         achieved = evaluate(targets=FIT_TARGETS)
-        print(CalibrationResult({}, achieved, _loss(achieved, FIT_TARGETS), 1, 0).table())
+        print(CalibrationResult({}, achieved, _loss(achieved, FIT_TARGETS), 1, 0).table(held_out()))
         return
-    res = fit(max_evaluations=args.max_evaluations)
+    res = fit(max_evaluations=args.max_evaluations, say=lambda line: print(line, flush=True))
     # a polish only (--max-evaluations 0) keeps the starting state it was polished with
     start = steady_state_start(res.values) if args.max_evaluations else {}
     print(f"fitted in {res.evaluations} evaluations, {res.seconds:.0f} s; loss {res.objective:.3f}")
     for name, value in {**res.values, **start}.items():
         print(f"{name} = {value}")
-    print(res.table())
+    print(res.table(held_out({**res.values, **start})))
     if args.write_defaults:
         write_defaults({**res.values, **start})
         print(f"wrote the fitted defaults into {REGISTRY_FILE}")

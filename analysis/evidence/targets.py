@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.params import SEC
 
-__all__ = ["DOSES", "PROTECTED", "TARGETS", "Target", "protected"]
+__all__ = ["DOSES", "PROTECTED", "TARGETS", "TYPICAL_RUNS", "Target", "protected", "runs_of"]
 
 #: The per-run metric a dose-response target reads as what the reps received.
 DELIVERED = "coaching_hours_per_rep_month"
@@ -54,12 +54,17 @@ class Target:
     def value(self, runs: Sequence[Sequence[Mapping[str, float]]]) -> float:
         """The target's value from the runs (metric dicts) of each of :attr:`settings`, in order.
 
+        Across settings the runs are paired by position and only the runs every setting has
+        count (the typical org has more, :data:`TYPICAL_RUNS`), so D keeps its common random numbers.
+
         A figure: the mean of ``metric`` over its runs (NaN where no run has it). A dose-response
         property: the smallest relative fall of the return per hour delivered from one dose to the
         next, ``1 - slope[k + 1] / slope[k]`` with slope = rise of the mean ``metric`` per hour of
         mean coaching delivered; -1 when the curve does not rise at every step, and at least -1
         (a slope twice the one before is as far from diminishing returns as the fit needs to know).
         """
+        if len(runs) > 1:
+            runs = [rs[: min(map(len, runs))] for rs in runs]
         means = [_mean([r[self.metric] for r in rs]) for rs in runs]
         if not self.doses:
             return means[0]
@@ -68,6 +73,11 @@ class Target:
         if not np.all(np.isfinite(slopes)) or np.any(slopes <= 0) or np.any(np.diff(delivered) <= 0):
             return -1.0
         return float(max(-1.0, min(1 - b / a for a, b in itertools.pairwise(slopes))))
+
+
+def runs_of(setting: Mapping[str, Any], runs: int) -> int:
+    """The runs ``setting`` gets where each policy gets ``runs``: the typical org (``{}``) gets more."""
+    return runs * (TYPICAL_RUNS if not setting else 1)
 
 
 def _mean(values: Sequence[float]) -> float:
@@ -80,6 +90,14 @@ def protected(hours: float) -> dict[str, Any]:
     floor leaves as it is)."""
     return {**PROTECTED, "coaching.hours_per_rep_month": float(hours)} if hours else {}
 
+
+#: How many times as many runs the typical org gets as each policy setting, wherever the targets
+#: are measured (the calibration's seeds, ``validate``'s replications). Its cross-section's 3-hour
+#: group (T1x) is a few percent of the reps, whole teams of them, so T1x varies by about 0.054
+#: from run to run at 1536 reps, three times the spread of a whole-org figure; three times the runs
+#: put its mean within about 0.008 at the calibration's 48. A target read across settings (D) uses
+#: the runs they share, so its differences keep their common random numbers.
+TYPICAL_RUNS = 3
 
 #: The protected policies of T1 and T2: the typical org with a set coaching floor under a fully
 #: inspected KPI (the shipped ``coaching_3h`` and ``coaching_1h`` scenarios), so every rep

@@ -31,7 +31,7 @@ import pandas as pd
 import sim
 from analysis.common.stats import MeanCI, bounds_of, mean_ci
 from analysis.evidence.calibration import FREE
-from analysis.evidence.targets import TARGETS, Target
+from analysis.evidence.targets import TARGETS, Target, runs_of
 from analysis.runs.executors import ExecutorChoice, executor_for, usable_cores
 from analysis.runs.runner import kept_job, map_ordered, replication_seeds, run_one
 from sim import params as registry
@@ -106,17 +106,18 @@ def _key(setting: Mapping[str, Any]) -> tuple:
 
 @dataclass(frozen=True)
 class _Batch:
-    """The runs that measure ``targets`` on one set of values: each distinct setting, replicated."""
+    """The runs that measure ``targets`` on one set of values: each distinct setting, replicated
+    (``counts`` times, in the order of ``keys``; the typical org more often, :func:`runs_of`)."""
 
     targets: tuple[Target, ...]
     keys: tuple[tuple, ...]
+    counts: tuple[int, ...]
     tasks: tuple[tuple[dict[str, Any], int, int], ...]
-    replications: int
 
     def runs(self, results: Sequence[Mapping[str, float]]) -> dict[str, list[Sequence[Mapping[str, float]]]]:
         """Per target, the replications' results of each of its settings, from this batch's ``results``."""
-        n = self.replications
-        by_key = {k: results[j * n : (j + 1) * n] for j, k in enumerate(self.keys)}
+        ends = np.cumsum(self.counts)
+        by_key = {k: results[end - n : end] for k, n, end in zip(self.keys, self.counts, ends, strict=True)}
         return {t.id: [by_key[_key(s)] for s in t.settings] for t in self.targets}
 
 
@@ -133,25 +134,35 @@ class _Step:
 
 
 def _batch(
-    base: Mapping[str, Any], targets: Sequence[Target], replications: int, seed: int, reps: int | None
+    base: Mapping[str, Any],
+    targets: Sequence[Target],
+    replications: int,
+    seed: int,
+    reps: int | None,
+    typical_runs: bool = True,
 ) -> _Batch:
-    """The runs of every target (settings shared by targets are run once)."""
+    """The runs of every target (settings shared by targets are run once), ``replications`` of each
+    setting, of the typical org more when ``typical_runs`` (:func:`runs_of`). Replication i has the
+    same seed in every setting (common random numbers)."""
     settings: dict[tuple, dict[str, Any]] = {}
+    counts: dict[tuple, int] = {}
     for t in targets:
         for setting in t.settings:
             settings.setdefault(_key(setting), _setting(base, setting, reps))
-    seeds = replication_seeds(seed, replications)
-    tasks = tuple((values, s, i) for values in settings.values() for i, s in enumerate(seeds))
-    return _Batch(tuple(targets), tuple(settings), tasks, replications)
+            counts[_key(setting)] = runs_of(setting, replications) if typical_runs else replications
+    seeds = replication_seeds(seed, max(counts.values()))
+    tasks = tuple((values, s, i) for k, values in settings.items() for i, s in enumerate(seeds[: counts[k]]))
+    return _Batch(tuple(targets), tuple(settings), tuple(counts.values()), tasks)
 
 
 def _job_seconds(batches: Sequence[_Batch]) -> float:
     """Rough seconds the batches take on one worker (:mod:`analysis.common.limits`'s estimate)."""
     seconds = 0.0
     for b in batches:
-        for values, _, _ in b.tasks[:: b.replications]:
-            full = registry.resolve(values)
-            seconds += kept_job("validate", b.replications, full, 1).seconds
+        starts = np.cumsum((0, *b.counts[:-1]))
+        for start, n in zip(starts, b.counts, strict=True):
+            full = registry.resolve(b.tasks[start][0])
+            seconds += kept_job("validate", n, full, 1).seconds
     return seconds
 
 
@@ -307,7 +318,8 @@ def _summary(target: Target, runs: Sequence[Sequence[Mapping[str, float]]]) -> M
     replications, resampled together across the settings (common random numbers pair them)."""
     if not target.doses:
         return mean_ci([r[target.metric] for r in runs[0]], bounds=bounds_of(target.metric))
-    n = len(runs[0])
+    n = min(map(len, runs))  # the replications every setting has: they pair by position
+    runs = [rs[:n] for rs in runs]
     value = target.value(runs)
     if n < 2:
         return MeanCI(value, float("nan"), float("nan"), float("nan"), n)
@@ -362,8 +374,9 @@ def _screen_steps(
         hi = min(hi, param.high) if param.high is not None else hi
         if param.kind is int:
             lo, hi = int(np.floor(lo)), int(np.ceil(hi))
-        down = _batch({**base, name: lo}, targets, replications, seed, reps)
-        up = _batch({**base, name: hi}, targets, replications, seed, reps)
+        # the screen's differences have common random numbers: the typical org needs no extra runs
+        down = _batch({**base, name: lo}, targets, replications, seed, reps, typical_runs=False)
+        up = _batch({**base, name: hi}, targets, replications, seed, reps, typical_runs=False)
         steps.append(_Step(name, x, lo, hi, down, up))
     return steps
 

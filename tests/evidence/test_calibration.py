@@ -67,3 +67,14 @@ def test_the_polish_neighbours_stay_in_the_unit_box():
     lo, hi = np.zeros(2), np.ones(2)
     for z in calibration.neighbours(np.array([0.0, 0.5]), lo, hi):
         assert ((z >= 0) & (z <= 1)).all()
+
+
+def test_a_property_of_several_settings_reads_only_the_runs_they_all_have():
+    d = next(t for t in TARGETS if t.id == "D")
+    delivered, attained = [1.0, 1.5, 2.2, 3.0], [0.90, 0.95, 0.99, 1.02]
+    runs = [[{"coaching_hours_per_rep_month": h, d.metric: a}] for h, a in zip(delivered, attained, strict=True)]
+    value = d.value(runs)
+    assert 0 < value < 1  # slopes 0.100, 0.057, 0.038: diminishing
+    # the typical org's extra runs (it has TYPICAL_RUNS times as many) have no partner: left out
+    runs[0] = runs[0] + [{"coaching_hours_per_rep_month": 0.1, d.metric: 0.2}] * 2
+    assert d.value(runs) == value

@@ -10,7 +10,7 @@ import pytest
 
 from analysis.evidence import calibration, validation
 from analysis.evidence.calibration import CAL_REPS, CAL_SEEDS, FIT_TARGETS, FREE, POLISH_STEP
-from analysis.evidence.targets import TARGETS, Target
+from analysis.evidence.targets import TARGETS, TYPICAL_RUNS, Target
 from analysis.evidence.validation import ELASTICITY_TEXT, VALIDATION_REPS, sensitivity_screen, validate
 from analysis.runs import runner
 from analysis.runs.executors import usable_cores
@@ -97,7 +97,8 @@ def screened(tmp_path_factory: pytest.TempPathFactory):
 
 def test_validate_and_its_screen_show_one_progress_bar_for_the_whole_job(screened):
     _, bars, _ = screened
-    runs = 2 + 2 * len(FREE) * 1  # T6's replications, then each free parameter down and up
+    # T6's replications (the typical org's: TYPICAL_RUNS times 2), then each free parameter down and up
+    runs = TYPICAL_RUNS * 2 + 2 * len(FREE) * 1
     assert bars == [(runs, "validate")]
 
 
@@ -139,6 +140,29 @@ def test_a_small_job_runs_in_this_process_and_a_big_one_on_one_pool(screened, mo
     batches += [b for s in validation._screen_steps({}, TARGETS, 4, 0, 512) for b in (s.down, s.up)]
     tasks = sum(len(b.tasks) for b in batches)
     assert validation._workers(None, batches) == min(usable_cores(), tasks)
+
+
+def test_validation_runs_the_typical_org_more_often_on_the_policies_seeds():
+    batch = validation._batch({}, TARGETS, 4, 0, 64)
+    seeds = {}
+    for values, seed, replication in batch.tasks:
+        key = values.get("coaching.hours_per_rep_month", 0.0)
+        seeds.setdefault(key, []).append((replication, seed))
+    assert sorted(seeds) == [0.0, 1.0, 2.0, 3.0]  # the typical org and the protected policies of T1, T2, D
+    assert len(seeds[0.0]) == TYPICAL_RUNS * 4
+    for hours in (1.0, 2.0, 3.0):
+        assert seeds[hours] == seeds[0.0][:4]  # replication i has the same seed everywhere: common random numbers
+    # the screen's differences are paired: it runs every setting equally often
+    (step,) = validation._screen_steps({}, TARGETS, 2, 0, 64, ["rep.learning_rate"])
+    assert len(step.up.tasks) == 2 * len(seeds)
+
+
+def test_calibration_runs_the_typical_org_on_its_cross_section_seeds_too():
+    t6, t1 = (next(t for t in TARGETS if t.id == i) for i in ("T6", "T1"))
+    both = calibration.evaluate(None, [t6, t1], seeds=(5,), reps=64, typical_seeds=(6,))
+    apart = [calibration.evaluate(None, [t6, t1], seeds=(s,), reps=64, typical_seeds=()) for s in (5, 6)]
+    assert both["T6"] == pytest.approx((apart[0]["T6"] + apart[1]["T6"]) / 2, abs=1e-12)
+    assert both["T1"] == apart[0]["T1"]  # a policy runs on the calibration seeds only
 
 
 def test_calibration_recovers_a_known_parameter_from_targets_the_model_generated():
