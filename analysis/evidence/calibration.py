@@ -333,6 +333,12 @@ def _rounded(z: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return (x - lo) / (hi - lo)
 
 
+#: The combined moves the polish tries each round besides the best single step: the n most
+#: improving single steps (one per parameter) taken together, for each n here below the number of
+#: improving steps, and all of them.
+COMBINED = (2, 4, 8, 16)
+
+
 def _polish(
     objectives,
     z: np.ndarray,
@@ -342,11 +348,15 @@ def _polish(
     say: Callable[[str], None],
     rounds: int = 25,
 ) -> np.ndarray:
-    """Coordinate search: move to the best point one polish step away while the loss falls.
+    """Coordinate search: move to the best of the points one polish step away, or of their
+    combinations (``COMBINED``), while the loss falls.
 
     ``objectives`` maps a list of points to their losses (evaluated together, in parallel).
     Values are rounded to 4 decimals as they will be written, so the point checked is the
-    point shipped; when no neighbour is better, the point is a local minimum at that step.
+    point shipped; the search stops when no single step is better, so the point is then a
+    local minimum at that step. The combined moves only shorten the way there: far from a
+    minimum, many parameters improve the fit at once, and one step a round would take as many
+    rounds (of ~50 evaluations each) as there are such parameters.
     """
     z = _rounded(z, lo, hi)
     (best,) = objectives([z])
@@ -354,13 +364,25 @@ def _polish(
     for k in range(rounds):
         trials = neighbours(z, lo, hi)
         losses = objectives(trials)
-        i = int(np.argmin(losses))
-        if losses[i] >= best:
+        if min(losses) >= best:
             say(f"polish: a local minimum after {k} moves")
             break
-        j = int(np.argmax(np.abs(trials[i] - z)))
-        z, best = trials[i], losses[i]
-        say(f"polish move {k + 1}: loss {best:.4f}, {names[j]} = {lo[j] + (hi[j] - lo[j]) * z[j]:.4f}")
+        steps: dict[int, np.ndarray] = {}  # the improving steps, best first, one per parameter
+        for loss, trial in sorted(zip(losses, trials, strict=True), key=lambda pair: pair[0]):
+            if loss >= best:
+                break
+            steps.setdefault(int(np.argmax(np.abs(trial - z))), trial - z)
+        sizes = sorted({n for n in COMBINED if n < len(steps)} | {len(steps)} - {1})
+        order = list(steps.values())
+        combined = [_rounded(z + np.sum(order[:n], axis=0), lo, hi) for n in sizes]
+        candidates = [trials[int(np.argmin(losses))], *combined]
+        scores = [min(losses), *objectives(combined)]
+        i = int(np.argmin(scores))
+        moved = [names[j] for j in np.flatnonzero(np.abs(candidates[i] - z) > 1e-12)]
+        z, best = candidates[i], scores[i]
+        values = lo + (hi - lo) * z
+        text = ", ".join(f"{n} = {values[names.index(n)]:.4f}" for n in moved)
+        say(f"polish move {k + 1}: loss {best:.4f}, {len(moved)} of {len(steps)} improving steps: {text}")
     return z
 
 
