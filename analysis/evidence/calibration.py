@@ -317,14 +317,19 @@ POLISH_STEP = 0.02
 
 def neighbours(z: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> list[np.ndarray]:
     """The points one polish step from ``z`` along each axis, within [0, 1], rounded as written."""
-    out = []
-    for i in range(z.size):
-        for sign in (1, -1):
-            trial = z.copy()
-            trial[i] += sign * POLISH_STEP
-            if 0 <= trial[i] <= 1:
-                out.append(_rounded(trial, lo, hi))
-    return out
+    return [_rounded(_step(z, d), lo, hi) for d in _directions(z)]
+
+
+def _directions(z: np.ndarray) -> list[tuple[int, int]]:
+    """The (axis, sign) of each polish step from ``z`` that stays within [0, 1]."""
+    return [(i, sign) for i in range(z.size) for sign in (1, -1) if 0 <= z[i] + sign * POLISH_STEP <= 1]
+
+
+def _step(z: np.ndarray, direction: tuple[int, int]) -> np.ndarray:
+    i, sign = direction
+    trial = z.copy()
+    trial[i] += sign * POLISH_STEP
+    return trial
 
 
 def _rounded(z: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -333,10 +338,8 @@ def _rounded(z: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     return (x - lo) / (hi - lo)
 
 
-#: The combined moves the polish tries each round besides the best single step: the n most
-#: improving single steps (one per parameter) taken together, for each n here below the number of
-#: improving steps, and all of them.
-COMBINED = (2, 4, 8, 16)
+#: Neighbours the polish evaluates together (in parallel) before it decides whether to move.
+POLISH_BATCH = 4
 
 
 def _polish(
@@ -348,41 +351,38 @@ def _polish(
     say: Callable[[str], None],
     rounds: int = 25,
 ) -> np.ndarray:
-    """Coordinate search: move to the best of the points one polish step away, or of their
-    combinations (``COMBINED``), while the loss falls.
+    """Coordinate search: move to a better point one polish step away while there is one.
 
-    ``objectives`` maps a list of points to their losses (evaluated together, in parallel).
-    Values are rounded to 4 decimals as they will be written, so the point checked is the
-    point shipped; the search stops when no single step is better, so the point is then a
-    local minimum at that step. The combined moves only shorten the way there: far from a
-    minimum, many parameters improve the fit at once, and one step a round would take as many
-    rounds (of ~50 evaluations each) as there are such parameters.
+    The neighbours are evaluated ``POLISH_BATCH`` at a time (``objectives`` maps a list of points
+    to their losses, evaluated together), the steps that last lowered the loss first and those
+    that last raised it most at the end; the search moves to the best point of the first batch
+    that holds a better one. Values are rounded to 4 decimals as they will be written, so the
+    point checked is the point shipped; it stops when every neighbour has been evaluated and
+    none is better, so the point is then a local minimum at that step. Far from a minimum this
+    costs a batch or two a move, not every neighbour (~50 evaluations).
     """
     z = _rounded(z, lo, hi)
     (best,) = objectives([z])
     say(f"polish: loss {best:.4f} at the start")
+    change: dict[tuple[int, int], float] = {}  # per step, the change of the loss where last tried
     for k in range(rounds):
-        trials = neighbours(z, lo, hi)
-        losses = objectives(trials)
-        if min(losses) >= best:
+        order = sorted(_directions(z), key=lambda d: change.get(d, 0.0))
+        moved = None
+        for at in range(0, len(order), POLISH_BATCH):
+            batch = order[at : at + POLISH_BATCH]
+            trials = [_rounded(_step(z, d), lo, hi) for d in batch]
+            losses = objectives(trials)
+            change.update({d: loss - best for d, loss in zip(batch, losses, strict=True)})
+            i = int(np.argmin(losses))
+            if losses[i] < best:
+                moved, z, best = batch[i], trials[i], losses[i]
+                break
+        if moved is None:
             say(f"polish: a local minimum after {k} moves")
             break
-        steps: dict[int, np.ndarray] = {}  # the improving steps, best first, one per parameter
-        for loss, trial in sorted(zip(losses, trials, strict=True), key=lambda pair: pair[0]):
-            if loss >= best:
-                break
-            steps.setdefault(int(np.argmax(np.abs(trial - z))), trial - z)
-        sizes = sorted({n for n in COMBINED if n < len(steps)} | {len(steps)} - {1})
-        order = list(steps.values())
-        combined = [_rounded(z + np.sum(order[:n], axis=0), lo, hi) for n in sizes]
-        candidates = [trials[int(np.argmin(losses))], *combined]
-        scores = [min(losses), *objectives(combined)]
-        i = int(np.argmin(scores))
-        moved = [names[j] for j in np.flatnonzero(np.abs(candidates[i] - z) > 1e-12)]
-        z, best = candidates[i], scores[i]
-        values = lo + (hi - lo) * z
-        text = ", ".join(f"{n} = {values[names.index(n)]:.4f}" for n in moved)
-        say(f"polish move {k + 1}: loss {best:.4f}, {len(moved)} of {len(steps)} improving steps: {text}")
+        change[(moved[0], -moved[1])] = np.inf  # the step back is known to be worse: tried last
+        j = moved[0]
+        say(f"polish move {k + 1}: loss {best:.4f}, {names[j]} = {lo[j] + (hi[j] - lo[j]) * z[j]:.4f}")
     return z
 
 
