@@ -349,7 +349,7 @@ def _polish(
     hi: np.ndarray,
     names: Sequence[str],
     say: Callable[[str], None],
-    rounds: int = 25,
+    rounds: int = 100,
 ) -> np.ndarray:
     """Coordinate search: move to a better point one polish step away while there is one.
 
