@@ -117,7 +117,9 @@ def render(
         else ("; sensitivity screen" if sensitivity is not None else "; no sensitivity screen")
     )
     at = f" at commit `{commit}`" if commit else ""
-    runs = f"{replications} replication{'' if replications == 1 else 's'} per target"
+    typical = _import_validation().runs_of({}, replications)
+    plural = "" if replications == 1 else "s"
+    runs = f"{replications} replication{plural} of each policy and {typical} of the typical org"
     lines += [
         "",
         f"{passed} of {len(table)} targets pass. Produced by `{command}`{at}: {runs}, seed {seed}, {org}{screen}.",
@@ -159,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=int,
         default=_default("replications"),
         metavar="N",
-        help="replications per target (default: validate()'s)",
+        help="replications of each policy, three times as many of the typical org (default: validate()'s)",
     )
     ap.add_argument("--seed", type=int, default=_default("seed"), metavar="S", help="seed (default: validate()'s)")
     ap.add_argument("--workers", type=int, default=None, metavar="N", help="processes (default: all cores)")
