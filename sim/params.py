@@ -207,7 +207,7 @@ REGISTRY: tuple[Param, ...] = (
     P("org.span_of_control", 8, "reps per manager", "Rep seats per front-line manager.", 1, 100, kind=int, lever=True),
     P(
         "org.span_sd",
-        0.7403,
+        0.8203,
         "reps",
         "Spread (standard deviation) of team sizes around the mean span: real teams are not all the same size.",
         0,
@@ -309,7 +309,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.ramp_learning_rate",
-        0.401,
+        0.3822,
         "1/week",
         "Weekly share of the gap to target skill closed during onboarding.",
         0,
@@ -419,7 +419,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "motivation.behind_effect",
-        0.3202,
+        0.3002,
         "motivation per unit",
         "Motivation lost per unit of shortfall against quota.",
         0,
@@ -736,7 +736,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "manager.ride_along_habit",
-        0.8114,
+        0.8228,
         "share",
         "Median share of a manager's time with the team spent riding along on reps' deals (joint selling) rather than coaching, by habit (a rep just promoted to manager: promotion.promoted_ride_along_habit).",
         0,
