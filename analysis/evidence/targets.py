@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.params import SEC
 
-__all__ = ["DOSES", "PROTECTED", "TARGETS", "TYPICAL_RUNS", "Target", "protected", "runs_of"]
+__all__ = ["DOSES", "PROTECTED", "TARGETS", "TYPICAL_RUNS", "Target", "paired", "protected", "runs_of"]
 
 #: The per-run metric a dose-response target reads as what the reps received.
 DELIVERED = "coaching_hours_per_rep_month"
@@ -63,8 +63,7 @@ class Target:
         mean coaching delivered; -1 when the curve does not rise at every step, and at least -1
         (a slope twice the one before is as far from diminishing returns as the fit needs to know).
         """
-        if len(runs) > 1:
-            runs = [rs[: min(map(len, runs))] for rs in runs]
+        runs = paired(runs)
         means = [_mean([r[self.metric] for r in rs]) for rs in runs]
         if not self.doses:
             return means[0]
@@ -73,6 +72,13 @@ class Target:
         if not np.all(np.isfinite(slopes)) or np.any(slopes <= 0) or np.any(np.diff(delivered) <= 0):
             return -1.0
         return float(max(-1.0, min(1 - b / a for a, b in itertools.pairwise(slopes))))
+
+
+def paired(runs: Sequence[Sequence[Any]]) -> list[Sequence[Any]]:
+    """The runs of several settings cut to those every setting has, which pair by position
+    (replication ``i`` has the same seed in every setting: common random numbers)."""
+    n = min(map(len, runs))
+    return [rs[:n] for rs in runs]
 
 
 def runs_of(setting: Mapping[str, Any], runs: int) -> int:

@@ -31,7 +31,7 @@ import pandas as pd
 import sim
 from analysis.common.stats import MeanCI, bounds_of, mean_ci
 from analysis.evidence.calibration import FREE
-from analysis.evidence.targets import TARGETS, Target, runs_of
+from analysis.evidence.targets import TARGETS, Target, paired, runs_of
 from analysis.runs.executors import ExecutorChoice, executor_for, usable_cores
 from analysis.runs.runner import kept_job, map_ordered, replication_seeds, run_one
 from sim import params as registry
@@ -318,8 +318,8 @@ def _summary(target: Target, runs: Sequence[Sequence[Mapping[str, float]]]) -> M
     replications, resampled together across the settings (common random numbers pair them)."""
     if not target.doses:
         return mean_ci([r[target.metric] for r in runs[0]], bounds=bounds_of(target.metric))
-    n = min(map(len, runs))  # the replications every setting has: they pair by position
-    runs = [rs[:n] for rs in runs]
+    runs = paired(runs)
+    n = len(runs[0])
     value = target.value(runs)
     if n < 2:
         return MeanCI(value, float("nan"), float("nan"), float("nan"), n)
