@@ -11,6 +11,7 @@ drift from the model. Regenerate it whenever the registry changes.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,6 +44,10 @@ def _import_sim() -> tuple[Any, Any, Any]:
     return params, metrics, model
 
 
+def _shown(value: float) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 def _cell(text: Any) -> str:
     """Make ``text`` safe inside a Markdown table cell."""
     return str(text).replace("|", "\\|").replace("\n", " ").strip()
@@ -60,7 +65,7 @@ def _default(value: Any) -> str:
 
 def render() -> str:
     """The parameter reference as Markdown."""
-    params, metrics, model = _import_sim()
+    params, metrics, _ = _import_sim()
     lines = [
         "# Parameter reference",
         "",
@@ -127,31 +132,69 @@ def render() -> str:
     lines.append("")
 
     constants = (
-        ("sim.metrics.WEEKS_PER_MONTH", metrics.WEEKS_PER_MONTH, "weeks in a month (52 / 12)"),
-        ("sim.model.WEEKS_PER_QUARTER", model.WEEKS_PER_QUARTER, "weeks in a quarter"),
+        ("calendar", "WEEKS_PER_MONTH", "weeks in a month (52 / 12)"),
+        ("calendar", "WEEKS_PER_QUARTER", "weeks in a quarter"),
+        ("calendar", "QUOTA_YEAR_WEEKS", "weeks in a quota year (it starts at week 0)"),
         (
-            "sim.model.ROLLING_WEEKS",
-            model.ROLLING_WEEKS,
+            "calendar",
+            "ROLLING_WEEKS",
             "memory (weeks) of the rolling attainment behind pressure, motivation and quitting",
         ),
+        ("initialisation", "APTITUDE_RANGE", "range aptitude is clipped to (no rep is hopeless or perfect)"),
         (
-            "sim.metrics.MIN_WEEKS_FOR_REP_ATTAINMENT",
-            metrics.MIN_WEEKS_FOR_REP_ATTAINMENT,
+            "initialisation",
+            "SEGMENT_Z",
+            "standard normal quantile of 0.8: stars and strugglers are the top and bottom fifth by aptitude",
+        ),
+        (
+            "initialisation",
+            "START_NOISE",
+            "relative spread of starting skill, and absolute spread of starting motivation",
+        ),
+        ("initialisation", "SKILL_RANGE", "range starting skill is clipped to"),
+        ("initialisation", "COACHING_SKILL_RANGE", "range a new manager's coaching skill is clipped to"),
+        ("initialisation", "SELLING_SKILL_SD", "standard deviation of a new manager's selling skill around its mean"),
+        ("initialisation", "SELLING_SKILL_RANGE", "range a new manager's selling skill is clipped to"),
+        ("initialisation", "STALLED_EXIT", "weekly exit rate of stalled deals in the starting pipeline's balance"),
+        ("initialisation", "START_ROLE_WEEKS", "weeks in role of the starting managers of a generated org"),
+        ("initialisation", "MIN_WEEKLY_QUIT", "floor of the weekly quit rate behind the starting tenures"),
+        (
+            "initialisation",
+            "MAX_START_REACH",
+            "largest share of their effect the starting coaching and attention stocks reach",
+        ),
+        ("hours", "BOTTOM_WEIGHT", "allocation weight of a team's lowest rep under needs (of its highest under top)"),
+        ("hours", "TOP_WEIGHT", "allocation weight of a team's highest rep under needs (of its lowest under top)"),
+        ("hours", "NEW_HIRE_WEIGHT", "allocation weight of a rep in the ramp under new_hires"),
+        ("hours", "TENURED_WEIGHT", "allocation weight of a rep past the ramp under new_hires"),
+        ("development", "MOTIVATION_RANGE", "range motivation (and its target) is kept in"),
+        (
+            "development",
+            "PRACTICE_SCALE",
+            "coaching hours a rep and month of practice at which the practice gain is 63% reached",
+        ),
+        ("development", "VISIT_SCALE", "field visits a quarter at which their coaching-skill gain is 63% reached"),
+        ("selling", "MAX_WIN_RATE", "highest win probability of any seller"),
+        (
+            "selling",
+            "DEAL_TALK_SCALE",
+            "hours a week of deal talks with an executive at which their win boost is 63% reached",
+        ),
+        ("turnover", "MAX_ANNUAL_RATE", "highest annual attrition turned into a weekly hazard (1 would be infinite)"),
+        (
+            "metrics",
+            "MIN_WEEKS_FOR_REP_ATTAINMENT",
             "counted weeks in seat before a rep counts in per-rep attainment metrics",
         ),
+        ("metrics", "RAMP_TRACK_WEEKS", "hires are tracked by tenure up to this many weeks (T7)"),
         (
-            "sim.metrics.RAMP_TRACK_WEEKS",
-            metrics.RAMP_TRACK_WEEKS,
-            "hires are tracked by tenure up to this many weeks (T7)",
-        ),
-        (
-            "sim.metrics.RAMP_BENCHMARK_WEEKS",
-            metrics.RAMP_BENCHMARK_WEEKS,
+            "metrics",
+            "RAMP_BENCHMARK_WEEKS",
             "reps with at least this tenure are the benchmark of full productivity (T7)",
         ),
         (
-            "sim.metrics.RAMP_FULL_SHARE",
-            metrics.RAMP_FULL_SHARE,
+            "metrics",
+            "RAMP_FULL_SHARE",
             "share of a benchmark rep's expected bookings that counts as full productivity (T7)",
         ),
     )
@@ -163,9 +206,10 @@ def render() -> str:
         "| constant | value | meaning |",
         "|----------|-------|---------|",
     ]
-    for name, value, meaning in constants:
-        shown = f"{value:.4g}" if isinstance(value, float) else str(value)
-        lines.append(f"| `{name}` | {shown} | {_cell(meaning)} |")
+    for module, name, meaning in constants:
+        value = getattr(importlib.import_module(f"sim.{module}"), name)
+        shown = ", ".join(_shown(v) for v in value) if isinstance(value, tuple) else _shown(value)
+        lines.append(f"| `sim.{module}.{name}` | {shown} | {_cell(meaning)} |")
     lines.append("")
     return "\n".join(lines)
 

@@ -107,9 +107,8 @@ class Rep(Person):
     @property
     def pipeline(self) -> dict[str, int]:
         """Open opportunities by stage."""
-        s = self.model.sellers
-        seller = self.model.org.rep_seller[self.index]
-        return {"active": int(s.active[seller]), "stalled": int(s.stalled[seller])}
+        s = self.model.sellers  # a rep seat's pipeline is its seller row
+        return {"active": int(s.active[self.index]), "stalled": int(s.stalled[self.index])}
 
     @property
     def hours(self) -> dict[str, float]:

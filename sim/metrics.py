@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.calendar import WEEKS_PER_MONTH
+
 __all__ = [
     "CANONICAL",
     "COACHED_LITTLE_HOURS",
@@ -24,7 +26,6 @@ __all__ = [
     "Metric",
 ]
 
-WEEKS_PER_MONTH = 52 / 12
 
 #: A rep counts in ``rep_attainment_mean`` and ``reps_at_quota`` after this many counted weeks
 #: in seat (a quarter), so that a rep hired in the last week is not scored on one week of quota.
@@ -191,6 +192,7 @@ class Ledger:
         """Start empty; per-seat accumulators are for the seat's current occupant."""
         k, n = copies, seats_per_copy
         self.copies, self.seats_per_copy = k, n
+        self.rep_copy = np.repeat(np.arange(k), n)  # each rep seat's copy
         self.weeks = 0
         # counted hours by tier: one row per activity (in ACTIVITIES order), one column per copy
         self.hours = {tier: np.zeros((len(acts), k)) for tier, acts in ACTIVITIES.items()}
@@ -220,6 +222,43 @@ class Ledger:
         self.ramp_n = np.zeros((k, RAMP_TRACK_WEEKS), np.int64)
         self.tenured_sum = np.zeros(k)
         self.tenured_n = np.zeros(k, np.int64)
+
+    def per_copy(self, values: np.ndarray) -> np.ndarray:
+        """Each copy's sum of a per-seat array (its seats are contiguous)."""
+        return values.reshape(self.copies, -1).sum(axis=1)
+
+    def track_ramp(self, reps: object, expected: np.ndarray) -> None:
+        """Record expected weekly bookings by tenure for hires, against tenured reps (ODD 7.15)."""
+        K, copy, R = self.copies, self.rep_copy, reps
+        hired = R.occupied & (R.hire_week >= 0) & (R.tenure < RAMP_TRACK_WEEKS)
+        cell = copy[hired] * RAMP_TRACK_WEEKS + R.tenure[hired]
+        self.ramp_sum += np.bincount(cell, weights=expected[hired], minlength=K * RAMP_TRACK_WEEKS).reshape(K, -1)
+        self.ramp_n += np.bincount(cell, minlength=K * RAMP_TRACK_WEEKS).reshape(K, -1)
+        tenured = R.occupied & (R.tenure >= RAMP_BENCHMARK_WEEKS)
+        self.tenured_sum += np.bincount(copy[tenured], weights=expected[tenured], minlength=K)
+        self.tenured_n += np.bincount(copy[tenured], minlength=K)
+
+    def count_sales(
+        self,
+        reps: object,
+        worked: np.ndarray,
+        present: np.ndarray,
+        book: np.ndarray,
+        quota: np.ndarray,
+        coached: np.ndarray,
+    ) -> None:
+        """Count a week's bookings, quota, heads, skill and motivation of the reps who ``worked``."""
+        self.seat_book += book
+        self.seat_quota += quota
+        self.seat_weeks += worked
+        self.seat_coached += coached
+        K, copy = self.copies, self.rep_copy[worked]
+        heads = np.bincount(copy, minlength=K)
+        self.rep_weeks += heads
+        self.mgr_weeks += present.reshape(K, -1).sum(axis=1)
+        per_head = np.maximum(heads, 1)
+        self.skill_sum += np.bincount(copy, weights=reps.skill[worked], minlength=K) / per_head
+        self.motivation_sum += np.bincount(copy, weights=reps.motivation[worked], minlength=K) / per_head
 
     def reset_seats(self, seats: np.ndarray) -> None:
         """Clear the per-seat accumulators for new occupants."""

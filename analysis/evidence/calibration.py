@@ -91,8 +91,8 @@ def _runs(values: Mapping[str, Any], seeds: Sequence[int]) -> list[dict[str, flo
         R, L, org = model.reps, model.ledger, model.org
         tenured = R.occupied & (R.tenure >= model.p.rep.ramp_weeks)
         weights = R.skill[tenured] / R.aptitude[tenured]
-        share = np.bincount(org.copy_of_rep[tenured], weights=weights, minlength=len(seeds))
-        share /= np.maximum(np.bincount(org.copy_of_rep[tenured], minlength=len(seeds)), 1)
+        share = np.bincount(org.rep_copy[tenured], weights=weights, minlength=len(seeds))
+        share /= np.maximum(np.bincount(org.rep_copy[tenured], minlength=len(seeds)), 1)
         out = []
         for k, metrics in enumerate(model.stack_metrics()):
             metrics.update(ramp_months=L.ramp_months(k), tenured_skill_share=float(share[k]), **L.cross_section(k))

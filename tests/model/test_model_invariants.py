@@ -226,9 +226,12 @@ def test_reps_who_work_a_counted_week_and_quit_are_counted_in_it(build_model):
 def test_a_fully_staffed_policy_is_delivered_and_reported_as_delivered(run_model):
     # managers have the hours and coaching is inspected: every rep gets the policy every week;
     # these managers spend every other hour with the team riding along, so the floor is exact
+    # (none of them is one of the few who practise coaching, nor a promoted rep with a habit of their own)
     policy = 3.0
     values = {
         "manager.ride_along_habit": 1.0,
+        "manager.coach_share": 0.0,
+        "promotion.promoted_ride_along_habit": 1.0,
         "org.reps": 64,
         "sim.weeks": 52,
         "coaching.hours_per_rep_month": policy,

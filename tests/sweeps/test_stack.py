@@ -1,7 +1,7 @@
 """A stack of replications (``SalesOrgModel(seeds=...)``) is bit for bit the runs made alone.
 
 The sweep runs a point's replications as one stack to share numpy's per-call overhead; that is
-only allowed because each copy draws from its own streams and nothing couples the copies. These
+only allowed because each copy's numbers are keyed by its own seed and nothing couples the copies. These
 tests hold it to that: every metric of every copy equals the single run with the same seed,
 exactly, for any valid parameters (drawn from the registry) and for the hand-picked cases where
 copies are most likely to interfere (promotions, manager vacancies, rosters, tiny teams).
@@ -52,8 +52,13 @@ def assert_stack_is_the_single_runs(values: dict[str, Any], seeds: list[int]) ->
         np.testing.assert_array_equal(stack.reps.occupied[k * n : (k + 1) * n], alone.reps.occupied)
         m = alone.org.n_managers
         np.testing.assert_array_equal(stack.managers.coach_skill[k * m : (k + 1) * m], alone.managers.coach_skill)
-        s = n + m
-        np.testing.assert_array_equal(stack.sellers.active[k * s : (k + 1) * s], alone.sellers.active)
+        # the pipelines: every rep seat's, then every manager's
+        reps_of_k, managers_of_k = (
+            slice(k * n, (k + 1) * n),
+            slice(stack.org.n_reps + k * m, stack.org.n_reps + (k + 1) * m),
+        )
+        np.testing.assert_array_equal(stack.sellers.active[reps_of_k], alone.sellers.active[:n])
+        np.testing.assert_array_equal(stack.sellers.active[managers_of_k], alone.sellers.active[n:])
 
 
 CASES = {

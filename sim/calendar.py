@@ -1,0 +1,10 @@
+"""The calendar (ODD 7.1): a step is a week; months, quarters and the quota year in weeks."""
+
+from __future__ import annotations
+
+__all__ = ["QUOTA_YEAR_WEEKS", "ROLLING_WEEKS", "WEEKS_PER_MONTH", "WEEKS_PER_QUARTER"]
+
+WEEKS_PER_MONTH = 52 / 12
+WEEKS_PER_QUARTER = 13.0
+QUOTA_YEAR_WEEKS = 52  # the quota year starts at week 0 (so a warm-up year ends one)
+ROLLING_WEEKS = 13.0  # memory of the rolling attainment that drives pressure and quitting
