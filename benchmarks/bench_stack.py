@@ -7,7 +7,10 @@ no weekly DataCollector rows) and steps it ``--weeks`` weeks, then reports the b
 ``--repeats`` as milliseconds per run, next to a plain ``SalesOrgModel(seed=...)`` run (which
 collects weekly rows, as ``mesa.batch_run`` needs). It then times each phase of the week at the
 two largest stack sizes and prints the marginal cost of one more copy per week and phase: the
-floor a stack cannot go below, however many copies it holds.
+floor a stack cannot go below, however many copies it holds. The phases are what
+``SalesOrgModel.step`` calls: the submodels ``plan_hours``, ``develop_people``, ``sell`` and
+``turn_over`` (wrapped where ``sim.model`` looks them up) and the ledger's ``_count_sales`` and
+``_count_week``. A warm-up run first loads numba's compiled code (``bench_model.py`` times that).
 
 Pinned to one CPU where the OS allows (``--no-pin`` to turn off). Run on an idle machine.
 """
@@ -19,17 +22,23 @@ import gc
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import sim.model  # noqa: E402
 from analysis.runs.runner import release  # noqa: E402
 from sim.model import SalesOrgModel  # noqa: E402
 
-PHASES = ("_plan_hours", "_develop_people", "_sell", "_turn_over", "_close_week")
+#: The submodels ``SalesOrgModel.step`` calls as functions of ``sim.model``'s namespace.
+SUBMODELS = ("plan_hours", "develop_people", "sell", "turn_over")
+#: The model's own bookkeeping methods of the week.
+METHODS = ("_count_sales", "_count_week")
+PHASES = SUBMODELS + METHODS
 
 
 def run_ms(stack: int | None, reps: int, weeks: int, repeats: int) -> float:
@@ -54,18 +63,27 @@ def run_ms(stack: int | None, reps: int, weeks: int, repeats: int) -> float:
 def phase_us(stack: int, reps: int, weeks: int) -> dict[str, float]:
     """Microseconds a week in each phase of a stack of ``stack`` copies."""
     spent = dict.fromkeys(PHASES, 0.0)
-    model = SalesOrgModel(seeds=range(stack), org_reps=reps, sim_weeks=weeks, sim_warmup_weeks=0)
-    for name in PHASES:
-        phase = getattr(model, name)
 
-        def timed(phase=phase, name=name) -> None:
+    def timer(name: str, phase: Callable[..., None]) -> Callable[..., None]:
+        def timed(*args: Any) -> None:
             start = time.perf_counter()
-            phase()
+            phase(*args)
             spent[name] += time.perf_counter() - start
 
-        setattr(model, name, timed)
-    for _ in range(weeks):
-        model.step()
+        return timed
+
+    model = SalesOrgModel(seeds=range(stack), org_reps=reps, sim_weeks=weeks, sim_warmup_weeks=0)
+    for name in METHODS:
+        setattr(model, name, timer(name, getattr(model, name)))
+    originals = {name: getattr(sim.model, name) for name in SUBMODELS}
+    try:
+        for name, phase in originals.items():
+            setattr(sim.model, name, timer(name, phase))
+        for _ in range(weeks):
+            model.step()
+    finally:
+        for name, phase in originals.items():
+            setattr(sim.model, name, phase)
     release(model)
     return {name: s / weeks * 1e6 for name, s in spent.items()}
 
@@ -82,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sizes = sorted({int(s) for s in args.stacks.split(",")})
     if not args.no_pin and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    run_ms(10, args.reps, 4, 1)  # warm caches and imports
+    run_ms(10, args.reps, 4, 1)  # warm caches and imports, and load numba's compiled code
 
     print(f"org.reps={args.reps}, {args.weeks} weeks, best of {args.repeats}")
     alone = run_ms(None, args.reps, args.weeks, args.repeats)

@@ -11,7 +11,7 @@ are identical whatever the order, the chunking, the number of workers or the exe
 
 **Stacks.** A task runs the replications of each of its points as one stack,
 ``SalesOrgModel(seeds=[...])``: the copies of the organisation sit side by side in the same
-arrays and step together, each drawing from its own streams, so each copy is bit for bit the
+arrays and step together, each drawing its own keyed numbers, so each copy is bit for bit the
 run made alone (``tests/sweeps/test_stack.py``) while numpy's per-call overhead is paid once a week for
 the stack. For a 100-rep org that makes a run about three times cheaper (``benchmarks/``).
 """
