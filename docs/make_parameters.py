@@ -132,7 +132,9 @@ def render() -> str:
     lines.append("")
 
     constants = (
+        ("calendar", "WEEKS_PER_YEAR", "weeks in a year: annual quotas and rates are spread over them"),
         ("calendar", "WEEKS_PER_MONTH", "weeks in a month (52 / 12)"),
+        ("calendar", "MAX_ANNUAL_RATE", "highest annual attrition turned into a weekly hazard (1 would be infinite)"),
         ("calendar", "WEEKS_PER_QUARTER", "weeks in a quarter"),
         ("calendar", "QUOTA_YEAR_WEEKS", "weeks in a quota year (it starts at week 0)"),
         (
@@ -180,7 +182,6 @@ def render() -> str:
             "DEAL_TALK_SCALE",
             "hours a week of deal talks with an executive at which their win boost is 63% reached",
         ),
-        ("turnover", "MAX_ANNUAL_RATE", "highest annual attrition turned into a weekly hazard (1 would be infinite)"),
         (
             "metrics",
             "MIN_WEEKS_FOR_REP_ATTAINMENT",

@@ -39,10 +39,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-import numba
 import numpy as np
 
-from sim.calendar import QUOTA_YEAR_WEEKS, WEEKS_PER_MONTH, WEEKS_PER_QUARTER
+from sim.calendar import QUOTA_YEAR_WEEKS, WEEKS_PER_MONTH, WEEKS_PER_QUARTER, WEEKS_PER_YEAR
+from sim.compiled import kernel
 from sim.numerics import TINY
 
 if TYPE_CHECKING:
@@ -176,7 +176,8 @@ def plan_hours(model: SalesOrgModel, week: int) -> None:
     week_args = dict(
         discretionary=np.maximum(mh - fixed, 0.0) * present,
         inspection=M.inspection,
-        selling_need=org.manager_selling_need + M.extra_selling * np.exp(-M.weeks_in_role / 52),
+        # a promoted rep's extra selling on the team's deals fades over a year
+        selling_need=org.manager_selling_need + M.extra_selling * np.exp(-M.weeks_in_role / WEEKS_PER_YEAR),
         pressure=p.manager.quota_pressure * behind,
         customer_share=p.manager.customer_work_share,
         habit=M.habit,
@@ -280,7 +281,7 @@ def team_percentile(model: SalesOrgModel) -> np.ndarray:
     return _percentiles(att, R.occupied, org.seat_order, org.team_bounds)
 
 
-@numba.njit(cache=True)
+@kernel
 def _percentiles(att, occupied, seat_order, bounds):  # one team at a time: a team is a handful of seats
     pct = np.empty(att.size)
     for m in range(bounds.size - 1):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.agents import Executive, Manager, Rep
+from sim.calendar import WEEKS_PER_YEAR, weekly_hazard
 from sim.development import MOTIVATION_RANGE
 from sim.keys import Purpose, normals, uniforms
 from sim.metrics import ACTIVITIES
@@ -36,7 +37,7 @@ SKILL_RANGE = (0.01, 1.0)
 COACHING_SKILL_RANGE = (0.02, 0.95)
 SELLING_SKILL_SD, SELLING_SKILL_RANGE = 0.08, (0.05, 1.0)  # managers' selling skill around its mean
 STALLED_EXIT = 0.05  # weekly rate at which stalled deals leave in the starting pipeline's balance
-START_ROLE_WEEKS = 52  # weeks in role of the starting managers of a generated org
+START_ROLE_WEEKS = WEEKS_PER_YEAR  # weeks in role of the starting managers of a generated org
 MIN_WEEKLY_QUIT = 1e-4  # floor of the quit rate behind the starting tenures (a geometric needs one above 0)
 MAX_START_REACH = 0.99  # the starting coaching and attention stocks reach at most this share of their effect
 SHARE_EDGE = 1e-9  # a habit of 0 or 1 is kept this far inside, so its log-odds stay finite
@@ -140,8 +141,9 @@ def segment_of(model: SalesOrgModel, aptitude: np.ndarray, new_hire: np.ndarray)
 def typical_weekly_quit(model: SalesOrgModel) -> float:
     """Weekly quit probability of a rep at the starting motivation who is on plan."""
     p = model.p
-    base = -math.log1p(-min(p.rep.attrition_per_year, 0.999)) / 52
-    hazard = base * math.exp(p.rep.attrition_motivation_sensitivity * (1 - p.rep.initial_motivation))
+    hazard = weekly_hazard(p.rep.attrition_per_year) * math.exp(
+        p.rep.attrition_motivation_sensitivity * (1 - p.rep.initial_motivation)
+    )
     return max(-math.expm1(-hazard), MIN_WEEKLY_QUIT)
 
 
@@ -198,7 +200,7 @@ def init_reps(model: SalesOrgModel) -> None:
     lift = np.clip(
         (p.rep.initial_motivation - p.motivation.base) / max(p.motivation.coaching_effect, TINY), 0, MAX_START_REACH
     )
-    weekly_quota = org.rep_quota / 52
+    weekly_quota = org.rep_quota / WEEKS_PER_YEAR
     model.reps = SimpleNamespace(
         occupied=~vacant,
         vacancy_left=np.where(vacant, wait, 0),
@@ -304,8 +306,8 @@ def init_managers(model: SalesOrgModel) -> None:
         exec_stock=np.zeros(n),
         visit_stock=np.full(n, p.executive.field_visits_per_manager_quarter),
         meet_stock=np.full(n, 1 / (1 - (1 - p.meetings.memory_decay) ** p.meetings.cadence_weeks)),
-        roll_book=org.manager_quota / 52,
-        roll_quota=org.manager_quota / 52,
+        roll_book=org.manager_quota / WEEKS_PER_YEAR,
+        roll_quota=org.manager_quota / WEEKS_PER_YEAR,
     )
     # promoted top reps and experienced hires arrive as managers leave (promotion.policy)
     new_manager_state(model, np.arange(n), False, p.manager.coaching_skill_mean, START)

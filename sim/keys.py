@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import enum
 
-import numba
 import numpy as np
+
+from sim.compiled import kernel
 
 __all__ = ["INIT_WEEK", "Purpose", "block", "check_seed", "normals", "run_key", "uniforms", "where"]
 
@@ -86,7 +87,7 @@ def run_key(entropy: int) -> np.ndarray:
     return np.random.SeedSequence(entropy).generate_state(2, np.uint32)
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def _philox(c0, c1, c2, c3, k0, k1):
     """Philox4x32-10 of counter (c0, c1, c2, c3) under key (k0, k1): four uint32 words."""
     for r in range(_ROUNDS):
@@ -101,7 +102,7 @@ def _philox(c0, c1, c2, c3, k0, k1):
     return c0, c1, c2, c3
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def _unit(a, b):
     """A double in the open interval (0, 1) from two words: 52 random bits, offset by half a step.
 
@@ -110,7 +111,7 @@ def _unit(a, b):
     return ((a >> np.uint32(6)) * _TWO_POW_26 + (b >> np.uint32(6)) + 0.5) / _TWO_POW_52
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def block(key, week, purpose, seat, j):
     """Two uniforms in (0, 1) of block ``j`` of ``seat``'s draws for ``purpose`` in ``week``."""
     w0, w1, w2, w3 = _philox(
@@ -119,7 +120,7 @@ def block(key, week, purpose, seat, j):
     return _unit(w0, w1), _unit(w2, w3)
 
 
-@numba.njit(cache=True)
+@kernel
 def _uniforms(keys, copy, week, purpose, seat, j):
     out = np.empty(seat.size)
     for i in range(seat.size):
@@ -127,7 +128,7 @@ def _uniforms(keys, copy, week, purpose, seat, j):
     return out
 
 
-@numba.njit(cache=True)
+@kernel
 def _normals(keys, copy, week, purpose, seat, j):
     out = np.empty(seat.size)
     for i in range(seat.size):

@@ -20,9 +20,9 @@ Python (the starting state, a hire).
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
+from sim.compiled import kernel
 from sim.keys import Purpose, block, where
 
 __all__ = ["binomial", "gamma", "gammas_each", "geometric_each", "poisson", "poissons_each"]
@@ -31,7 +31,7 @@ POISSON_CHUNK = 500.0  # largest mean drawn by one inversion: exp(-500) is far f
 BINOMIAL_CHUNK = 1000  # largest number of trials drawn by one inversion: 0.5 ** 1000 is too
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def _poisson_inversion(u, lam):
     k, pk = 0, np.exp(-lam)
     cdf = pk
@@ -44,7 +44,7 @@ def _poisson_inversion(u, lam):
     return k
 
 
-@numba.njit(cache=True)
+@kernel
 def poisson(key, week, purpose, seat, lam):
     """A Poisson draw of mean ``lam`` (0 for a mean of 0)."""
     total, j = 0, 0
@@ -56,7 +56,7 @@ def poisson(key, week, purpose, seat, lam):
     return total
 
 
-@numba.njit(cache=True, inline="always")
+@kernel(inline="always")
 def _binomial_inversion(u, n, p):
     q = 1.0 - p
     ratio = p / q
@@ -69,7 +69,7 @@ def _binomial_inversion(u, n, p):
     return k
 
 
-@numba.njit(cache=True)
+@kernel
 def binomial(key, week, purpose, seat, n, p):
     """A binomial draw of ``n`` trials with success probability ``p``."""
     if n <= 0 or p <= 0.0:
@@ -88,7 +88,7 @@ def binomial(key, week, purpose, seat, n, p):
     return n - total if flip else total
 
 
-@numba.njit(cache=True)
+@kernel
 def gamma(key, week, purpose, seat, shape):
     """A gamma draw of unit scale and ``shape`` > 0 (Marsaglia and Tsang 2000)."""
     j = 0
@@ -112,7 +112,7 @@ def gamma(key, week, purpose, seat, shape):
             return d * v * boost
 
 
-@numba.njit(cache=True)
+@kernel
 def _poissons(keys, copy, week, purpose, seat, lam):
     out = np.empty(seat.size, np.int64)
     for i in range(seat.size):
@@ -120,7 +120,7 @@ def _poissons(keys, copy, week, purpose, seat, lam):
     return out
 
 
-@numba.njit(cache=True)
+@kernel
 def _gammas(keys, copy, week, purpose, seat, shape):
     out = np.empty(seat.size)
     for i in range(seat.size):
@@ -128,7 +128,7 @@ def _gammas(keys, copy, week, purpose, seat, shape):
     return out
 
 
-@numba.njit(cache=True)
+@kernel
 def _geometrics(keys, copy, week, purpose, seat, p):
     out = np.empty(seat.size, np.int64)
     tail = np.log1p(-p)

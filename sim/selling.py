@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numba
 import numpy as np
 
-from sim.calendar import QUOTA_YEAR_WEEKS, ROLLING_WEEKS, WEEKS_PER_QUARTER
+from sim.calendar import QUOTA_YEAR_WEEKS, ROLLING_WEEKS, WEEKS_PER_QUARTER, WEEKS_PER_YEAR
+from sim.compiled import kernel
 from sim.development import saturating
 from sim.keys import Purpose
 from sim.samplers import binomial, gamma, poisson
@@ -88,7 +88,7 @@ def deal_timing(
     return np.where(within_reach, 1 + timing, 1 - timing)
 
 
-@numba.njit(cache=True)
+@kernel
 def _deal_flows(keys, copy, seat, week, lam, active, stalled, resolve, win, stall_rate, unstick, loss_rate, size_cv2):
     """One week of every seller's pipeline, in place: new, resolved, won, stalled, revived, lost deals.
 
@@ -133,7 +133,7 @@ def sell(model: SalesOrgModel, week: int) -> None:
     model.ledger.track_ramp(R, active_reps * (win_reps * pp.deal_size / pp.cycle_weeks))
     # open deals resolve at the usual rate, or faster or slower around the quota year's end
     left = QUOTA_YEAR_WEEKS - week % QUOTA_YEAR_WEEKS
-    gap = R.ytd_quota + left * org.rep_quota / 52 - R.ytd_book
+    gap = R.ytd_quota + left * org.rep_quota / WEEKS_PER_YEAR - R.ytd_book
     timing = deal_timing(left, WEEKS_PER_QUARTER, gap, active_reps * win_reps * pp.deal_size, pp.quota_timing)
     resolve_reps = np.minimum(timing / pp.cycle_weeks, 1.0)
     resolve = np.concatenate((resolve_reps, np.full(org.n_managers, min(1 / pp.cycle_weeks, 1.0))))
@@ -169,8 +169,8 @@ def sell(model: SalesOrgModel, week: int) -> None:
     )
     value *= pp.deal_size
     model.rep_book, model.mgr_book = value[:n], value[n:]
-    model.rep_quota = R.occupied * (org.rep_quota / 52)
-    model.mgr_quota = M.present * (org.manager_quota / 52)
+    model.rep_quota = R.occupied * (org.rep_quota / WEEKS_PER_YEAR)
+    model.mgr_quota = M.present * (org.manager_quota / WEEKS_PER_YEAR)
     R.ytd_book += model.rep_book
     R.ytd_quota += model.rep_quota
     R.roll_book += (model.rep_book - R.roll_book) / ROLLING_WEEKS * R.occupied

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.agents import Manager, Rep
+from sim.calendar import WEEKS_PER_YEAR, weekly_hazard
 from sim.development import rep_behind, update_quality
 from sim.initialisation import new_manager_state, rep_aptitude, segment_of
 from sim.keys import Purpose, uniforms
@@ -23,14 +24,7 @@ from sim.tables import rep_records
 if TYPE_CHECKING:
     from sim.model import SalesOrgModel
 
-__all__ = ["turn_over", "weekly_rate"]
-
-MAX_ANNUAL_RATE = 0.999  # an annual attrition of 1 would be an infinite hazard
-
-
-def weekly_rate(annual: float) -> float:
-    """The weekly hazard that leaves ``annual`` of a cohort gone after 52 weeks."""
-    return -math.log1p(-min(annual, MAX_ANNUAL_RATE)) / 52
+__all__ = ["turn_over"]
 
 
 def turn_over(model: SalesOrgModel, week: int) -> None:
@@ -39,7 +33,7 @@ def turn_over(model: SalesOrgModel, week: int) -> None:
     u_rep = uniforms(model.keys, org.rep_copy, week, Purpose.REP_QUITS, org.rep_seat)
     u_mgr = uniforms(model.keys, org.manager_copy, week, Purpose.MANAGER_LEAVES, org.manager_seat)
     # reps quit with a hazard raised by low motivation and falling behind
-    hazard = weekly_rate(p.rep.attrition_per_year) * np.exp(
+    hazard = weekly_hazard(p.rep.attrition_per_year) * np.exp(
         p.rep.attrition_motivation_sensitivity * (1 - R.motivation)
         + p.rep.attrition_attainment_sensitivity * rep_behind(model)
     )
@@ -51,7 +45,7 @@ def turn_over(model: SalesOrgModel, week: int) -> None:
             model.ledger.departures += np.bincount(org.rep_copy[quits], minlength=model.stack)
     # managers leave and are replaced by the promotion policy (a promotion vacates a rep seat)
     M.vacancy_left -= ~M.present
-    leaving = np.flatnonzero(M.present & (u_mgr < -math.expm1(-weekly_rate(p.manager.attrition_per_year))))
+    leaving = np.flatnonzero(M.present & (u_mgr < -math.expm1(-weekly_hazard(p.manager.attrition_per_year))))
     if leaving.size:
         _replace_managers(model, leaving, week)
     hired = np.flatnonzero(~M.present & (M.vacancy_left <= 0))
@@ -79,7 +73,7 @@ def _hire_reps(model: SalesOrgModel, seats: np.ndarray, week: int) -> None:
     R.segment[seats] = segment_of(model, R.aptitude[seats], np.ones(seats.size, bool))
     R.coach_stock[seats] = 0.0
     R.attention[seats] = 0.0
-    R.roll_book[seats] = R.roll_quota[seats] = model.org.rep_quota[seats] / 52
+    R.roll_book[seats] = R.roll_quota[seats] = model.org.rep_quota[seats] / WEEKS_PER_YEAR
     R.ytd_book[seats] = R.ytd_quota[seats] = 0.0
     S.active[seats] = S.stalled[seats] = 0  # a rep seat is its seller row
     model.ledger.reset_seats(seats)

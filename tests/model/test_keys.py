@@ -137,7 +137,7 @@ def test_every_coordinate_changes_the_value(change: dict) -> None:
 
 
 # ----------------------------------------------------------------------------- statistics
-@numba.njit(cache=True)
+@numba.njit
 def _both_halves(key, week, purpose, n):
     first, second = np.empty(n), np.empty(n)
     for seat in range(n):
@@ -190,3 +190,23 @@ def test_neighbouring_places_uncorrelated(neighbour: str) -> None:
     assert abs(np.corrcoef(a, b)[0, 1]) < 0.01
     grid = np.histogram2d(a, b, bins=10, range=[[0, 1], [0, 1]])[0].ravel()
     assert stats.chisquare(grid).pvalue > 1e-3
+
+
+# ----------------------------------------------------------------------------- the compiled cache
+def test_a_changed_kernel_module_clears_the_cached_kernels(tmp_path, monkeypatch) -> None:
+    """numba checks a cached kernel only against its own file; the stamp covers every kernel module."""
+    from sim import compiled
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    stale = tmp_path / "deep" / "selling._deal_flows-91.py311.nbi"
+    stale.parent.mkdir()
+    stale.write_text("stale")
+    other = tmp_path / "deep" / "elsewhere.f-1.py311.nbi"
+    other.write_text("not ours")
+    (tmp_path / compiled.STAMP).write_text("a stamp of other sources")
+    compiled.refresh_cache()
+    assert not stale.exists() and other.exists()
+    assert (tmp_path / compiled.STAMP).read_text() == compiled.fingerprint()
+    stale.write_text("compiled from these sources")  # the same sources: the cache is kept
+    compiled.refresh_cache()
+    assert stale.exists()

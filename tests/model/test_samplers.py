@@ -24,7 +24,7 @@ def _key(entropy: int) -> np.ndarray:
     return run_key(entropy)[None, :]  # one run's key as the one row of a batch
 
 
-@numba.njit(cache=True)
+@numba.njit
 def _binomials(key, week, purpose, n_draws, n, p):
     out = np.empty(n_draws, np.int64)
     for seat in range(n_draws):
