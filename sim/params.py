@@ -262,7 +262,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.aptitude_sd",
-        0.0941,
+        0.1021,
         "skill (0-1)",
         "Spread of aptitude across reps (stars to strugglers).",
         0,
@@ -309,7 +309,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.ramp_learning_rate",
-        0.3822,
+        0.401,
         "1/week",
         "Weekly share of the gap to target skill closed during onboarding.",
         0,
@@ -318,7 +318,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.learning_rate",
-        0.047,
+        0.0318,
         "1/week",
         "Weekly share of the gap to target skill closed when skill is rising.",
         0,
@@ -345,7 +345,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.attrition_per_year",
-        0.1227,
+        0.1339,
         "1/year",
         "Annual quit rate of a fully motivated rep on plan; lower motivation and falling behind raise it.",
         0,
@@ -363,7 +363,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.attrition_attainment_sensitivity",
-        0.9402,
+        1.1202,
         "log-hazard per unit",
         "How much falling behind quota raises the quit hazard.",
         0,
@@ -467,7 +467,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "pipeline.quota_timing",
-        0.9994,
+        0.9794,
         "relative",
         "In the quota year's last quarter, how much faster a rep closes deals when quota is within reach of the open pipeline, and slower when it is made or out of reach (deals held back for next year).",
         0,
@@ -582,7 +582,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "coaching.ride_along_teaching",
-        0.2081,
+        0.2001,
         "relative",
         "How much an hour of ride-along teaches and motivates, relative to an hour of real coaching.",
         0,
@@ -745,7 +745,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "manager.coach_share",
-        0.142,
+        0.086,
         "share",
         "Share of managers who consistently practise coaching; the others ride along by habit (promoted top reps never start as such).",
         0,
@@ -754,7 +754,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "manager.coach_ride_along_habit",
-        0.462,
+        0.474,
         "share",
         "Median ride-along habit of a manager who consistently practises coaching.",
         0,
@@ -763,7 +763,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "manager.remediation_tilt",
-        0.08,
+        0.04,
         "0-1",
         "How far a manager's habitual time with the team (the typical week's real coaching and ride-alongs; a policy's floor follows `coaching.allocation`) leans toward the reps furthest behind in the team: 0 spreads it evenly, 1 as the `needs` allocation rule.",
         0,
@@ -772,7 +772,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "manager.ride_along_habit_spread",
-        0.412,
+        0.26,
         "log-odds",
         "Spread of the ride-along habit across managers: standard deviation of its log-odds (0: every manager alike).",
         0,
@@ -790,7 +790,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "manager.practice_gain",
-        0.1001,
+        0.1901,
         "coach skill (0-1)",
         "Coaching skill added by steady coaching practice.",
         0,
@@ -942,7 +942,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "promotion.promoted_ride_along_habit",
-        0.85,
+        0.6714,
         "share",
         "Median ride-along habit of a manager promoted from the team's top reps: a top seller keeps selling on the team's deals.",
         0,
