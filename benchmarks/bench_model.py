@@ -46,6 +46,7 @@ from typing import Any
 
 import mesa
 import numpy as np
+from arguments import whole_numbers  # benchmarks/arguments.py: the scripts run from this folder
 
 ROOT = Path(__file__).resolve().parents[1]
 WEEKS = 52
@@ -344,16 +345,6 @@ def goals(results: Sequence[SizeResult]) -> list[dict[str, Any]]:
     return out
 
 
-def _sizes(text: str) -> list[int]:
-    try:
-        sizes = [int(s.replace("_", "")) for s in text.split(",") if s.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected comma-separated whole numbers") from None
-    if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: sizes must be at least 1")
-    return sizes
-
-
 def report(
     results: Sequence[SizeResult],
     env: dict[str, Any],
@@ -404,7 +395,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
         "--sizes",
-        type=_sizes,
+        type=whole_numbers,
         default=list(DEFAULT_SIZES),
         help="comma-separated rep counts (default 1000,10000,100000,1000000)",
     )

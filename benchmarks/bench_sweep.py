@@ -53,6 +53,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from arguments import whole_numbers  # benchmarks/arguments.py: the scripts run from this folder
+
 ROOT = Path(__file__).resolve().parents[1]
 SPEED_GOAL = 5.0
 MEMORY_GOAL = 1.5
@@ -302,16 +304,6 @@ def _goal_line(check: dict[str, Any]) -> str:
     return f"{check['status'].upper():>12}  {check['goal']}{value}"
 
 
-def _ints(text: str) -> list[int]:
-    try:
-        values = [int(x.replace("_", "")) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected comma-separated whole numbers") from None
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected whole numbers of at least 1")
-    return values
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print (and optionally save) its figures."""
     argv = sys.argv[1:] if argv is None else argv
@@ -326,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--points", type=int, default=5, help="values per varied parameter (grid points^2; default 5)")
     ap.add_argument(
         "--replications",
-        type=_ints,
+        type=whole_numbers,
         default=[10, 40],
         help="replications per point, a comma list: one speed measurement each (default 10,40: 250 and 1,000 runs)",
     )
@@ -334,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--weeks", type=int, default=52, help="sim.weeks (default 52, no warm-up)")
     ap.add_argument("--processes", type=int, default=2, help="processes for both contenders (default 2)")
     ap.add_argument("--repeats", type=int, default=2, help="alternating repeats of the speed part (default 2)")
-    ap.add_argument("--memory-runs", type=_ints, default=[500, 10_000], help="sweep sizes (default 500,10000)")
+    ap.add_argument("--memory-runs", type=whole_numbers, default=[500, 10_000], help="sweep sizes (default 500,10000)")
     ap.add_argument("--memory-reps", type=int, default=100, help="org.reps for the memory part (default 100)")
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--skip-memory", action="store_true")
