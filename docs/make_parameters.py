@@ -36,12 +36,12 @@ SECTION_NOTES = {
 }
 
 
-def _import_sim() -> tuple[Any, Any, Any]:
+def _import_sim() -> tuple[Any, Any]:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from sim import metrics, model, params
+    from sim import metrics, params
 
-    return params, metrics, model
+    return params, metrics
 
 
 def _shown(value: float) -> str:
@@ -65,7 +65,7 @@ def _default(value: Any) -> str:
 
 def render() -> str:
     """The parameter reference as Markdown."""
-    params, metrics, _ = _import_sim()
+    params, metrics = _import_sim()
     lines = [
         "# Parameter reference",
         "",

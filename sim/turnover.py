@@ -109,16 +109,16 @@ def _replace_managers(model: SalesOrgModel, leaving: np.ndarray, week: int) -> N
             seats = seats[R.occupied[seats]]
             if seats.size:
                 top[k] = seats[np.argmax(R.roll_book[seats] / np.maximum(R.roll_quota[seats], TINY))]
-    promoted, top = leaving[top >= 0], top[top >= 0]
+    found = top >= 0
+    promoted, top = leaving[found], top[found]
     if promoted.size:
         new_manager_state(model, promoted, True, p.manager.coaching_skill_mean, week)
         M.sell_skill[promoted] = R.skill[top]
         # the new manager keeps their own deals and keeps selling them
-        S.active[model.org.n_reps + promoted] = S.active[top]
-        S.stalled[model.org.n_reps + promoted] = S.stalled[top]
+        S.active[own[found]], S.stalled[own[found]] = S.active[top], S.stalled[top]
         _vacate_reps(model, top, week, "promoted")
         for i in promoted:
             model.manager_agents[i] = Manager(model, int(i))
-    hiring = leaving[~np.isin(leaving, promoted)]
+    hiring = leaving[~found]
     M.present[hiring] = False
     M.vacancy_left[hiring] = p.promotion.hire_lag_weeks
