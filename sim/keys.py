@@ -28,7 +28,7 @@ import numpy as np
 
 from sim.compiled import kernel
 
-__all__ = ["INIT_WEEK", "Purpose", "block", "check_seed", "normals", "run_key", "uniforms", "where"]
+__all__ = ["INIT_WEEK", "Purpose", "block", "box_muller", "check_seed", "normals", "run_key", "uniforms", "where"]
 
 _U64 = np.uint64
 _M0, _M1 = _U64(0xD2511F53), _U64(0xCD9E8D57)  # Philox4x32's multipliers
@@ -128,12 +128,18 @@ def _uniforms(keys, copy, week, purpose, seat, j):
     return out
 
 
+@kernel(inline="always")
+def box_muller(u, v):
+    """A standard normal from two uniforms in (0, 1) (Box and Muller 1958)."""
+    return np.sqrt(-2.0 * np.log(u)) * np.cos(2.0 * np.pi * v)
+
+
 @kernel
 def _normals(keys, copy, week, purpose, seat, j):
     out = np.empty(seat.size)
     for i in range(seat.size):
         u, v = block(keys[copy[i]], week, purpose, seat[i], j)
-        out[i] = np.sqrt(-2.0 * np.log(u)) * np.cos(2.0 * np.pi * v)  # Box and Muller (1958)
+        out[i] = box_muller(u, v)
     return out
 
 

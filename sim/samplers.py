@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.compiled import kernel
-from sim.keys import Purpose, block, where
+from sim.keys import Purpose, block, box_muller, where
 
 __all__ = ["binomial", "gamma", "gammas_each", "geometric_each", "poisson", "poissons_each"]
 
@@ -101,7 +101,7 @@ def gamma(key, week, purpose, seat, shape):
     c = 1.0 / np.sqrt(9.0 * d)
     while True:
         u1, u2 = block(key, week, purpose, seat, j)
-        x = np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+        x = box_muller(u1, u2)
         v = 1.0 + c * x
         accept = block(key, week, purpose, seat, j + 1)[0]
         j += 2

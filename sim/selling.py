@@ -92,11 +92,10 @@ def deal_timing(
 def _deal_flows(keys, copy, seat, week, lam, active, stalled, resolve, win, stall_rate, unstick, loss_rate, size_cv2):
     """One week of every seller's pipeline, in place: new, resolved, won, stalled, revived, lost deals.
 
-    Returns each seller's deals won this week and their value in units of the mean deal size
+    Returns the value each seller won this week in units of the mean deal size
     (a sum of gamma deal sizes: one gamma of the summed shape). Each seller's draws are keyed by
     their run's key, the week and their seat (``sim.keys``), so they depend on nothing else.
     """
-    won = np.zeros(seat.size, np.int64)
     value = np.zeros(seat.size)
     for i in range(seat.size):
         key, s = keys[copy[i]], seat[i]
@@ -109,10 +108,9 @@ def _deal_flows(keys, copy, seat, week, lam, active, stalled, resolve, win, stal
         lost = binomial(key, week, Purpose.LOST, s, stalled[i] - revived, loss_rate)
         stalled[i] += stalls - revived - lost
         active[i] = still + revived + new - stalls
-        won[i] = w
         if w:
             value[i] = gamma(key, week, Purpose.DEAL_VALUE, s, w / size_cv2) * size_cv2
-    return won, value
+    return value
 
 
 def sell(model: SalesOrgModel, week: int) -> None:
@@ -152,7 +150,7 @@ def sell(model: SalesOrgModel, week: int) -> None:
         (-np.expm1(-(pp.review_unstick * review + pp.meeting_unstick * model.meeting_rep)), np.zeros(org.n_managers))
     )
     cv2 = pp.deal_size_cv**2
-    _, value = _deal_flows(
+    value = _deal_flows(
         model.keys,
         org.seller_copy,
         org.seller_seat,
