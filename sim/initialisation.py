@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents import Executive, Manager, Rep
+from sim.agents import Executive, Manager, Rep, Seats
 from sim.calendar import WEEKS_PER_YEAR, weekly_hazard
 from sim.development import MOTIVATION_RANGE
 from sim.keys import Purpose, normals, uniforms
@@ -94,7 +94,8 @@ def build_org(model: SalesOrgModel) -> SimpleNamespace:
     # seller number n_reps + m of their run
     org.seller_copy = np.concatenate((org.rep_copy, org.manager_copy))
     org.seller_seat = np.concatenate((org.rep_seat, n_reps + org.manager_seat))
-    model.executive_agents = [Executive(model, i) for i in range(K * n_exec)]
+    model.executive_agents = Seats(model, Executive, K * n_exec)
+    model.executive_agents.fill(np.arange(K * n_exec))
     return org
 
 
@@ -233,7 +234,8 @@ def init_reps(model: SalesOrgModel) -> None:
     stalled = poissons_each(*place, Purpose.PIPELINE_STALLED, org.seller_seat, new_rate / leave * stall_share)
     active[:n][vacant] = stalled[:n][vacant] = 0
     model.sellers = SimpleNamespace(active=active, stalled=stalled)
-    model.rep_agents = [None if vacant[i] else Rep(model, i) for i in range(n)]
+    model.rep_agents = Seats(model, Rep, n)
+    model.rep_agents.fill(np.flatnonzero(~vacant))
 
 
 def _tiers(org: SimpleNamespace) -> list[tuple[str, int]]:
@@ -316,7 +318,8 @@ def init_managers(model: SalesOrgModel) -> None:
         START_ROLE_WEEKS if roster is None else np.tile(roster.manager_tenure, model.stack)
     )
     model.managers.exec_stock[:] = p.executive.coaching_hours_per_manager_month
-    model.manager_agents = [Manager(model, i) for i in range(n)]
+    model.manager_agents = Seats(model, Manager, n)
+    model.manager_agents.fill(np.arange(n))
 
 
 def _logit(share: np.ndarray) -> np.ndarray:

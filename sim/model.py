@@ -128,6 +128,7 @@ class SalesOrgModel(mesa.Model):
         self.keys = np.stack([run_key(e) for e in entropy])
         self.stack = len(entropy)
         self._collect = seeds is None
+        self._people = 0  # people numbered so far (sim.agents.Seats)
         self.org = build_org(self)
         init_reps(self)
         init_managers(self)
@@ -183,6 +184,35 @@ class SalesOrgModel(mesa.Model):
         L.team_logged += H["coaching"] + H["ride_alongs"]
         L.team_real += H["coaching"]
         L.team_rep_weeks += np.bincount(self.org.team, weights=self.worked, minlength=self.org.n_managers)
+
+    # ------------------------------------------------------------------ people and their agents
+    def next_person_ids(self, k: int) -> np.ndarray:
+        """Numbers for ``k`` people taking their seats, from 1 on, in the order they come."""
+        ids = np.arange(self._people + 1, self._people + 1 + k)
+        self._people += k
+        return ids
+
+    def _make_agents(self) -> None:
+        for seats in (self.executive_agents, self.rep_agents, self.manager_agents):
+            seats.make_all()
+
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """Every person in a seat as a Mesa agent (made now if nobody had read them before)."""
+        self._make_agents()
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> dict[type, mesa.agent.AgentSet]:
+        """The people in seats by kind (Executive, Rep, Manager), as Mesa agent sets."""
+        self._make_agents()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        """The kinds of people in seats."""
+        self._make_agents()
+        return super().agent_types
 
     # ------------------------------------------------------------------ reading the model
     def team_seats(self, manager: int) -> np.ndarray:

@@ -25,7 +25,7 @@ def rep_records(model: SalesOrgModel, seats: np.ndarray, status: str) -> dict[st
     k = seats.size
     return {
         "seat": seats,
-        "rep_id": np.fromiter((model.rep_agents[i].unique_id for i in seats), np.int64, k),
+        "rep_id": model.rep_agents.ids[seats],
         "manager": model.org.team[seats],
         "status": np.full(k, status, dtype=object),
         "segment": R.segment[seats].copy(),
@@ -83,7 +83,7 @@ def manager_table(model: SalesOrgModel) -> pd.DataFrame:
     df = pd.DataFrame(
         {
             "manager": np.arange(org.n_managers),
-            "manager_id": [a.unique_id if a else -1 for a in model.manager_agents],
+            "manager_id": np.where(model.manager_agents.ids > 0, model.manager_agents.ids, -1),
             "executive": org.exec_of_manager,
             "present": M.present,
             "weeks_in_role": M.weeks_in_role,

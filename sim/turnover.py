@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents import Manager, Rep
 from sim.calendar import WEEKS_PER_YEAR, weekly_hazard
 from sim.development import rep_behind, update_quality
 from sim.initialisation import new_manager_state, rep_aptitude, segment_of
@@ -51,8 +50,7 @@ def turn_over(model: SalesOrgModel, week: int) -> None:
     hired = np.flatnonzero(~M.present & (M.vacancy_left <= 0))
     if hired.size:
         new_manager_state(model, hired, False, p.promotion.experienced_coaching_skill, week)
-        for i in hired:
-            model.manager_agents[i] = Manager(model, int(i))
+        model.manager_agents.fill(hired)
     update_quality(model)
     # vacancies whose hiring lag has run out are filled: a lag of L weeks leaves L weeks empty
     fill = np.flatnonzero(~R.occupied & (R.vacancy_left <= 0))
@@ -77,17 +75,14 @@ def _hire_reps(model: SalesOrgModel, seats: np.ndarray, week: int) -> None:
     R.ytd_book[seats] = R.ytd_quota[seats] = 0.0
     S.active[seats] = S.stalled[seats] = 0  # a rep seat is its seller row
     model.ledger.reset_seats(seats)
-    for i in seats:
-        model.rep_agents[i] = Rep(model, int(i))
+    model.rep_agents.fill(seats)
 
 
 def _vacate_reps(model: SalesOrgModel, seats: np.ndarray, week: int, reason: str) -> None:
     R, S, ledger = model.reps, model.sellers, model.ledger
     model.departed.append(rep_records(model, seats, reason))
     ledger.fold_leavers(seats)
-    for i in seats:
-        model.rep_agents[i].remove()
-        model.rep_agents[i] = None
+    model.rep_agents.vacate(seats)
     R.occupied[seats] = False
     R.vacancy_left[seats] = model.p.rep.hiring_lag_weeks
     S.active[seats] = S.stalled[seats] = 0  # a rep seat is its seller row
@@ -97,9 +92,7 @@ def _vacate_reps(model: SalesOrgModel, seats: np.ndarray, week: int, reason: str
 def _replace_managers(model: SalesOrgModel, leaving: np.ndarray, week: int) -> None:
     """Managers leave: each team's top rep is promoted, or an experienced manager is hired after a lag."""
     p, M, R, S = model.p, model.managers, model.reps, model.sellers
-    for i in leaving:
-        model.manager_agents[i].remove()
-        model.manager_agents[i] = None
+    model.manager_agents.vacate(leaving)
     own = model.org.n_reps + leaving  # the managers' seller rows
     S.active[own] = S.stalled[own] = 0
     top = np.full(leaving.size, -1)
@@ -117,8 +110,7 @@ def _replace_managers(model: SalesOrgModel, leaving: np.ndarray, week: int) -> N
         # the new manager keeps their own deals and keeps selling them
         S.active[own[found]], S.stalled[own[found]] = S.active[top], S.stalled[top]
         _vacate_reps(model, top, week, "promoted")
-        for i in promoted:
-            model.manager_agents[i] = Manager(model, int(i))
+        model.manager_agents.fill(promoted)
     hiring = leaving[~found]
     M.present[hiring] = False
     M.vacancy_left[hiring] = p.promotion.hire_lag_weeks

@@ -104,10 +104,18 @@ def test_seed_and_rng_of_the_same_number_give_the_same_run():
     np.testing.assert_equal(a.metrics(), b.metrics())  # NaN where no rep finished a year
 
 
-def _dropped_model_ref(**kwargs) -> weakref.ref:
+def _dropped_model_ref(read_agents: bool = True, **kwargs) -> weakref.ref:
     model = SalesOrgModel(seed=4, **TINY, **kwargs)
     model.run_model()
+    if read_agents:
+        assert len(model.agents) > 0  # makes every person's Mesa agent
     return weakref.ref(model)
+
+
+def test_a_model_whose_agents_nobody_read_is_never_kept_alive():
+    ref = _dropped_model_ref(read_agents=False)
+    gc.collect()
+    assert ref() is None
 
 
 def test_a_dropped_model_stays_alive_exactly_where_mesa_leaks_it():
