@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.calendar import WEEKS_PER_MONTH, WEEKS_PER_QUARTER
+from sim.compiled import kernel
 from sim.numerics import TINY
 
 if TYPE_CHECKING:
@@ -26,9 +27,10 @@ PRACTICE_SCALE = 2.0  # coaching hours a rep and month of practice at which its 
 VISIT_SCALE = 1.0  # field visits a quarter at which their skill gain is 63% reached
 
 
+@kernel
 def saturating(x: np.ndarray | float, scale: float) -> np.ndarray | float:
-    """Diminishing returns: 1 - exp(-x / scale), 0 at 0 and approaching 1."""
-    return -np.expm1(-np.asarray(x) / scale)
+    """Diminishing returns: 1 - exp(-x / scale), 0 at 0 and approaching 1 (arrays or numbers)."""
+    return -np.expm1(-x / scale)
 
 
 def develop_people(model: SalesOrgModel) -> None:

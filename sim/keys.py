@@ -58,12 +58,8 @@ class Purpose(enum.IntEnum):
     MANAGER_COACHES = 12
     MANAGER_HABIT = 13
     MANAGER_RESPONSE = 14
-    NEW_DEALS = 15
-    RESOLVED = 16
-    WON = 17
-    STALLED = 18
-    REVIVED = 19
-    LOST = 20
+    DEAL_FLOWS = 15  # a seller's week: new, resolved, won, stalled, revived and lost deals (sim.selling)
+    # 16-20 were the flows' own purposes before they shared one: not drawn
     DEAL_VALUE = 21
     REP_QUITS = 22
     MANAGER_LEAVES = 23

@@ -37,7 +37,7 @@ from sim.initialisation import build_org, init_managers, init_reps
 from sim.keys import check_seed, run_key
 from sim.mesa_compat import rng_argument, steps
 from sim.metrics import CANONICAL, Ledger
-from sim.selling import sell
+from sim.selling import sell, selling_params
 from sim.turnover import turn_over
 
 __all__ = ["SalesOrgModel"]
@@ -129,6 +129,7 @@ class SalesOrgModel(mesa.Model):
         self.stack = len(entropy)
         self._collect = seeds is None
         self._people = 0  # people numbered so far (sim.agents.Seats)
+        self.selling_params = selling_params(p)
         self.org = build_org(self)
         init_reps(self)
         init_managers(self)

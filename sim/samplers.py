@@ -25,7 +25,16 @@ import numpy as np
 from sim.compiled import kernel
 from sim.keys import Purpose, block, box_muller, where
 
-__all__ = ["binomial", "gamma", "gammas_each", "geometric_each", "poisson", "poissons_each"]
+__all__ = [
+    "binomial",
+    "binomial_from",
+    "gamma",
+    "gammas_each",
+    "geometric_each",
+    "poisson",
+    "poisson_from",
+    "poissons_each",
+]
 
 POISSON_CHUNK = 500.0  # largest mean drawn by one inversion: exp(-500) is far from underflow
 BINOMIAL_CHUNK = 1000  # largest number of trials drawn by one inversion: 0.5 ** 1000 is too
@@ -44,16 +53,28 @@ def _poisson_inversion(u, lam):
     return k
 
 
-@kernel
-def poisson(key, week, purpose, seat, lam):
-    """A Poisson draw of mean ``lam`` (0 for a mean of 0)."""
-    total, j = 0, 0
+@kernel(inline="always")
+def poisson_from(u, key, week, purpose, seat, lam, j, stride):
+    """A Poisson draw of mean ``lam`` whose first part is drawn with the uniform ``u``.
+
+    A mean above ``POISSON_CHUNK`` is drawn in parts; part ``c`` (from 1) takes the first
+    uniform of block ``j + (c - 1) * stride`` of the seat's draws for ``purpose``.
+    """
+    total = 0
     while lam > 0.0:
         part = min(lam, POISSON_CHUNK)
-        total += _poisson_inversion(block(key, week, purpose, seat, j)[0], part)
+        total += _poisson_inversion(u, part)
         lam -= part
-        j += 1
+        if lam > 0.0:
+            u = block(key, week, purpose, seat, j)[0]
+            j += stride
     return total
+
+
+@kernel
+def poisson(key, week, purpose, seat, lam):
+    """A Poisson draw of mean ``lam`` (0 for a mean of 0), from the seat's blocks 0, 1, 2, ..."""
+    return poisson_from(block(key, week, purpose, seat, 0)[0], key, week, purpose, seat, lam, 1, 1)
 
 
 @kernel(inline="always")
@@ -69,9 +90,13 @@ def _binomial_inversion(u, n, p):
     return k
 
 
-@kernel
-def binomial(key, week, purpose, seat, n, p):
-    """A binomial draw of ``n`` trials with success probability ``p``."""
+@kernel(inline="always")
+def binomial_from(u, key, week, purpose, seat, n, p, j, stride):
+    """A binomial draw of ``n`` trials with success probability ``p``, the first part with ``u``.
+
+    More than ``BINOMIAL_CHUNK`` trials are drawn in parts; part ``c`` (from 1) takes the first
+    uniform of block ``j + (c - 1) * stride`` of the seat's draws for ``purpose``.
+    """
     if n <= 0 or p <= 0.0:
         return 0
     if p >= 1.0:
@@ -79,13 +104,23 @@ def binomial(key, week, purpose, seat, n, p):
     flip = p > 0.5
     if flip:
         p = 1.0 - p
-    total, left, j = 0, n, 0
+    total, left = 0, n
     while left > 0:
         part = min(left, BINOMIAL_CHUNK)
-        total += _binomial_inversion(block(key, week, purpose, seat, j)[0], part, p)
+        total += _binomial_inversion(u, part, p)
         left -= part
-        j += 1
+        if left > 0:
+            u = block(key, week, purpose, seat, j)[0]
+            j += stride
     return n - total if flip else total
+
+
+@kernel
+def binomial(key, week, purpose, seat, n, p):
+    """A binomial draw of ``n`` trials with success probability ``p``, from the seat's blocks 0, 1, ..."""
+    if n <= 0 or p <= 0.0:
+        return 0
+    return binomial_from(block(key, week, purpose, seat, 0)[0], key, week, purpose, seat, n, p, 1, 1)
 
 
 @kernel

@@ -4,40 +4,84 @@ Every seller (each rep seat, then each manager) holds a pipeline of open (active
 deals. Each week selling hours create deals; open deals resolve, each won with the seller's
 win rate (raised by coaching's deal reviews, the executive's deal talks and a manager riding
 along), or stall; stalled deals are revived by reviews and meetings or lost; a win books a
-gamma-distributed deal size. The week's flows of all sellers are one compiled loop
-(:func:`_deal_flows`) over keyed draws; the rest is array arithmetic. :func:`joint_win_rate` and
-:func:`deal_timing` are pure functions of arrays (one entry per rep).
+gamma-distributed deal size. The week of all sellers is one compiled loop (:func:`_sell`) over
+keyed draws: a seller's six flows take the six uniforms of three Philox blocks of their
+``Purpose.DEAL_FLOWS`` draws, one each, by inversion. :func:`joint_win_rate` and
+:func:`deal_timing` are pure functions of one seller's numbers.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from sim.calendar import QUOTA_YEAR_WEEKS, ROLLING_WEEKS, WEEKS_PER_QUARTER, WEEKS_PER_YEAR
 from sim.compiled import kernel
 from sim.development import saturating
-from sim.keys import Purpose
-from sim.samplers import binomial, gamma, poisson
+from sim.keys import Purpose, block
+from sim.samplers import binomial_from, gamma, poisson_from
 
 if TYPE_CHECKING:
     from sim.model import SalesOrgModel
 
-__all__ = ["deal_timing", "joint_win_rate", "sell"]
+__all__ = ["SellingParams", "deal_timing", "joint_win_rate", "sell", "selling_params"]
 
 MAX_WIN_RATE = 0.95  # no seller wins every deal
 DEAL_TALK_SCALE = 0.25  # hours a week of deal talks with an executive at which their boost is 63% reached
+#: The flows of a seller's week, in the order they take the uniforms of the seller's
+#: ``Purpose.DEAL_FLOWS`` draws (two a block, so three blocks a week).
+NEW, RESOLVED, WON, STALLED, REVIVED, LOST = range(6)
+FLOW_DRAWS = 6
+FLOW_BLOCKS = FLOW_DRAWS // 2
+#: A flow that needs more than one part (a mean above ``sim.samplers.POISSON_CHUNK``, more trials
+#: than ``BINOMIAL_CHUNK``) takes its next parts from blocks ``FLOW_BLOCKS + flow``,
+#: ``FLOW_BLOCKS + flow + FLOW_DRAWS``, ...: each flow's blocks are its own.
 
 
-def joint_win_rate(
-    win: np.ndarray,
-    manager_win: np.ndarray,
-    ride_hours: np.ndarray,
-    resolving: np.ndarray,
-    opportunities_per_hour: float,
-    manager_motivation: float,
-) -> np.ndarray:
+class SellingParams(NamedTuple):
+    """The parameters the week's selling reads (``pipeline.*`` and the few others it needs)."""
+
+    review_share: float  #: coaching.pipeline_review_share
+    strategy_boost: float  #: coaching.deal_strategy_boost
+    talk_boost: float  #: executive.deal_win_boost
+    win_at_full_skill: float  #: pipeline.win_rate_at_full_skill
+    deal_size: float  #: pipeline.deal_size
+    cycle_weeks: float  #: pipeline.cycle_weeks
+    quota_timing: float  #: pipeline.quota_timing
+    opportunities_per_hour: float  #: pipeline.opportunities_per_hour
+    manager_motivation: float  #: manager.motivation
+    review_unstick: float  #: pipeline.review_unstick
+    meeting_unstick: float  #: pipeline.meeting_unstick
+    stall_rate: float  #: pipeline.stall_rate
+    loss_rate: float  #: pipeline.stalled_loss_rate
+    size_cv2: float  #: pipeline.deal_size_cv squared
+
+
+def selling_params(p: SimpleNamespace) -> SellingParams:
+    """The selling parameters of a model's parameter sections ``p``."""
+    pp = p.pipeline
+    return SellingParams(
+        review_share=p.coaching.pipeline_review_share,
+        strategy_boost=p.coaching.deal_strategy_boost,
+        talk_boost=p.executive.deal_win_boost,
+        win_at_full_skill=pp.win_rate_at_full_skill,
+        deal_size=pp.deal_size,
+        cycle_weeks=pp.cycle_weeks,
+        quota_timing=pp.quota_timing,
+        opportunities_per_hour=pp.opportunities_per_hour,
+        manager_motivation=p.manager.motivation,
+        review_unstick=pp.review_unstick,
+        meeting_unstick=pp.meeting_unstick,
+        stall_rate=pp.stall_rate,
+        loss_rate=pp.stalled_loss_rate,
+        size_cv2=pp.deal_size_cv**2,
+    )
+
+
+@kernel(inline="always")
+def joint_win_rate(win, manager_win, ride_hours, resolving, opportunities_per_hour, manager_motivation):
     """The win probability of a rep's resolving deals when the manager rides along.
 
     A ride-along is joint selling (article A003). In an hour of riding along the manager can work as
@@ -55,19 +99,15 @@ def joint_win_rate(
         opportunities_per_hour: Opportunities a productive selling hour works.
         manager_motivation: Share of a manager's selling hours that are productive.
     """
-    joined = np.minimum(resolving, ride_hours * opportunities_per_hour * manager_motivation)
-    share = np.divide(joined, resolving, out=np.zeros_like(joined, dtype=float), where=resolving > 0)
-    return win + share * manager_win * (1 - win)
+    if resolving <= 0.0:
+        return win
+    joined = min(resolving, ride_hours * opportunities_per_hour * manager_motivation)
+    return win + joined / resolving * manager_win * (1 - win)
 
 
-def deal_timing(
-    weeks_left: int,
-    quarter: float,
-    gap: np.ndarray,
-    pipeline_value: np.ndarray,
-    timing: float,
-) -> np.ndarray:
-    """How much faster than usual each rep closes open deals this week: timing around quota.
+@kernel(inline="always")
+def deal_timing(weeks_left, quarter, gap, pipeline_value, timing):
+    """How much faster than usual a rep closes open deals this week: timing around quota.
 
     In the last quarter of the quota year, a rep whose remaining quota (``gap``) is within reach
     of the expected value of their open pipeline pulls deals in; a rep who has made quota, or
@@ -82,90 +122,121 @@ def deal_timing(
         pipeline_value: Expected bookings of the open pipeline, currency.
         timing: ``pipeline.quota_timing``.
     """
-    if weeks_left > quarter or timing == 0:
-        return np.ones(np.shape(gap))
-    within_reach = (gap > 0) & (gap <= pipeline_value)
-    return np.where(within_reach, 1 + timing, 1 - timing)
+    if weeks_left > quarter or timing == 0.0:
+        return 1.0
+    if 0.0 < gap <= pipeline_value:
+        return 1.0 + timing
+    return 1.0 - timing
 
 
 @kernel
-def _deal_flows(keys, copy, seat, week, lam, active, stalled, resolve, win, stall_rate, unstick, loss_rate, size_cv2):
+def _sell(keys, copy, seat, week, left, team, reps, managers, active, stalled, prm):
     """One week of every seller's pipeline, in place: new, resolved, won, stalled, revived, lost deals.
 
-    Returns the value each seller won this week in units of the mean deal size
-    (a sum of gamma deal sizes: one gamma of the summed shape). Each seller's draws are keyed by
-    their run's key, the week and their seat (``sim.keys``), so they depend on nothing else.
+    ``reps`` and ``managers`` are tuples of arrays (see :func:`sell`); rep seat ``i`` is seller
+    row ``i``, manager ``m`` seller row ``n_reps + m``. Returns what each seller won this week,
+    currency, and each rep's own expected weekly bookings (for the ramp, T7). Each seller's
+    draws are keyed by their run's key, the week and their seat (``sim.keys``), so they depend
+    on nothing else.
     """
+    coached, talk, selling, ride, meeting, motivation, skill, ytd_book, ytd_quota, quota = reps
+    quality, sell_skill, manager_selling = managers
+    n_reps = team.size
     value = np.zeros(seat.size)
-    for i in range(seat.size):
-        key, s = keys[copy[i]], seat[i]
-        new = poisson(key, week, Purpose.NEW_DEALS, s, lam[i])
-        resolved = binomial(key, week, Purpose.RESOLVED, s, active[i], resolve[i])
-        w = binomial(key, week, Purpose.WON, s, resolved, win[i])
-        still = active[i] - resolved
-        stalls = binomial(key, week, Purpose.STALLED, s, still, stall_rate)
-        revived = binomial(key, week, Purpose.REVIVED, s, stalled[i], unstick[i])
-        lost = binomial(key, week, Purpose.LOST, s, stalled[i] - revived, loss_rate)
-        stalled[i] += stalls - revived - lost
-        active[i] = still + revived + new - stalls
-        if w:
-            value[i] = gamma(key, week, Purpose.DEAL_VALUE, s, w / size_cv2) * size_cv2
-    return value
+    own = np.zeros(n_reps)
+    for i in range(n_reps):
+        m = team[i]
+        review = coached[i] * prm.review_share * quality[m]
+        boost = prm.strategy_boost * review + prm.talk_boost * saturating(talk[i], DEAL_TALK_SCALE)
+        win = min(prm.win_at_full_skill * skill[i] * (1 + boost), MAX_WIN_RATE)
+        # a rep's own productivity, for the ramp (T7): the manager's joint selling is not the rep's
+        own[i] = active[i] * (win * prm.deal_size / prm.cycle_weeks)
+        # open deals resolve at the usual rate, or faster or slower around the quota year's end
+        gap = ytd_quota[i] + left * quota[i] / WEEKS_PER_YEAR - ytd_book[i]
+        timing = deal_timing(left, WEEKS_PER_QUARTER, gap, active[i] * win * prm.deal_size, prm.quota_timing)
+        resolve = min(timing / prm.cycle_weeks, 1.0)
+        # ride-alongs are joint selling, bounded by what the manager's own selling would book
+        manager_win = min(prm.win_at_full_skill * sell_skill[m], MAX_WIN_RATE)
+        win = joint_win_rate(
+            win, manager_win, ride[i], active[i] * resolve, prm.opportunities_per_hour, prm.manager_motivation
+        )
+        unstick = -np.expm1(-(prm.review_unstick * review + prm.meeting_unstick * meeting[i]))
+        lam = selling[i] * motivation[i] * prm.opportunities_per_hour
+        value[i] = _flows(keys[copy[i]], week, seat[i], i, lam, resolve, win, unstick, active, stalled, prm)
+    for m in range(seat.size - n_reps):
+        i = n_reps + m
+        win = min(prm.win_at_full_skill * sell_skill[m], MAX_WIN_RATE)
+        lam = manager_selling[m] * prm.manager_motivation * prm.opportunities_per_hour
+        resolve = min(1 / prm.cycle_weeks, 1.0)
+        value[i] = _flows(keys[copy[i]], week, seat[i], i, lam, resolve, win, 0.0, active, stalled, prm)
+    return value, own
+
+
+@kernel(inline="always")
+def _flows(key, week, s, i, lam, resolve, win, unstick, active, stalled, prm):
+    """Seller row ``i``'s week, in place; returns the value won, currency.
+
+    New deals arrive (Poisson, mean ``lam``); each open deal resolves with probability
+    ``resolve`` and is then won with probability ``win``, or else stalls with the stall rate;
+    each stalled deal is revived with probability ``unstick``, or else lost with the loss rate.
+    """
+    u0, u1 = block(key, week, Purpose.DEAL_FLOWS, s, 0)
+    u2, u3 = block(key, week, Purpose.DEAL_FLOWS, s, 1)
+    u4, u5 = block(key, week, Purpose.DEAL_FLOWS, s, 2)
+    new = poisson_from(u0, key, week, Purpose.DEAL_FLOWS, s, lam, FLOW_BLOCKS + NEW, FLOW_DRAWS)
+    resolved = _flow(u1, RESOLVED, key, week, s, active[i], resolve)
+    won = _flow(u2, WON, key, week, s, resolved, win)
+    still = active[i] - resolved
+    stalls = _flow(u3, STALLED, key, week, s, still, prm.stall_rate)
+    revived = _flow(u4, REVIVED, key, week, s, stalled[i], unstick)
+    lost = _flow(u5, LOST, key, week, s, stalled[i] - revived, prm.loss_rate)
+    stalled[i] += stalls - revived - lost
+    active[i] = still + revived + new - stalls
+    if not won:
+        return 0.0
+    # a sum of gamma deal sizes: one gamma of the summed shape
+    return gamma(key, week, Purpose.DEAL_VALUE, s, won / prm.size_cv2) * prm.size_cv2 * prm.deal_size
+
+
+@kernel(inline="always")
+def _flow(u, flow, key, week, s, n, p):
+    """A binomial flow of a seller's week: ``n`` deals, each moving with probability ``p``."""
+    return binomial_from(u, key, week, Purpose.DEAL_FLOWS, s, n, p, FLOW_BLOCKS + flow, FLOW_DRAWS)
 
 
 def sell(model: SalesOrgModel, week: int) -> None:
     """Create, progress, stall, unstick, win and lose deals; book the wins."""
-    p, org, R, M, S = model.p, model.org, model.reps, model.managers, model.sellers
-    pp = p.pipeline
-    n = org.n_reps
+    org, R, M, S = model.org, model.reps, model.managers, model.sellers
     r = model.week_hours["rep"]
-    q = M.quality[org.team]
-    review = r["being_coached"] * p.coaching.pipeline_review_share * q
-    boost = p.coaching.deal_strategy_boost * review + p.executive.deal_win_boost * saturating(
-        r["executive_deal_talks"], DEAL_TALK_SCALE
-    )
-    hours = np.concatenate((r["selling"] * R.motivation, model.week_hours["manager"]["selling"] * p.manager.motivation))
-    active_reps = S.active[:n]
-    win_reps = np.minimum(pp.win_rate_at_full_skill * R.skill * (1 + boost), MAX_WIN_RATE)
-    # a rep's own productivity, for the ramp (T7): the manager's joint selling is not the rep's
-    model.ledger.track_ramp(R, active_reps * (win_reps * pp.deal_size / pp.cycle_weeks))
-    # open deals resolve at the usual rate, or faster or slower around the quota year's end
-    left = QUOTA_YEAR_WEEKS - week % QUOTA_YEAR_WEEKS
-    gap = R.ytd_quota + left * org.rep_quota / WEEKS_PER_YEAR - R.ytd_book
-    timing = deal_timing(left, WEEKS_PER_QUARTER, gap, active_reps * win_reps * pp.deal_size, pp.quota_timing)
-    resolve_reps = np.minimum(timing / pp.cycle_weeks, 1.0)
-    resolve = np.concatenate((resolve_reps, np.full(org.n_managers, min(1 / pp.cycle_weeks, 1.0))))
-    # ride-alongs are joint selling, bounded by what the manager's own selling would book
-    win_manager = np.minimum(pp.win_rate_at_full_skill * M.sell_skill, MAX_WIN_RATE)
-    win_reps = joint_win_rate(
-        win_reps,
-        win_manager[org.team],
+    reps = (
+        r["being_coached"],
+        r["executive_deal_talks"],
+        r["selling"],
         model.ride_rep,
-        active_reps * resolve_reps,
-        pp.opportunities_per_hour,
-        p.manager.motivation,
+        model.meeting_rep,
+        R.motivation,
+        R.skill,
+        R.ytd_book,
+        R.ytd_quota,
+        org.rep_quota,
     )
-    win = np.concatenate((win_reps, win_manager))
-    unstick = np.concatenate(
-        (-np.expm1(-(pp.review_unstick * review + pp.meeting_unstick * model.meeting_rep)), np.zeros(org.n_managers))
-    )
-    cv2 = pp.deal_size_cv**2
-    value = _deal_flows(
+    managers = (M.quality, M.sell_skill, model.week_hours["manager"]["selling"])
+    left = QUOTA_YEAR_WEEKS - week % QUOTA_YEAR_WEEKS
+    value, own = _sell(
         model.keys,
         org.seller_copy,
         org.seller_seat,
         week,
-        hours * pp.opportunities_per_hour,
+        left,
+        org.team,
+        reps,
+        managers,
         S.active,
         S.stalled,
-        resolve,
-        win,
-        pp.stall_rate,
-        unstick,
-        pp.stalled_loss_rate,
-        cv2,
+        model.selling_params,
     )
-    value *= pp.deal_size
+    model.ledger.track_ramp(R, own)
+    n = org.n_reps
     model.rep_book, model.mgr_book = value[:n], value[n:]
     model.rep_quota = R.occupied * (org.rep_quota / WEEKS_PER_YEAR)
     model.mgr_quota = M.present * (org.manager_quota / WEEKS_PER_YEAR)

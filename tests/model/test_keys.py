@@ -62,7 +62,7 @@ KEYS = _keys(20240601, 7, 8)
 
 
 def test_uniforms_in_open_unit_interval() -> None:
-    for purpose in (Purpose.APTITUDE, Purpose.WON):
+    for purpose in (Purpose.APTITUDE, Purpose.DEAL_VALUE):
         u = uniforms(KEYS, 0, 3, purpose, SEATS)
         assert u.dtype == np.float64
         assert u.shape == (N,)
@@ -71,24 +71,24 @@ def test_uniforms_in_open_unit_interval() -> None:
 
 
 def test_same_place_same_value() -> None:
-    a = uniforms(KEYS, 0, 5, Purpose.RESOLVED, SEATS, 2)
-    np.testing.assert_array_equal(a, uniforms(KEYS, 0, 5, Purpose.RESOLVED, SEATS, 2))
-    np.testing.assert_array_equal(a, uniforms(KEYS.copy(), 0, 5, Purpose.RESOLVED, SEATS.copy(), 2))
+    a = uniforms(KEYS, 0, 5, Purpose.DEAL_FLOWS, SEATS, 2)
+    np.testing.assert_array_equal(a, uniforms(KEYS, 0, 5, Purpose.DEAL_FLOWS, SEATS, 2))
+    np.testing.assert_array_equal(a, uniforms(KEYS.copy(), 0, 5, Purpose.DEAL_FLOWS, SEATS.copy(), 2))
     z = normals(KEYS, 1, 5, Purpose.SKILL_NOISE, SEATS[:1000])
     np.testing.assert_array_equal(z, normals(KEYS, 1, 5, Purpose.SKILL_NOISE, SEATS[:1000]))
 
 
 def test_seat_alone_or_in_an_array() -> None:
-    whole = uniforms(KEYS, 0, 9, Purpose.LOST, SEATS)
+    whole = uniforms(KEYS, 0, 9, Purpose.REP_QUITS, SEATS)
     for seat in (0, 1, 777, N - 1):
-        alone = uniforms(KEYS, 0, 9, Purpose.LOST, np.array([seat]))
+        alone = uniforms(KEYS, 0, 9, Purpose.REP_QUITS, np.array([seat]))
         assert alone[0] == whole[seat]
-        assert block(KEYS[0], 9, int(Purpose.LOST), seat, 0)[0] == whole[seat]
+        assert block(KEYS[0], 9, int(Purpose.REP_QUITS), seat, 0)[0] == whole[seat]
     order = np.random.default_rng(0).permutation(N)
-    np.testing.assert_array_equal(uniforms(KEYS, 0, 9, Purpose.LOST, order), whole[order])
-    np.testing.assert_array_equal(uniforms(KEYS, 0, 9, Purpose.LOST, SEATS[1000:1010]), whole[1000:1010])
-    z_whole = normals(KEYS, 0, 9, Purpose.LOST, SEATS[:5000])
-    np.testing.assert_array_equal(normals(KEYS, 0, 9, Purpose.LOST, SEATS[4321:4322]), z_whole[4321:4322])
+    np.testing.assert_array_equal(uniforms(KEYS, 0, 9, Purpose.REP_QUITS, order), whole[order])
+    np.testing.assert_array_equal(uniforms(KEYS, 0, 9, Purpose.REP_QUITS, SEATS[1000:1010]), whole[1000:1010])
+    z_whole = normals(KEYS, 0, 9, Purpose.REP_QUITS, SEATS[:5000])
+    np.testing.assert_array_equal(normals(KEYS, 0, 9, Purpose.REP_QUITS, SEATS[4321:4322]), z_whole[4321:4322])
 
 
 def test_run_is_a_row_of_keys() -> None:
@@ -117,7 +117,7 @@ def test_negative_week_is_the_starting_state() -> None:
     [
         {"week": 4},
         {"week": 1000},
-        {"purpose": Purpose.STALLED},
+        {"purpose": Purpose.MANAGER_LEAVES},
         {"seat_offset": 1},
         {"seat_offset": 1 << 20},
         {"j": 1},
@@ -127,7 +127,7 @@ def test_negative_week_is_the_starting_state() -> None:
     ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()),
 )
 def test_every_coordinate_changes_the_value(change: dict) -> None:
-    base = {"copy": 0, "week": 3, "purpose": Purpose.WON, "j": 0}
+    base = {"copy": 0, "week": 3, "purpose": Purpose.DEAL_VALUE, "j": 0}
     seats = SEATS[:20_000]
     ref = uniforms(KEYS, base["copy"], base["week"], base["purpose"], seats, base["j"])
     new = {**base, **{k: v for k, v in change.items() if k != "seat_offset"}}
@@ -156,7 +156,7 @@ def test_uniforms_ks_uniform() -> None:
 
 
 def test_block_halves_uncorrelated_and_independent() -> None:
-    first, second = _both_halves(KEYS[0], 2, int(Purpose.REVIVED), N)
+    first, second = _both_halves(KEYS[0], 2, int(Purpose.TENURE), N)
     assert abs(np.corrcoef(first, second)[0, 1]) < 0.01
     # Serial test on a 20 x 20 grid of the pairs.
     grid = np.histogram2d(first, second, bins=20, range=[[0, 1], [0, 1]])[0].ravel()

@@ -72,7 +72,7 @@ def _chisquare_discrete(x: np.ndarray, dist) -> float:
 # ----------------------------------------------------------------------------- Poisson
 @pytest.mark.parametrize("lam", [0.05, 0.3, 3.0, 40.0, 700.0])
 def test_poisson_fits(lam: float) -> None:
-    x = poissons_each(_key(101), np.zeros(N, np.int64), 12, Purpose.NEW_DEALS, SEATS, np.full(N, lam))
+    x = poissons_each(_key(101), np.zeros(N, np.int64), 12, Purpose.DEAL_FLOWS, SEATS, np.full(N, lam))
     assert x.dtype == np.int64
     dist = stats.poisson(lam)
     assert _chisquare_discrete(x, dist) > P_MIN
@@ -82,19 +82,19 @@ def test_poisson_fits(lam: float) -> None:
 def test_poisson_mixed_means_and_zero() -> None:
     lam = np.tile([0.0, 0.3, 3.0, 700.0], 1000)
     seats = np.arange(lam.size)
-    x = poissons_each(_key(102), 0, 3, Purpose.NEW_DEALS, seats, lam)
+    x = poissons_each(_key(102), 0, 3, Purpose.DEAL_FLOWS, seats, lam)
     assert np.all(x[lam == 0.0] == 0)
     # Each draw is the same whether drawn among other means or alone with its own.
     for m in (0.3, 3.0, 700.0):
         np.testing.assert_array_equal(
-            x[lam == m], poissons_each(_key(102), 0, 3, Purpose.NEW_DEALS, seats[lam == m], np.full(1000, m))
+            x[lam == m], poissons_each(_key(102), 0, 3, Purpose.DEAL_FLOWS, seats[lam == m], np.full(1000, m))
         )
 
 
 # ----------------------------------------------------------------------------- binomial
 @pytest.mark.parametrize(("n", "p"), [(5, 0.1), (30, 0.35), (20, 0.8), (2500, 0.02)])
 def test_binomial_fits(n: int, p: float) -> None:
-    x = _binomials(run_key(201), 7, int(Purpose.RESOLVED), N, n, p)
+    x = _binomials(run_key(201), 7, int(Purpose.DEAL_FLOWS), N, n, p)
     assert x.min() >= 0
     assert x.max() <= n
     dist = stats.binom(n, p)
@@ -104,13 +104,13 @@ def test_binomial_fits(n: int, p: float) -> None:
 
 @pytest.mark.parametrize(("n", "p", "value"), [(10, 0.0, 0), (10, 1.0, 10), (0, 0.3, 0), (0, 1.0, 0), (1, 1.0, 1)])
 def test_binomial_edges(n: int, p: float, value: int) -> None:
-    x = _binomials(run_key(202), 7, int(Purpose.RESOLVED), 1000, n, p)
+    x = _binomials(run_key(202), 7, int(Purpose.DEAL_FLOWS), 1000, n, p)
     assert np.all(x == value)
 
 
 def test_binomial_near_half_and_one_trial() -> None:
     for n, p in ((1, 0.5), (1, 0.3), (40, 0.5)):
-        x = _binomials(run_key(203), 1, int(Purpose.WON), N, n, p)
+        x = _binomials(run_key(203), 1, int(Purpose.DEAL_VALUE), N, n, p)
         dist = stats.binom(n, p)
         assert _chisquare_discrete(x, dist) > P_MIN
         _check_moments(x, dist)

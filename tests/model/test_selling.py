@@ -7,9 +7,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from sim.selling import deal_timing, joint_win_rate
+from sim import selling
 
 N = 16
+# the compiled rules take one seller's numbers; the tests apply them to columns of sellers
+joint_win_rate = np.vectorize(selling.joint_win_rate)
+deal_timing = np.vectorize(selling.deal_timing)
 
 
 def column(low: float, high: float) -> st.SearchStrategy[np.ndarray]:
