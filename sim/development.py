@@ -9,7 +9,8 @@ practice.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -20,7 +21,7 @@ from sim.numerics import TINY
 if TYPE_CHECKING:
     from sim.model import SalesOrgModel
 
-__all__ = ["develop_people", "rep_behind", "saturating", "update_quality"]
+__all__ = ["DevelopmentParams", "behind", "develop_people", "development_params", "saturating", "update_quality"]
 
 MOTIVATION_RANGE = (0.02, 1.0)
 PRACTICE_SCALE = 2.0  # coaching hours a rep and month of practice at which its gain is 63% reached
@@ -33,68 +34,171 @@ def saturating(x: np.ndarray | float, scale: float) -> np.ndarray | float:
     return -np.expm1(-x / scale)
 
 
+class DevelopmentParams(NamedTuple):
+    """The parameters of the week's development (ODD 7.7-7.9)."""
+
+    memory_weeks: float  #: coaching.memory_weeks
+    review_share: float  #: coaching.pipeline_review_share
+    ride_along_teaching: float  #: coaching.ride_along_teaching
+    dose_scale: float  #: coaching.dose_scale
+    nominal_selling: float  #: rep.hours_per_week - rep.admin_hours_per_week (at least TINY)
+    practice_share: float  #: rep.practice_share
+    ramp_weeks: int  #: rep.ramp_weeks
+    ramp_learning_rate: float  #: rep.ramp_learning_rate
+    learning_rate: float  #: rep.learning_rate
+    skill_decay: float  #: rep.skill_decay
+    meeting_decay: float  #: meetings.memory_decay
+    meeting_dose: float  #: min(1, meetings.duration_hours)
+    motivation_base: float  #: motivation.base
+    coaching_effect: float  #: motivation.coaching_effect
+    attention_scale: float  #: motivation.attention_scale
+    meeting_effect: float  #: motivation.meeting_effect
+    behind_effect: float  #: motivation.behind_effect
+    adjust_rate: float  #: motivation.adjust_rate
+    trained: float  #: manager.training * manager.training_gain
+    exec_coaching_gain: float  #: executive.coaching_gain
+    exec_coaching_scale: float  #: executive.coaching_scale
+    visit_skill_gain: float  #: executive.visit_skill_gain
+    practice_gain: float  #: manager.practice_gain
+    skill_adjust_rate: float  #: manager.skill_adjust_rate
+
+
+def development_params(p: SimpleNamespace) -> DevelopmentParams:
+    """The development parameters of a model's parameter sections ``p``."""
+    return DevelopmentParams(
+        memory_weeks=p.coaching.memory_weeks,
+        review_share=p.coaching.pipeline_review_share,
+        ride_along_teaching=p.coaching.ride_along_teaching,
+        dose_scale=p.coaching.dose_scale,
+        nominal_selling=max(p.rep.hours_per_week - p.rep.admin_hours_per_week, TINY),
+        practice_share=p.rep.practice_share,
+        ramp_weeks=int(p.rep.ramp_weeks),
+        ramp_learning_rate=p.rep.ramp_learning_rate,
+        learning_rate=p.rep.learning_rate,
+        skill_decay=p.rep.skill_decay,
+        meeting_decay=p.meetings.memory_decay,
+        meeting_dose=min(1.0, p.meetings.duration_hours),
+        motivation_base=p.motivation.base,
+        coaching_effect=p.motivation.coaching_effect,
+        attention_scale=p.motivation.attention_scale,
+        meeting_effect=p.motivation.meeting_effect,
+        behind_effect=p.motivation.behind_effect,
+        adjust_rate=p.motivation.adjust_rate,
+        trained=p.manager.training * p.manager.training_gain,
+        exec_coaching_gain=p.executive.coaching_gain,
+        exec_coaching_scale=p.executive.coaching_scale,
+        visit_skill_gain=p.executive.visit_skill_gain,
+        practice_gain=p.manager.practice_gain,
+        skill_adjust_rate=p.manager.skill_adjust_rate,
+    )
+
+
 def develop_people(model: SalesOrgModel) -> None:
     """Coaching builds skill and motivation over weeks; managers learn to coach."""
-    p, org, R, M = model.p, model.org, model.reps, model.managers
-    r = model.week_hours["rep"]
-    q = M.quality[org.team]
-    real, ride, talk = r["being_coached"], model.ride_rep, r["executive_deal_talks"]
-    memory = 1 / p.coaching.memory_weeks
-    # skill: a target set by practice and a saturating coaching dose (quantity x quality)
-    dose = (real * (1 - p.coaching.pipeline_review_share) + ride * p.coaching.ride_along_teaching) * q
-    R.coach_stock += memory * (dose * WEEKS_PER_MONTH - R.coach_stock)
-    nominal = max(p.rep.hours_per_week - p.rep.admin_hours_per_week, TINY)
-    practice = np.minimum(1.0, r["selling"] / nominal)
-    fp = p.rep.practice_share
-    target = R.aptitude * (fp * practice + (1 - fp) * saturating(R.coach_stock, p.coaching.dose_scale))
-    rate = np.where(
-        target > R.skill,
-        np.where(R.tenure < p.rep.ramp_weeks, p.rep.ramp_learning_rate, p.rep.learning_rate),
-        p.rep.skill_decay,
+    R, M = model.reps, model.managers
+    r, h = model.week_hours["rep"], model.week_hours["manager"]
+    reps = (
+        R.occupied,
+        R.tenure,
+        R.aptitude,
+        R.roll_book,
+        R.roll_quota,
+        R.coach_stock,
+        R.attention,
+        R.skill,
+        R.motivation,
     )
-    R.skill += rate * (target - R.skill) * R.occupied
-    # motivation: attention and regular meetings raise it, falling behind lowers it
-    # a ride-along is the manager selling, not attention to the rep's development (article A003)
-    attention = real + ride * p.coaching.ride_along_teaching + talk
-    R.attention += memory * (attention * WEEKS_PER_MONTH - R.attention)
-    M.meet_stock = M.meet_stock * (1 - p.meetings.memory_decay) + model.meeting * min(1.0, p.meetings.duration_hours)
-    meet_effect = np.minimum(1.0, p.meetings.memory_decay * M.meet_stock)[org.team]
-    m_target = (
-        p.motivation.base
-        + p.motivation.coaching_effect * saturating(R.attention, p.motivation.attention_scale)
-        + p.motivation.meeting_effect * meet_effect
-        - p.motivation.behind_effect * rep_behind(model)
+    hours = (r["being_coached"], model.ride_rep, r["executive_deal_talks"], r["selling"])
+    managers = (
+        M.present,
+        M.meet_stock,
+        M.quality,
+        M.coach_base,
+        M.exec_stock,
+        M.visit_stock,
+        M.practice,
+        M.coach_skill,
     )
-    R.motivation += p.motivation.adjust_rate * (np.clip(m_target, *MOTIVATION_RANGE) - R.motivation) * R.occupied
-    # managers' coaching skill: training, executive coaching, debriefs, practice
-    M.exec_stock += (model.exec_coaching_month - M.exec_stock) / WEEKS_PER_QUARTER
-    team_n = np.bincount(org.team, weights=R.occupied, minlength=org.n_managers)
-    per_rep = model.week_hours["manager"]["coaching"] / np.maximum(team_n, 1) * WEEKS_PER_MONTH
-    M.practice += (per_rep - M.practice) / WEEKS_PER_QUARTER
-    q_target = (
-        M.coach_base
-        + p.manager.training * p.manager.training_gain
-        + p.executive.coaching_gain * saturating(M.exec_stock, p.executive.coaching_scale)
-        + p.executive.visit_skill_gain * saturating(M.visit_stock, VISIT_SCALE)
-        + p.manager.practice_gain * saturating(M.practice, PRACTICE_SCALE)
+    _develop(
+        model.org.team,
+        reps,
+        hours,
+        managers,
+        model.meeting,
+        h["coaching"],
+        model.exec_coaching_month,
+        model.development_params,
     )
-    M.coach_skill += p.manager.skill_adjust_rate * (np.minimum(q_target, 1.0) - M.coach_skill) * M.present
     update_quality(model)
 
 
-def rep_behind(model: SalesOrgModel) -> np.ndarray:
-    """Each rep's shortfall (0-1) of recent bookings against what is expected of them now.
+@kernel
+def _develop(team, reps, hours, managers, meeting, coaching, exec_coaching_month, prm):
+    """The week's development of every rep and manager, in place (see the module's description)."""
+    occupied, tenure, aptitude, roll_book, roll_quota, coach_stock, attention, skill, motivation = reps
+    real, ride, talk, selling = hours
+    present, meet_stock, quality, coach_base, exec_stock, visit_stock, practice, coach_skill = managers
+    memory = 1 / prm.memory_weeks
+    fp = prm.practice_share
+    team_n = np.zeros(present.size)
+    for m in range(present.size):
+        meet_stock[m] = meet_stock[m] * (1 - prm.meeting_decay) + meeting[m] * prm.meeting_dose
+    for i in range(team.size):
+        m = team[i]
+        team_n[m] += occupied[i]
+        # skill: a target set by practice and a saturating coaching dose (quantity x quality)
+        dose = (real[i] * (1 - prm.review_share) + ride[i] * prm.ride_along_teaching) * quality[m]
+        coach_stock[i] += memory * (dose * WEEKS_PER_MONTH - coach_stock[i])
+        practised = min(1.0, selling[i] / prm.nominal_selling)
+        target = aptitude[i] * (fp * practised + (1 - fp) * saturating(coach_stock[i], prm.dose_scale))
+        if target <= skill[i]:
+            rate = prm.skill_decay
+        elif tenure[i] < prm.ramp_weeks:
+            rate = prm.ramp_learning_rate
+        else:
+            rate = prm.learning_rate
+        skill[i] += rate * (target - skill[i]) * occupied[i]
+        # motivation: attention and regular meetings raise it, falling behind lowers it;
+        # a ride-along is the manager selling, not attention to the rep's development (article A003)
+        attended = real[i] + ride[i] * prm.ride_along_teaching + talk[i]
+        attention[i] += memory * (attended * WEEKS_PER_MONTH - attention[i])
+        m_target = (
+            prm.motivation_base
+            + prm.coaching_effect * saturating(attention[i], prm.attention_scale)
+            + prm.meeting_effect * min(1.0, prm.meeting_decay * meet_stock[m])
+            - prm.behind_effect * behind(roll_book[i], roll_quota[i], tenure[i], prm.ramp_weeks)
+        )
+        m_target = min(max(m_target, MOTIVATION_RANGE[0]), MOTIVATION_RANGE[1])
+        motivation[i] += prm.adjust_rate * (m_target - motivation[i]) * occupied[i]
+    # managers' coaching skill: training, executive coaching, debriefs, practice
+    for m in range(present.size):
+        exec_stock[m] += (exec_coaching_month[m] - exec_stock[m]) / WEEKS_PER_QUARTER
+        per_rep = coaching[m] / max(team_n[m], 1.0) * WEEKS_PER_MONTH
+        practice[m] += (per_rep - practice[m]) / WEEKS_PER_QUARTER
+        q_target = (
+            coach_base[m]
+            + prm.trained
+            + prm.exec_coaching_gain * saturating(exec_stock[m], prm.exec_coaching_scale)
+            + prm.visit_skill_gain * saturating(visit_stock[m], VISIT_SCALE)
+            + prm.practice_gain * saturating(practice[m], PRACTICE_SCALE)
+        )
+        coach_skill[m] += prm.skill_adjust_rate * (min(q_target, 1.0) - coach_skill[m]) * present[m]
+
+
+@kernel(inline="always")
+def behind(roll_book, roll_quota, tenure, ramp_weeks):
+    """A rep's shortfall (0-1) of recent bookings against what is expected of them now.
 
     A tenured rep is expected to book their quota; a new hire in the ramp is expected to
     book a share of it rising with tenure, as ramped quotas for new hires set it **[A32]**,
     so the ramp itself is not taken for falling behind.
     """
-    R, ramp = model.reps, model.p.rep.ramp_weeks
-    expected = np.minimum(1.0, (R.tenure + 1) / ramp) if ramp else 1.0
-    return np.clip(1 - R.roll_book / np.maximum(R.roll_quota * expected, TINY), 0, 1)
+    expected = min(1.0, (tenure + 1) / ramp_weeks) if ramp_weeks else 1.0
+    return min(max(1 - roll_book / max(roll_quota * expected, TINY), 0.0), 1.0)
 
 
 def update_quality(model: SalesOrgModel) -> None:
+    """Each manager's coaching quality: skill times the selling framework's multiplier, 0 for an empty seat."""
     M, p = model.managers, model.p
     mult = p.coaching.framework_multiplier if p.coaching.framework else 1.0
     M.quality = np.minimum(1.0, M.coach_skill * mult) * M.present

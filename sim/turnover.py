@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.calendar import WEEKS_PER_YEAR, weekly_hazard
-from sim.development import rep_behind, update_quality
+from sim.compiled import kernel
+from sim.development import behind, update_quality
 from sim.initialisation import new_manager_state, rep_aptitude, segment_of
-from sim.keys import Purpose, uniforms
+from sim.keys import Purpose, block, uniforms
 from sim.numerics import TINY
 from sim.tables import rep_records
 
@@ -29,15 +30,19 @@ __all__ = ["turn_over"]
 def turn_over(model: SalesOrgModel, week: int) -> None:
     """Reps and managers leave; vacancies are filled after a lag; managers are replaced."""
     p, org, R, M = model.p, model.org, model.reps, model.managers
-    u_rep = uniforms(model.keys, org.rep_copy, week, Purpose.REP_QUITS, org.rep_seat)
     u_mgr = uniforms(model.keys, org.manager_copy, week, Purpose.MANAGER_LEAVES, org.manager_seat)
-    # reps quit with a hazard raised by low motivation and falling behind
-    hazard = weekly_hazard(p.rep.attrition_per_year) * np.exp(
-        p.rep.attrition_motivation_sensitivity * (1 - R.motivation)
-        + p.rep.attrition_attainment_sensitivity * rep_behind(model)
-    )
     R.vacancy_left -= ~R.occupied
-    quits = np.flatnonzero(R.occupied & (u_rep < -np.expm1(-hazard)))
+    quits = _quits(
+        model.keys,
+        org.rep_copy,
+        org.rep_seat,
+        week,
+        (R.occupied, R.motivation, R.roll_book, R.roll_quota, R.tenure),
+        weekly_hazard(p.rep.attrition_per_year),
+        p.rep.attrition_motivation_sensitivity,
+        p.rep.attrition_attainment_sensitivity,
+        int(p.rep.ramp_weeks),
+    )
     if quits.size:
         _vacate_reps(model, quits, week, "quit")
         if week >= p.sim.warmup_weeks:
@@ -58,6 +63,25 @@ def turn_over(model: SalesOrgModel, week: int) -> None:
         _hire_reps(model, fill, week)
     R.tenure += R.occupied
     M.weeks_in_role += M.present
+
+
+@kernel
+def _quits(keys, copy, seat, week, reps, base_hazard, motivation_sensitivity, behind_sensitivity, ramp_weeks):
+    """The rep seats whose person quits this week.
+
+    Reps quit with a weekly hazard raised by low motivation and by falling behind; every seat
+    draws its uniform whether or not anyone is in it.
+    """
+    occupied, motivation, roll_book, roll_quota, tenure = reps
+    quits = np.zeros(seat.size, np.bool_)
+    for i in range(seat.size):
+        u = block(keys[copy[i]], week, Purpose.REP_QUITS, seat[i], 0)[0]
+        hazard = base_hazard * np.exp(
+            motivation_sensitivity * (1 - motivation[i])
+            + behind_sensitivity * behind(roll_book[i], roll_quota[i], tenure[i], ramp_weeks)
+        )
+        quits[i] = occupied[i] and u < -np.expm1(-hazard)
+    return np.flatnonzero(quits)
 
 
 def _hire_reps(model: SalesOrgModel, seats: np.ndarray, week: int) -> None:
