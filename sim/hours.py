@@ -22,7 +22,8 @@ The manager's rule (:func:`manager_week`) is the heart of the model's "what give
    of it is taken from customer work, then from own selling (inspection keeps the floor out of
    quota pressure's reach) and, only when neither has hours left, from riding along.
 
-The model applies the rule rep by rep (:func:`plan_hours`): the typical week's time
+The model applies the rule rep by rep, team by team, in one compiled loop (:func:`_plan`,
+called by :func:`plan_hours`): the typical week's time
 with the team is spread by the manager's habit, which leans toward the reps furthest behind
 (``manager.remediation_tilt``), and the policy's floor is each rep's own, as the allocation rule
 sets it; a rep whose habitual coaching is above it keeps that, so the team's floor is the sum
@@ -37,6 +38,7 @@ keeps its share of the spare hours and the rest goes to the manager's own deals.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -48,11 +50,23 @@ from sim.numerics import TINY
 if TYPE_CHECKING:
     from sim.model import SalesOrgModel
 
-__all__ = ["ManagerWeek", "effective_inspection", "manager_week", "plan_hours", "team_percentile", "team_share"]
+__all__ = [
+    "ALLOCATIONS",
+    "HoursParams",
+    "ManagerWeek",
+    "effective_inspection",
+    "hours_params",
+    "manager_week",
+    "plan_hours",
+    "team_percentile",
+]
 
 # relative weights of a team's reps under the allocation rules (coaching.allocation, ODD 7.5)
 BOTTOM_WEIGHT, TOP_WEIGHT = 1.75, 0.25  # "needs": the team's lowest and highest rep (7 to 1); "top" the reverse
 NEW_HIRE_WEIGHT, TENURED_WEIGHT = 3.0, 0.5  # "new_hires": a rep in the ramp against one past it (6 to 1)
+#: ``coaching.allocation``'s rules, numbered for the compiled week in this order
+ALLOCATIONS = ("equal", "needs", "core", "top", "new_hires")
+EQUAL, NEEDS, CORE, TOP, NEW_HIRES = range(len(ALLOCATIONS))
 
 
 class ManagerWeek(NamedTuple):
@@ -62,6 +76,88 @@ class ManagerWeek(NamedTuple):
     customer_work: np.ndarray  #: spare hours absorbed by customer service and delivery work
     with_team: np.ndarray  #: hours with the reps: real coaching and ride-alongs together
     coaching: np.ndarray  #: of those, hours offered as real one-on-one coaching
+
+
+class HoursParams(NamedTuple):
+    """The parameters of the week's hours (ODD 7.2-7.6)."""
+
+    exec_hours: float  #: executive.hours_per_week
+    exec_internal_share: float  #: executive.internal_share
+    exec_deal_focus_share: float  #: executive.deal_focus_share
+    exec_coaching: float  #: executive.coaching_hours_per_manager_month
+    exec_visits: float  #: executive.field_visits_per_manager_quarter
+    exec_visit_hours: float  #: executive.field_visit_hours
+    visit_protection: float  #: executive.visit_protection
+    kpi_inspection: float  #: coaching.kpi_inspection
+    manager_hours: float  #: manager.hours_per_week
+    manager_admin: float  #: manager.admin_hours_per_week
+    manager_admin_per_rep: float  #: manager.admin_hours_per_rep
+    distractions: float  #: manager.distraction_hours_per_week
+    quota_pressure: float  #: manager.quota_pressure
+    customer_share: float  #: manager.customer_work_share
+    remediation_tilt: float  #: manager.remediation_tilt
+    meeting_cadence: int  #: meetings.cadence_weeks
+    meeting_hours: float  #: meetings.duration_hours
+    target: float  #: coaching.hours_per_rep_month (0: no policy)
+    allocation: int  #: coaching.allocation, numbered as ALLOCATIONS
+    ramp_weeks: int  #: rep.ramp_weeks
+    rep_hours: float  #: rep.hours_per_week
+    rep_admin: float  #: rep.admin_hours_per_week
+
+
+def hours_params(p: SimpleNamespace) -> HoursParams:
+    """The hours parameters of a model's parameter sections ``p``."""
+    e, m = p.executive, p.manager
+    return HoursParams(
+        exec_hours=e.hours_per_week,
+        exec_internal_share=e.internal_share,
+        exec_deal_focus_share=e.deal_focus_share,
+        exec_coaching=e.coaching_hours_per_manager_month,
+        exec_visits=e.field_visits_per_manager_quarter,
+        exec_visit_hours=e.field_visit_hours,
+        visit_protection=e.visit_protection,
+        kpi_inspection=p.coaching.kpi_inspection,
+        manager_hours=m.hours_per_week,
+        manager_admin=m.admin_hours_per_week,
+        manager_admin_per_rep=m.admin_hours_per_rep,
+        distractions=m.distraction_hours_per_week,
+        quota_pressure=m.quota_pressure,
+        customer_share=m.customer_work_share,
+        remediation_tilt=m.remediation_tilt,
+        meeting_cadence=int(p.meetings.cadence_weeks),
+        meeting_hours=p.meetings.duration_hours,
+        target=p.coaching.hours_per_rep_month or 0.0,
+        allocation=ALLOCATIONS.index(p.coaching.allocation),
+        ramp_weeks=int(p.rep.ramp_weeks),
+        rep_hours=p.rep.hours_per_week,
+        rep_admin=p.rep.admin_hours_per_week,
+    )
+
+
+@kernel(inline="always")
+def _manager_week(discretionary, floor, inspection, selling_need, pressure, customer_share, habit, has_team):
+    discretionary = max(discretionary, 0.0)
+    # the typical week: own selling, then customer work's share of the spare hours, then the team
+    selling = min(selling_need * (1 + pressure), discretionary)
+    spare = discretionary - selling
+    customer_work = customer_share * spare
+    with_team = spare - customer_work if has_team else 0.0
+    selling = discretionary - customer_work - with_team
+    coaching = (1 - habit) * with_team
+    # the floor: the inspected share of the policy's hours that the habit does not already give
+    protected = min(inspection * floor, discretionary) if has_team else 0.0
+    short = max(protected - coaching, 0.0)
+    from_customer = min(short, customer_work)
+    from_selling = min(short - from_customer, selling)
+    from_rides = min(short - from_customer - from_selling, with_team - coaching)
+    customer_work = customer_work - from_customer
+    selling = selling - from_selling
+    with_team = with_team + from_customer + from_selling
+    coaching = coaching + from_customer + from_selling + from_rides
+    return selling, customer_work, with_team, coaching
+
+
+_manager_weeks = np.vectorize(_manager_week, otypes=[np.float64] * 4)
 
 
 def manager_week(
@@ -75,6 +171,9 @@ def manager_week(
     has_team: np.ndarray,
 ) -> ManagerWeek:
     """Split each manager's discretionary hours between own selling and the team.
+
+    The rule of one manager is compiled into the week (:func:`_plan`); this applies it to arrays
+    of managers, to read and test it on its own.
 
     Args:
         discretionary: Hours a week left after admin, distractions and the team meeting.
@@ -91,25 +190,18 @@ def manager_week(
         it. Own selling, customer work and time with the team add up to ``discretionary``: no
         hour is idle.
     """
-    discretionary = np.maximum(discretionary, 0.0)
-    # the typical week: own selling, then customer work's share of the spare hours, then the team
-    selling = np.minimum(selling_need * (1 + pressure), discretionary)
-    spare = discretionary - selling
-    customer_work = customer_share * spare
-    with_team = np.where(has_team, spare - customer_work, 0.0)
-    selling = discretionary - customer_work - with_team
-    coaching = (1 - habit) * with_team
-    # the floor: the inspected share of the policy's hours that the habit does not already give
-    protected = np.where(has_team, np.minimum(inspection * floor, discretionary), 0.0)
-    short = np.maximum(protected - coaching, 0.0)
-    from_customer = np.minimum(short, customer_work)
-    from_selling = np.minimum(short - from_customer, selling)
-    from_rides = np.minimum(short - from_customer - from_selling, with_team - coaching)
-    customer_work = customer_work - from_customer
-    selling = selling - from_selling
-    with_team = with_team + from_customer + from_selling
-    coaching = coaching + from_customer + from_selling + from_rides
-    return ManagerWeek(selling, customer_work, with_team, coaching)
+    return ManagerWeek(
+        *_manager_weeks(discretionary, floor, inspection, selling_need, pressure, customer_share, habit, has_team)
+    )
+
+
+@kernel(inline="always")
+def _inspection(kpi, visit_pressure, response):
+    kept = (1.0 - kpi) ** response if kpi < 1 else 0.0
+    return 1.0 - kept * np.exp(-response * visit_pressure)
+
+
+_inspections = np.vectorize(_inspection, otypes=[np.float64])
 
 
 def effective_inspection(kpi: float, visit_pressure: np.ndarray, response: np.ndarray) -> np.ndarray:
@@ -119,156 +211,240 @@ def effective_inspection(kpi: float, visit_pressure: np.ndarray, response: np.nd
     a manager's ``response`` (median 1) scales how strongly they react to both. A full KPI
     (``kpi = 1``) binds every manager; partial inspection binds the responsive more.
     """
-    kept = np.power(1.0 - kpi, response) if kpi < 1 else np.zeros_like(response)
-    return 1.0 - kept * np.exp(-response * visit_pressure)
+    return _inspections(kpi, visit_pressure, response)
 
 
-def needs_weight(pct: np.ndarray) -> np.ndarray:
+@kernel(inline="always")
+def _needs_weight(pct):
     """The ``needs`` rule's weight of a rep at team percentile ``pct``: ``BOTTOM_WEIGHT`` down to ``TOP_WEIGHT``."""
     return BOTTOM_WEIGHT - (BOTTOM_WEIGHT - TOP_WEIGHT) * pct
 
 
+@kernel(inline="always")
+def _allocation_weight(rule, pct, tenure, ramp_weeks):
+    """A rep's relative weight in the policy's floor within the team, under ``coaching.allocation``."""
+    if rule == EQUAL:
+        return 1.0
+    if rule == NEW_HIRES:
+        return NEW_HIRE_WEIGHT if tenure < max(ramp_weeks, 1) else TENURED_WEIGHT
+    if rule == NEEDS:
+        return _needs_weight(pct)
+    if rule == TOP:
+        return TOP_WEIGHT + (BOTTOM_WEIGHT - TOP_WEIGHT) * pct
+    return BOTTOM_WEIGHT - (BOTTOM_WEIGHT - TOP_WEIGHT) * (2 * abs(pct - 0.5))  # core: most in the middle
+
+
+@kernel(inline="always")
+def _habit_weight(tilt, pct):
+    """A rep's relative weight in the manager's habitual time with the team (the typical week's
+    real coaching and ride-alongs): even, leaning toward the reps furthest behind in the team by
+    ``manager.remediation_tilt`` (1: as the ``needs`` rule) **[A39]**."""
+    if not tilt:
+        return 1.0
+    return 1.0 + tilt * (_needs_weight(pct) - 1.0)
+
+
 def plan_hours(model: SalesOrgModel, week: int) -> None:
     """Split each tier's week between its competing demands (``sim.hours``)."""
-    p, org, R, M = model.p, model.org, model.reps, model.managers
+    org, R, M = model.org, model.reps, model.managers
     if week % QUOTA_YEAR_WEEKS == 0:  # a new quota year
         R.ytd_book[:] = R.ytd_quota[:] = 0.0
-    team_n = np.bincount(org.team, weights=R.occupied, minlength=org.n_managers)
-    model.meeting = M.present & (week % p.meetings.cadence_weeks == 0)
+    prm = model.hours_params
+    ranked = prm.allocation in (NEEDS, CORE, TOP) or prm.remediation_tilt > 0
+    pct = team_percentile(model) if ranked else np.zeros(org.n_reps)
+    E, H, r = model.week_hours["executive"], model.week_hours["manager"], model.week_hours["rep"]
+    model.meeting, model.meeting_rep, model.ride_rep, model.exec_coaching_month = _plan(
+        week,
+        (org.team, org.seat_order, org.team_bounds, org.exec_of_manager, org.managers_of_exec),
+        (org.seats_of_exec, org.exec_of_rep, org.manager_selling_need),
+        (R.occupied, R.tenure, pct),
+        (M.present, M.roll_book, M.roll_quota, M.weeks_in_role, M.extra_selling, M.habit, M.response),
+        (M.visit_stock, M.inspection),
+        (E["deal_focus"], E["coaching_managers"], E["field_visits"], E["internal"]),
+        (H["admin"], H["distractions"], H["team_meeting"], H["coaching"], H["ride_alongs"], H["selling"]),
+        (r["selling"], r["admin"], r["team_meeting"], r["being_coached"], r["executive_deal_talks"]),
+        prm,
+    )
+
+
+@kernel
+def _plan(week, org, seats, reps, managers, stocks, E, H, r, prm):
+    """The week's hours of every executive, manager and rep, written in place (see the module).
+
+    Returns who has a team meeting this week (managers, then reps), each rep's hours of the
+    manager riding along, and each manager's coaching from their executive (hours a month).
+    """
+    team, seat_order, bounds, exec_of_manager, managers_of_exec = org
+    seats_of_exec, exec_of_rep, manager_selling_need = seats
+    occupied, tenure, pct = reps
+    present, roll_book, roll_quota, weeks_in_role, extra_selling, habit, response = managers
+    visit_stock, inspection = stocks
+    deal_focus, coaching_managers, field_visits, internal = E
+    h_admin, h_distractions, h_meeting, h_coaching, h_rides, h_selling = H
+    r_selling, r_admin, r_meeting, r_coached, r_talks = r
+    n_mgr, n_reps = present.size, team.size
 
     # executives: deal talks, then coaching and field visits; the rest is internal work
-    eh = p.executive.hours_per_week
-    discretionary = eh * (1 - p.executive.internal_share)
-    deal = discretionary * p.executive.deal_focus_share
+    eh = prm.exec_hours
+    discretionary = eh * (1 - prm.exec_internal_share)
+    deal = discretionary * prm.exec_deal_focus_share
     rest = discretionary - deal
-    coach_need = p.executive.coaching_hours_per_manager_month * org.managers_of_exec / WEEKS_PER_MONTH
-    visit_need = (
-        p.executive.field_visits_per_manager_quarter
-        * org.managers_of_exec
-        / WEEKS_PER_QUARTER
-        * p.executive.field_visit_hours
-    )
-    scale = np.minimum(1.0, rest / np.maximum(coach_need + visit_need, TINY))
-    E = model.week_hours["executive"]
-    E["deal_focus"][:] = deal
-    E["coaching_managers"][:] = coach_need * scale
-    E["field_visits"][:] = visit_need * scale
-    E["internal"][:] = np.maximum(eh - deal - E["coaching_managers"] - E["field_visits"], 0.0)
-    per_mgr = 1 / org.managers_of_exec[org.exec_of_manager]
-    model.exec_coaching_month = E["coaching_managers"][org.exec_of_manager] * per_mgr * WEEKS_PER_MONTH
-    visits_quarter = (
-        E["field_visits"][org.exec_of_manager] * per_mgr / p.executive.field_visit_hours * WEEKS_PER_QUARTER
-    )
-    M.visit_stock += (visits_quarter - M.visit_stock) / WEEKS_PER_QUARTER
-    # inspection: a coaching KPI, strengthened by field visits that see the coaching
-    M.inspection = effective_inspection(
-        p.coaching.kpi_inspection, p.executive.visit_protection * M.visit_stock, M.response
-    )
+    for e in range(deal_focus.size):
+        coach_need = prm.exec_coaching * managers_of_exec[e] / WEEKS_PER_MONTH
+        visit_need = prm.exec_visits * managers_of_exec[e] / WEEKS_PER_QUARTER * prm.exec_visit_hours
+        scale = min(1.0, rest / max(coach_need + visit_need, TINY))
+        deal_focus[e] = deal
+        coaching_managers[e] = coach_need * scale
+        field_visits[e] = visit_need * scale
+        internal[e] = max(eh - deal - coaching_managers[e] - field_visits[e], 0.0)
 
-    # managers: fixed demands first, then the discretionary week (sim.hours.manager_week)
-    mh = p.manager.hours_per_week
-    admin = p.manager.admin_hours_per_week + p.manager.admin_hours_per_rep * team_n
-    meet = model.meeting * p.meetings.duration_hours
-    fixed = admin + p.manager.distraction_hours_per_week + meet
-    squeeze = np.minimum(1.0, mh / np.maximum(fixed, TINY))
-    present = M.present
-    behind = np.clip(1 - M.roll_book / np.maximum(M.roll_quota, TINY), 0, 1) * (M.roll_quota > 0)
-    week_args = dict(
-        discretionary=np.maximum(mh - fixed, 0.0) * present,
-        inspection=M.inspection,
+    # managers: fixed demands first, then the discretionary week (manager_week)
+    meeting = np.zeros(n_mgr, np.bool_)
+    exec_coaching_month = np.empty(n_mgr)
+    team_n = np.zeros(n_mgr)
+    typical = np.empty((n_mgr, 4))
+    week_args = np.empty((n_mgr, 5))  # discretionary, inspection, selling need, pressure, has team
+    squeeze = np.empty(n_mgr)
+    for m in range(n_mgr):
+        for k in range(bounds[m], bounds[m + 1]):
+            team_n[m] += occupied[seat_order[k]]
+        meeting[m] = present[m] and week % prm.meeting_cadence == 0
+        e = exec_of_manager[m]
+        per_mgr = 1 / managers_of_exec[e]
+        exec_coaching_month[m] = coaching_managers[e] * per_mgr * WEEKS_PER_MONTH
+        visits_quarter = field_visits[e] * per_mgr / prm.exec_visit_hours * WEEKS_PER_QUARTER
+        visit_stock[m] += (visits_quarter - visit_stock[m]) / WEEKS_PER_QUARTER
+        # inspection: a coaching KPI, strengthened by field visits that see the coaching
+        inspection[m] = _inspection(prm.kpi_inspection, prm.visit_protection * visit_stock[m], response[m])
+        admin = prm.manager_admin + prm.manager_admin_per_rep * team_n[m]
+        meet = meeting[m] * prm.meeting_hours
+        fixed = admin + prm.distractions + meet
+        squeeze[m] = min(1.0, prm.manager_hours / max(fixed, TINY))
+        behind = min(max(1 - roll_book[m] / max(roll_quota[m], TINY), 0.0), 1.0) * (roll_quota[m] > 0)
+        week_args[m, 0] = max(prm.manager_hours - fixed, 0.0) * present[m]
+        week_args[m, 1] = inspection[m]
         # a promoted rep's extra selling on the team's deals fades over a year
-        selling_need=org.manager_selling_need + M.extra_selling * np.exp(-M.weeks_in_role / WEEKS_PER_YEAR),
-        pressure=p.manager.quota_pressure * behind,
-        customer_share=p.manager.customer_work_share,
-        habit=M.habit,
-        has_team=team_n > 0,
-    )
-    typical = manager_week(floor=np.zeros(org.n_managers), **week_args)
-    # the typical week's time with the team is spread by the manager's habit; a policy's
-    # floor is each rep's own, spread by the allocation rule (so the target is the team's
-    # average: "equal" gives every rep the floor), and a rep whose habitual coaching is above
-    # it keeps that: the team's floor is the sum over its reps of the larger of the two
-    ranked = p.coaching.allocation in ("needs", "core", "top") or p.manager.remediation_tilt > 0
-    pct = team_percentile(model) if ranked else None
-    habit_share = team_share(model, _habit_weights(model, pct) * R.occupied)
-    habitual = typical.coaching[org.team] * habit_share
-    target = p.coaching.hours_per_rep_month
-    if target:
-        rule = team_share(model, _allocation_weights(model, pct) * R.occupied)
-        short = np.maximum(target * team_n[org.team] * rule / WEEKS_PER_MONTH - habitual, 0.0) * R.occupied
-        team_short = np.bincount(org.team, weights=short, minlength=org.n_managers)
-        split = manager_week(floor=typical.coaching + team_short, **week_args)
-        filled = (split.coaching - typical.coaching) / np.maximum(team_short, TINY)
-        offered = habitual + short * np.minimum(filled, 1.0)[org.team]
-    else:
-        split, offered = typical, habitual
-    with_rep = offered + (split.with_team - split.coaching)[org.team] * habit_share
+        week_args[m, 2] = manager_selling_need[m] + extra_selling[m] * np.exp(-weeks_in_role[m] / WEEKS_PER_YEAR)
+        week_args[m, 3] = prm.quota_pressure * behind
+        week_args[m, 4] = team_n[m] > 0
+        typical[m] = _split(week_args[m], 0.0, prm.customer_share, habit[m])
+        h_admin[m] = admin * squeeze[m] * present[m]
+        h_meeting[m] = meet * squeeze[m]
 
-    H = model.week_hours["manager"]
-    H["admin"][:] = admin * squeeze * present
-    H["distractions"][:] = p.manager.distraction_hours_per_week * squeeze * present + split.customer_work
-    H["team_meeting"][:] = meet * squeeze
-    H["selling"][:] = split.selling
-    model.meeting_rep = model.meeting[org.team] & R.occupied
+    # the typical week's time with the team is spread by the manager's habit; a policy's floor is
+    # each rep's own, spread by the allocation rule (so the target is the team's average: "equal"
+    # gives every rep the floor), and a rep whose habitual coaching is above it keeps that: the
+    # team's floor is the sum over its reps of the larger of the two
+    habit_share = np.zeros(n_reps)
+    offered = np.zeros(n_reps)
+    short = np.zeros(n_reps)
+    split = typical.copy()
+    for m in range(n_mgr):
+        habit_total = rule_total = 0.0
+        for k in range(bounds[m], bounds[m + 1]):
+            i = seat_order[k]
+            habit_share[i] = _habit_weight(prm.remediation_tilt, pct[i]) * occupied[i]
+            habit_total += habit_share[i]
+            short[i] = _allocation_weight(prm.allocation, pct[i], tenure[i], prm.ramp_weeks) * occupied[i]
+            rule_total += short[i]
+        team_short = 0.0
+        for k in range(bounds[m], bounds[m + 1]):
+            i = seat_order[k]
+            habit_share[i] = habit_share[i] / max(habit_total, TINY)
+            offered[i] = typical[m, 3] * habit_share[i]  # the habitual coaching
+            rule = short[i] / max(rule_total, TINY)
+            short[i] = max(prm.target * team_n[m] * rule / WEEKS_PER_MONTH - offered[i], 0.0) * occupied[i]
+            team_short += short[i]
+        if prm.target:
+            split[m] = _split(week_args[m], typical[m, 3] + team_short, prm.customer_share, habit[m])
+            filled = min((split[m, 3] - typical[m, 3]) / max(team_short, TINY), 1.0)
+            for k in range(bounds[m], bounds[m + 1]):
+                i = seat_order[k]
+                offered[i] = offered[i] + short[i] * filled
+        h_distractions[m] = prm.distractions * squeeze[m] * present[m] + split[m, 1]
+        h_selling[m] = split[m, 0]
 
     # reps: admin and meetings first, then being coached, then deal talks; selling is the rest
-    rh = p.rep.hours_per_week
-    r_admin = min(p.rep.admin_hours_per_week, rh) * R.occupied
-    r_meet = np.minimum(model.meeting_rep * p.meetings.duration_hours, rh - r_admin) * R.occupied
-    free = rh * R.occupied - r_admin - r_meet
-    coached = np.minimum(offered, free)
-    if np.any(offered - coached > TINY):  # a rep without the hours for their share
-        coached, with_rep = _pass_on(model, offered, coached, with_rep, free, offered)
-    talk_need = (E["deal_focus"] / np.maximum(org.seats_of_exec, 1))[org.exec_of_rep] * R.occupied
-    talk = np.minimum(talk_need, free - coached)
-    r = model.week_hours["rep"]
-    r["admin"][:] = r_admin
-    r["team_meeting"][:] = r_meet
-    r["being_coached"][:] = coached
-    r["executive_deal_talks"][:] = talk
-    r["selling"][:] = free - coached - talk
-    # time with a rep that is not a one-on-one (by habit, or because the rep had no hours for
-    # one) is spent riding along on the rep's deals: joint selling, inside the rep's selling time
-    model.ride_rep = with_rep - coached
-    H["coaching"][:] = np.bincount(org.team, weights=coached, minlength=org.n_managers)
-    H["ride_alongs"][:] = np.bincount(org.team, weights=model.ride_rep, minlength=org.n_managers)
+    meeting_rep = np.zeros(n_reps, np.bool_)
+    with_rep = np.empty(n_reps)
+    free = np.empty(n_reps)
+    passing = False
+    for i in range(n_reps):
+        m = team[i]
+        with_rep[i] = offered[i] + (split[m, 2] - split[m, 3]) * habit_share[i]
+        meeting_rep[i] = meeting[m] and occupied[i]
+        r_admin[i] = min(prm.rep_admin, prm.rep_hours) * occupied[i]
+        r_meeting[i] = min(meeting_rep[i] * prm.meeting_hours, prm.rep_hours - r_admin[i]) * occupied[i]
+        free[i] = prm.rep_hours * occupied[i] - r_admin[i] - r_meeting[i]
+        r_coached[i] = min(offered[i], free[i])
+        passing |= offered[i] - r_coached[i] > TINY
+    if passing:  # a rep without the hours for their share
+        _pass_on(team, bounds, seat_order, offered, r_coached, with_rep, free)
+    ride_rep = np.empty(n_reps)
+    h_coaching[:] = 0.0
+    h_rides[:] = 0.0
+    for i in range(n_reps):
+        talk_need = deal_focus[exec_of_rep[i]] / max(seats_of_exec[exec_of_rep[i]], 1.0) * occupied[i]
+        r_talks[i] = min(talk_need, free[i] - r_coached[i])
+        r_selling[i] = free[i] - r_coached[i] - r_talks[i]
+        # time with a rep that is not a one-on-one (by habit, or because the rep had no hours for
+        # one) is spent riding along on the rep's deals: joint selling, inside the rep's selling time
+        ride_rep[i] = with_rep[i] - r_coached[i]
+        h_coaching[team[i]] += r_coached[i]
+        h_rides[team[i]] += ride_rep[i]
+    return meeting, meeting_rep, ride_rep, exec_coaching_month
 
 
-def team_share(model: SalesOrgModel, weights: np.ndarray) -> np.ndarray:
-    """Each rep's share of their team's total of ``weights``."""
-    team = model.org.team
-    return weights / np.maximum(np.bincount(team, weights=weights, minlength=model.org.n_managers), TINY)[team]
+@kernel(inline="always")
+def _split(args, floor, customer_share, habit):
+    """A manager's week (``_manager_week``) from their row of the week's arguments, as an array."""
+    out = np.empty(4)
+    out[0], out[1], out[2], out[3] = _manager_week(
+        args[0], floor, args[1], args[2], args[3], customer_share, habit, args[4] > 0
+    )
+    return out
 
 
-def _pass_on(
-    model: SalesOrgModel,
-    offered: np.ndarray,
-    coached: np.ndarray,
-    with_rep: np.ndarray,
-    free: np.ndarray,
-    weights: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
+@kernel
+def _pass_on(team, bounds, seat_order, weights, coached, with_rep, free):
     """Coaching a rep has no free hours for goes to teammates who have them, by their weights.
 
     The team's coaching is then delivered up to the team's free hours, as the floor of an
     inspected target requires. The manager's other time with the team (ride-alongs) is spread
     again over the reps whose share of it the coaching did not fill, so no rep's is negative.
+    ``coached`` and ``with_rep`` are updated in place.
     """
-    team, n = model.org.team, model.org.n_managers
-    for _ in range(int(np.bincount(team).max(initial=0))):  # a rep fills up at each pass at least
-        excess = np.bincount(team, weights=offered - coached, minlength=n)
-        room = free - coached
-        open_ = weights * (room > TINY)
-        total = np.bincount(team, weights=open_, minlength=n)
-        if not np.any((excess > TINY) & (total > 0)):
+    n_mgr = bounds.size - 1
+    offered = weights.copy()
+    excess, total = np.zeros(n_mgr), np.zeros(n_mgr)
+    largest = 0
+    for m in range(n_mgr):
+        largest = max(largest, bounds[m + 1] - bounds[m])
+    for _ in range(largest):  # a rep fills up at each pass at least
+        excess[:] = 0.0
+        total[:] = 0.0
+        for i in range(team.size):
+            excess[team[i]] += offered[i] - coached[i]
+            total[team[i]] += weights[i] * (free[i] - coached[i] > TINY)
+        more = False
+        for m in range(n_mgr):
+            more |= excess[m] > TINY and total[m] > 0
+        if not more:
             break
-        offered = coached + excess[team] * open_ / np.maximum(total, TINY)[team] * (total[team] > 0)
-        coached = np.minimum(offered, free)
-    ride_team = np.bincount(team, weights=with_rep, minlength=n) - np.bincount(team, weights=coached, minlength=n)
-    left = np.maximum(with_rep - coached, 0.0)
-    spread = np.bincount(team, weights=left, minlength=n)
-    ride = left * (np.maximum(ride_team, 0.0) / np.maximum(spread, TINY))[team]
-    return coached, coached + ride
+        for i in range(team.size):
+            m = team[i]
+            open_ = weights[i] * (free[i] - coached[i] > TINY)
+            offered[i] = coached[i] + excess[m] * open_ / max(total[m], TINY) * (total[m] > 0)
+            coached[i] = min(offered[i], free[i])
+    ride_team, coached_team, spread = np.zeros(n_mgr), np.zeros(n_mgr), np.zeros(n_mgr)
+    for i in range(team.size):
+        ride_team[team[i]] += with_rep[i]
+        coached_team[team[i]] += coached[i]
+        spread[team[i]] += max(with_rep[i] - coached[i], 0.0)
+    for i in range(team.size):
+        m = team[i]
+        ride = max(with_rep[i] - coached[i], 0.0) * (max(ride_team[m] - coached_team[m], 0.0) / max(spread[m], TINY))
+        with_rep[i] = coached[i] + ride
 
 
 def team_percentile(model: SalesOrgModel) -> np.ndarray:
@@ -277,47 +453,29 @@ def team_percentile(model: SalesOrgModel) -> np.ndarray:
     Ties keep seat order; empty seats rank after everyone in seat (their weights are unused).
     """
     R, org = model.reps, model.org
-    att = np.where(R.occupied, R.roll_book / np.maximum(R.roll_quota, TINY), np.inf)
-    return _percentiles(att, R.occupied, org.seat_order, org.team_bounds)
+    return _percentiles(R.roll_book, R.roll_quota, R.occupied, org.seat_order, org.team_bounds)
 
 
 @kernel
-def _percentiles(att, occupied, seat_order, bounds):  # one team at a time: a team is a handful of seats
-    pct = np.empty(att.size)
+def _percentiles(roll_book, roll_quota, occupied, seat_order, bounds):
+    """Rank each team by an insertion sort (a team is a handful of seats), stable as ties need."""
+    pct = np.empty(occupied.size)
+    largest = 0
     for m in range(bounds.size - 1):
-        seats = seat_order[bounds[m] : bounds[m + 1]]
-        ranked = seats[np.argsort(att[seats], kind="mergesort")]
+        largest = max(largest, bounds[m + 1] - bounds[m])
+    ranked, att = np.empty(largest, np.int64), np.empty(largest)
+    for m in range(bounds.size - 1):
         heads = 0
-        for s in seats:
+        for k in range(bounds[m + 1] - bounds[m]):
+            s = seat_order[bounds[m] + k]
             heads += occupied[s]
+            a = roll_book[s] / max(roll_quota[s], TINY) if occupied[s] else np.inf
+            j = k
+            while j > 0 and att[j - 1] > a:  # seats come in seat order: a tie stays behind
+                ranked[j], att[j] = ranked[j - 1], att[j - 1]
+                j -= 1
+            ranked[j], att[j] = s, a
         scale = max(heads - 1, 1)
-        for r in range(ranked.size):
+        for r in range(bounds[m + 1] - bounds[m]):
             pct[ranked[r]] = r / scale
     return pct
-
-
-def _allocation_weights(model: SalesOrgModel, pct: np.ndarray | None) -> np.ndarray:
-    """Relative weights of the policy's floor within each team under ``coaching.allocation``.
-
-    ``pct`` is :func:`team_percentile` (needed by the ``needs``, ``core`` and ``top`` rules).
-    """
-    rule, R = model.p.coaching.allocation, model.reps
-    if rule == "equal":
-        return np.ones(model.org.n_reps)
-    if rule == "new_hires":
-        return np.where(R.tenure < max(model.p.rep.ramp_weeks, 1), NEW_HIRE_WEIGHT, TENURED_WEIGHT)
-    if rule == "needs":
-        return needs_weight(pct)
-    if rule == "top":
-        return TOP_WEIGHT + (BOTTOM_WEIGHT - TOP_WEIGHT) * pct
-    return BOTTOM_WEIGHT - (BOTTOM_WEIGHT - TOP_WEIGHT) * (2 * np.abs(pct - 0.5))  # core: most in the middle
-
-
-def _habit_weights(model: SalesOrgModel, pct: np.ndarray | None) -> np.ndarray:
-    """Relative weights of the manager's habitual time with the team (the typical week's real
-    coaching and ride-alongs): even, leaning toward the reps furthest behind in the team by
-    ``manager.remediation_tilt`` (1: as the ``needs`` rule) **[A39]**."""
-    tilt = model.p.manager.remediation_tilt
-    if not tilt:
-        return np.ones(model.org.n_reps)
-    return 1.0 + tilt * (needs_weight(pct) - 1.0)

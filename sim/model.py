@@ -32,7 +32,7 @@ import pandas as pd
 from sim import params as registry
 from sim import tables
 from sim.development import develop_people, development_params, update_quality
-from sim.hours import plan_hours
+from sim.hours import hours_params, plan_hours
 from sim.initialisation import build_org, init_managers, init_reps
 from sim.keys import check_seed, run_key
 from sim.mesa_compat import rng_argument, steps
@@ -131,6 +131,7 @@ class SalesOrgModel(mesa.Model):
         self._people = 0  # people numbered so far (sim.agents.Seats)
         self.selling_params = selling_params(p)
         self.development_params = development_params(p)
+        self.hours_params = hours_params(p)
         self.org = build_org(self)
         init_reps(self)
         init_managers(self)
