@@ -25,7 +25,7 @@ import numba
 __all__ = ["KERNEL_MODULES", "kernel", "refresh_cache"]
 
 #: the modules of ``sim`` whose functions are compiled (each may call, and inline, the others')
-KERNEL_MODULES = ("keys", "samplers", "development", "selling", "hours", "turnover")
+KERNEL_MODULES = ("keys", "samplers", "development", "selling", "hours", "turnover", "metrics")
 HERE = Path(__file__).resolve().parent
 STAMP = "coachsim-kernels.sha256"
 

@@ -200,5 +200,12 @@ def behind(roll_book, roll_quota, tenure, ramp_weeks):
 def update_quality(model: SalesOrgModel) -> None:
     """Each manager's coaching quality: skill times the selling framework's multiplier, 0 for an empty seat."""
     M, p = model.managers, model.p
-    mult = p.coaching.framework_multiplier if p.coaching.framework else 1.0
-    M.quality = np.minimum(1.0, M.coach_skill * mult) * M.present
+    M.quality = _quality(M.coach_skill, p.coaching.framework_multiplier if p.coaching.framework else 1.0, M.present)
+
+
+@kernel
+def _quality(coach_skill, multiplier, present):
+    quality = np.empty(coach_skill.size)
+    for m in range(coach_skill.size):
+        quality[m] = min(1.0, coach_skill[m] * multiplier) * present[m]
+    return quality

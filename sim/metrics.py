@@ -13,8 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.calendar import WEEKS_PER_MONTH
+from sim.compiled import kernel
 
 __all__ = [
+    "ACTIVITIES",
     "CANONICAL",
     "COACHED_LITTLE_HOURS",
     "COACHED_WELL_HOURS",
@@ -196,9 +198,11 @@ class Ledger:
         self.weeks = 0
         # counted hours by tier: one row per activity (in ACTIVITIES order), one column per copy
         self.hours = {tier: np.zeros((len(acts), k)) for tier, acts in ACTIVITIES.items()}
-        self.rep_book, self.rep_quota, self.mgr_book, self.mgr_quota = (np.zeros(k) for _ in range(4))
+        # the week's totals of the reps' and of the managers' rows, added by count_week (views)
+        self._rep_totals, self._manager_totals = np.zeros((3, k)), np.zeros((2, k))
+        self.rep_book, self.rep_quota, self.coached = self._rep_totals
+        self.mgr_book, self.mgr_quota = self._manager_totals
         self.rep_weeks, self.mgr_weeks = np.zeros(k, np.int64), np.zeros(k, np.int64)
-        self.coached = np.zeros(k)
         self.departures = np.zeros(k, np.int64)
         self.skill_sum, self.motivation_sum = np.zeros(k), np.zeros(k)
         # per seat, the current occupant
@@ -223,20 +227,20 @@ class Ledger:
         self.tenured_sum = np.zeros(k)
         self.tenured_n = np.zeros(k, np.int64)
 
-    def per_copy(self, values: np.ndarray) -> np.ndarray:
-        """Each copy's sum of a per-seat array (its seats are contiguous)."""
-        return values.reshape(self.copies, -1).sum(axis=1)
-
     def track_ramp(self, reps: object, expected: np.ndarray) -> None:
         """Record expected weekly bookings by tenure for hires, against tenured reps (ODD 7.15)."""
-        K, copy, R = self.copies, self.rep_copy, reps
-        hired = R.occupied & (R.hire_week >= 0) & (R.tenure < RAMP_TRACK_WEEKS)
-        cell = copy[hired] * RAMP_TRACK_WEEKS + R.tenure[hired]
-        self.ramp_sum += np.bincount(cell, weights=expected[hired], minlength=K * RAMP_TRACK_WEEKS).reshape(K, -1)
-        self.ramp_n += np.bincount(cell, minlength=K * RAMP_TRACK_WEEKS).reshape(K, -1)
-        tenured = R.occupied & (R.tenure >= RAMP_BENCHMARK_WEEKS)
-        self.tenured_sum += np.bincount(copy[tenured], weights=expected[tenured], minlength=K)
-        self.tenured_n += np.bincount(copy[tenured], minlength=K)
+        R = reps
+        _track_ramp(
+            R.occupied,
+            R.hire_week,
+            R.tenure,
+            expected,
+            self.seats_per_copy,
+            self.ramp_sum,
+            self.ramp_n,
+            self.tenured_sum,
+            self.tenured_n,
+        )
 
     def count_sales(
         self,
@@ -248,17 +252,42 @@ class Ledger:
         coached: np.ndarray,
     ) -> None:
         """Count a week's bookings, quota, heads, skill and motivation of the reps who ``worked``."""
-        self.seat_book += book
-        self.seat_quota += quota
-        self.seat_weeks += worked
-        self.seat_coached += coached
-        K, copy = self.copies, self.rep_copy[worked]
-        heads = np.bincount(copy, minlength=K)
-        self.rep_weeks += heads
-        self.mgr_weeks += present.reshape(K, -1).sum(axis=1)
-        per_head = np.maximum(heads, 1)
-        self.skill_sum += np.bincount(copy, weights=reps.skill[worked], minlength=K) / per_head
-        self.motivation_sum += np.bincount(copy, weights=reps.motivation[worked], minlength=K) / per_head
+        _count_sales(
+            worked,
+            present,
+            book,
+            quota,
+            coached,
+            reps.skill,
+            reps.motivation,
+            self.seats_per_copy,
+            (self.seat_book, self.seat_quota, self.seat_weeks, self.seat_coached),
+            (self.rep_weeks, self.mgr_weeks),
+            (self.skill_sum, self.motivation_sum),
+        )
+
+    def count_week(
+        self,
+        week_hours: dict[str, dict[str, np.ndarray]],
+        reps: tuple[np.ndarray, np.ndarray, np.ndarray],
+        managers: tuple[np.ndarray, np.ndarray],
+        team: np.ndarray,
+        worked: np.ndarray,
+    ) -> None:
+        """Add a counted week: each copy's hours by tier and activity, the reps' bookings, quota
+        and coaching received (``reps``), the managers' bookings and quota (``managers``), and
+        each team's coaching and rep-weeks in seat."""
+        n, m = self.seats_per_copy, self.team_logged.size // self.copies
+        for tier, rows in (("rep", n), ("manager", m), ("executive", None)):
+            arrays = tuple(week_hours[tier].values())
+            _add_totals(self.hours[tier], arrays, rows or arrays[0].size // self.copies)
+        _add_totals(self._rep_totals, reps, n)
+        _add_totals(self._manager_totals, managers, m)
+        self.weeks += 1
+        H = week_hours["manager"]
+        _count_teams(
+            team, worked, H["coaching"], H["ride_alongs"], self.team_logged, self.team_real, self.team_rep_weeks
+        )
 
     def reset_seats(self, seats: np.ndarray) -> None:
         """Clear the per-seat accumulators for new occupants."""
@@ -379,3 +408,67 @@ class Ledger:
         if name == "mean_motivation":
             return _ratio(self.motivation_sum[k], self.weeks)
         raise KeyError(name)
+
+
+# ============================================================================== compiled tallies
+@kernel
+def _add_totals(totals, arrays, per_copy):
+    """``totals[a, k]`` += copy ``k``'s sum of ``arrays[a]`` (its rows ``k * per_copy`` onwards, in order)."""
+    for a in range(len(arrays)):
+        x = arrays[a]
+        for k in range(totals.shape[1]):
+            s = 0.0
+            for i in range(k * per_copy, (k + 1) * per_copy):
+                s += x[i]
+            totals[a, k] += s
+
+
+@kernel
+def _count_teams(team, worked, coaching, rides, logged, real, rep_weeks):
+    """Each team's coaching as logged (one-on-ones and ride-alongs) and real, and its rep-weeks in seat."""
+    for m in range(logged.size):
+        logged[m] += coaching[m] + rides[m]
+        real[m] += coaching[m]
+    for i in range(team.size):
+        rep_weeks[team[i]] += worked[i]
+
+
+@kernel
+def _count_sales(worked, present, book, quota, coached, skill, motivation, per_copy, seats, weeks, sums):
+    """The ledger's counts of a week's sales (see ``Ledger.count_sales``), in place."""
+    seat_book, seat_quota, seat_weeks, seat_coached = seats
+    rep_weeks, mgr_weeks = weeks
+    skill_sum, motivation_sum = sums
+    copies = rep_weeks.size
+    managers_per_copy = present.size // copies
+    for k in range(copies):
+        heads, skills, motivations = 0, 0.0, 0.0
+        for i in range(k * per_copy, (k + 1) * per_copy):
+            seat_book[i] += book[i]
+            seat_quota[i] += quota[i]
+            seat_weeks[i] += worked[i]
+            seat_coached[i] += coached[i]
+            if worked[i]:
+                heads += 1
+                skills += skill[i]
+                motivations += motivation[i]
+        rep_weeks[k] += heads
+        for j in range(k * managers_per_copy, (k + 1) * managers_per_copy):
+            mgr_weeks[k] += present[j]
+        skill_sum[k] += skills / max(heads, 1)
+        motivation_sum[k] += motivations / max(heads, 1)
+
+
+@kernel
+def _track_ramp(occupied, hire_week, tenure, expected, per_copy, ramp_sum, ramp_n, tenured_sum, tenured_n):
+    """Hires' expected weekly bookings by run and tenure, and tenured reps', added in seat order."""
+    for i in range(occupied.size):
+        if not occupied[i]:
+            continue
+        k = i // per_copy
+        if hire_week[i] >= 0 and tenure[i] < RAMP_TRACK_WEEKS:
+            ramp_sum[k, tenure[i]] += expected[i]
+            ramp_n[k, tenure[i]] += 1
+        if tenure[i] >= RAMP_BENCHMARK_WEEKS:
+            tenured_sum[k] += expected[i]
+            tenured_n[k] += 1

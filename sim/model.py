@@ -173,20 +173,13 @@ class SalesOrgModel(mesa.Model):
 
     def _count_week(self) -> None:
         """Add the week's hours and totals to the ledger."""
-        L = self.ledger
-        total = L.per_copy
-        for tier, acts in self.week_hours.items():
-            L.hours[tier] += np.array([total(arr) for arr in acts.values()]).reshape(len(acts), -1)
-        L.weeks += 1
-        L.rep_book += total(self.rep_book)
-        L.rep_quota += total(self.rep_quota)
-        L.mgr_book += total(self.mgr_book)
-        L.mgr_quota += total(self.mgr_quota)
-        L.coached += total(self.week_hours["rep"]["being_coached"])
-        H = self.week_hours["manager"]
-        L.team_logged += H["coaching"] + H["ride_alongs"]
-        L.team_real += H["coaching"]
-        L.team_rep_weeks += np.bincount(self.org.team, weights=self.worked, minlength=self.org.n_managers)
+        self.ledger.count_week(
+            self.week_hours,
+            (self.rep_book, self.rep_quota, self.week_hours["rep"]["being_coached"]),
+            (self.mgr_book, self.mgr_quota),
+            self.org.team,
+            self.worked,
+        )
 
     # ------------------------------------------------------------------ people and their agents
     def next_person_ids(self, k: int) -> np.ndarray:

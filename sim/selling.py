@@ -238,12 +238,33 @@ def sell(model: SalesOrgModel, week: int) -> None:
     model.ledger.track_ramp(R, own)
     n = org.n_reps
     model.rep_book, model.mgr_book = value[:n], value[n:]
-    model.rep_quota = R.occupied * (org.rep_quota / WEEKS_PER_YEAR)
-    model.mgr_quota = M.present * (org.manager_quota / WEEKS_PER_YEAR)
-    R.ytd_book += model.rep_book
-    R.ytd_quota += model.rep_quota
-    R.roll_book += (model.rep_book - R.roll_book) / ROLLING_WEEKS * R.occupied
-    R.roll_quota += (model.rep_quota - R.roll_quota) / ROLLING_WEEKS * R.occupied
-    M.roll_book += (model.mgr_book - M.roll_book) / ROLLING_WEEKS
-    M.roll_quota += (model.mgr_quota - M.roll_quota) / ROLLING_WEEKS
+    model.rep_quota, model.mgr_quota = _book(
+        (R.occupied, org.rep_quota, R.ytd_book, R.ytd_quota, R.roll_book, R.roll_quota),
+        (M.present, org.manager_quota, M.roll_book, M.roll_quota),
+        value,
+    )
     model.worked = R.occupied.copy()  # who held a seat this week, before anyone leaves
+
+
+@kernel
+def _book(reps, managers, value):
+    """Book the week's wins against the week's quota: the year to date and the rolling attainment.
+
+    Returns the week's quota of each rep seat (0 when empty) and of each manager seat.
+    """
+    occupied, annual, ytd_book, ytd_quota, roll_book, roll_quota = reps
+    present, manager_annual, manager_roll_book, manager_roll_quota = managers
+    n = occupied.size
+    quota = np.empty(n)
+    for i in range(n):
+        quota[i] = occupied[i] * (annual[i] / WEEKS_PER_YEAR)
+        ytd_book[i] += value[i]
+        ytd_quota[i] += quota[i]
+        roll_book[i] += (value[i] - roll_book[i]) / ROLLING_WEEKS * occupied[i]
+        roll_quota[i] += (quota[i] - roll_quota[i]) / ROLLING_WEEKS * occupied[i]
+    manager_quota = np.empty(present.size)
+    for m in range(present.size):
+        manager_quota[m] = present[m] * (manager_annual[m] / WEEKS_PER_YEAR)
+        manager_roll_book[m] += (value[n + m] - manager_roll_book[m]) / ROLLING_WEEKS
+        manager_roll_quota[m] += (manager_quota[m] - manager_roll_quota[m]) / ROLLING_WEEKS
+    return quota, manager_quota

@@ -17,7 +17,7 @@ from sim.calendar import WEEKS_PER_YEAR, weekly_hazard
 from sim.compiled import kernel
 from sim.development import behind, update_quality
 from sim.initialisation import new_manager_state, rep_aptitude, segment_of
-from sim.keys import Purpose, block, uniforms
+from sim.keys import Purpose, block
 from sim.numerics import TINY
 from sim.tables import rep_records
 
@@ -30,17 +30,18 @@ __all__ = ["turn_over"]
 def turn_over(model: SalesOrgModel, week: int) -> None:
     """Reps and managers leave; vacancies are filled after a lag; managers are replaced."""
     p, org, R, M = model.p, model.org, model.reps, model.managers
-    u_mgr = uniforms(model.keys, org.manager_copy, week, Purpose.MANAGER_LEAVES, org.manager_seat)
-    R.vacancy_left -= ~R.occupied
-    quits = _quits(
+    quits, leaving = _leavers(
         model.keys,
-        org.rep_copy,
-        org.rep_seat,
         week,
-        (R.occupied, R.motivation, R.roll_book, R.roll_quota, R.tenure),
-        weekly_hazard(p.rep.attrition_per_year),
-        p.rep.attrition_motivation_sensitivity,
-        p.rep.attrition_attainment_sensitivity,
+        (org.rep_copy, org.rep_seat, org.manager_copy, org.manager_seat),
+        (R.occupied, R.motivation, R.roll_book, R.roll_quota, R.tenure, R.vacancy_left),
+        (M.present, M.vacancy_left),
+        (
+            weekly_hazard(p.rep.attrition_per_year),
+            p.rep.attrition_motivation_sensitivity,
+            p.rep.attrition_attainment_sensitivity,
+            -math.expm1(-weekly_hazard(p.manager.attrition_per_year)),
+        ),
         int(p.rep.ramp_weeks),
     )
     if quits.size:
@@ -48,40 +49,62 @@ def turn_over(model: SalesOrgModel, week: int) -> None:
         if week >= p.sim.warmup_weeks:
             model.ledger.departures += np.bincount(org.rep_copy[quits], minlength=model.stack)
     # managers leave and are replaced by the promotion policy (a promotion vacates a rep seat)
-    M.vacancy_left -= ~M.present
-    leaving = np.flatnonzero(M.present & (u_mgr < -math.expm1(-weekly_hazard(p.manager.attrition_per_year))))
     if leaving.size:
         _replace_managers(model, leaving, week)
-    hired = np.flatnonzero(~M.present & (M.vacancy_left <= 0))
+    hired = _due(M.present, M.vacancy_left)
     if hired.size:
         new_manager_state(model, hired, False, p.promotion.experienced_coaching_skill, week)
         model.manager_agents.fill(hired)
     update_quality(model)
     # vacancies whose hiring lag has run out are filled: a lag of L weeks leaves L weeks empty
-    fill = np.flatnonzero(~R.occupied & (R.vacancy_left <= 0))
+    fill = _due(R.occupied, R.vacancy_left)
     if fill.size:
         _hire_reps(model, fill, week)
-    R.tenure += R.occupied
-    M.weeks_in_role += M.present
+    _grow_older(R.tenure, R.occupied, M.weeks_in_role, M.present)
 
 
 @kernel
-def _quits(keys, copy, seat, week, reps, base_hazard, motivation_sensitivity, behind_sensitivity, ramp_weeks):
-    """The rep seats whose person quits this week.
+def _leavers(keys, week, seats, reps, managers, rates, ramp_weeks):
+    """The rep seats whose person quits this week, and the manager seats whose manager leaves.
 
-    Reps quit with a weekly hazard raised by low motivation and by falling behind; every seat
-    draws its uniform whether or not anyone is in it.
+    Reps quit with a weekly hazard raised by low motivation and by falling behind; managers leave
+    with a fixed weekly probability. Every seat draws its uniform whether or not anyone is in it,
+    and an empty seat's hiring lag counts down a week.
     """
-    occupied, motivation, roll_book, roll_quota, tenure = reps
-    quits = np.zeros(seat.size, np.bool_)
-    for i in range(seat.size):
-        u = block(keys[copy[i]], week, Purpose.REP_QUITS, seat[i], 0)[0]
+    rep_copy, rep_seat, manager_copy, manager_seat = seats
+    occupied, motivation, roll_book, roll_quota, tenure, vacancy_left = reps
+    present, manager_vacancy_left = managers
+    base_hazard, motivation_sensitivity, behind_sensitivity, manager_leaves = rates
+    quits = np.zeros(occupied.size, np.bool_)
+    for i in range(occupied.size):
+        vacancy_left[i] -= not occupied[i]
+        u = block(keys[rep_copy[i]], week, Purpose.REP_QUITS, rep_seat[i], 0)[0]
         hazard = base_hazard * np.exp(
             motivation_sensitivity * (1 - motivation[i])
             + behind_sensitivity * behind(roll_book[i], roll_quota[i], tenure[i], ramp_weeks)
         )
         quits[i] = occupied[i] and u < -np.expm1(-hazard)
-    return np.flatnonzero(quits)
+    leaving = np.zeros(present.size, np.bool_)
+    for m in range(present.size):
+        manager_vacancy_left[m] -= not present[m]
+        u = block(keys[manager_copy[m]], week, Purpose.MANAGER_LEAVES, manager_seat[m], 0)[0]
+        leaving[m] = present[m] and u < manager_leaves
+    return np.flatnonzero(quits), np.flatnonzero(leaving)
+
+
+@kernel
+def _due(filled, vacancy_left):
+    """The empty seats whose hiring lag has run out."""
+    return np.flatnonzero(~filled & (vacancy_left <= 0))
+
+
+@kernel
+def _grow_older(tenure, occupied, weeks_in_role, present):
+    """Everyone in a seat is a week longer in it."""
+    for i in range(tenure.size):
+        tenure[i] += occupied[i]
+    for m in range(weeks_in_role.size):
+        weeks_in_role[m] += present[m]
 
 
 def _hire_reps(model: SalesOrgModel, seats: np.ndarray, week: int) -> None:
