@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 __all__ = [
     "QUOTA_YEAR_WEEKS",
     "ROLLING_WEEKS",
@@ -21,6 +23,8 @@ ROLLING_WEEKS = 13.0  # memory of the rolling attainment that drives pressure an
 MAX_ANNUAL_RATE = 0.999  # an annual attrition of 1 would be an infinite hazard
 
 
-def weekly_hazard(annual: float) -> float:
-    """The weekly hazard that leaves ``annual`` of a cohort gone after a year."""
+def weekly_hazard(annual: float | np.ndarray) -> float | np.ndarray:
+    """The weekly hazard that leaves ``annual`` of a cohort gone after a year (a number, or an array of them)."""
+    if isinstance(annual, np.ndarray):
+        return -np.log1p(-np.minimum(annual, MAX_ANNUAL_RATE)) / WEEKS_PER_YEAR
     return -math.log1p(-min(annual, MAX_ANNUAL_RATE)) / WEEKS_PER_YEAR

@@ -17,6 +17,7 @@ import numpy as np
 from sim.calendar import WEEKS_PER_MONTH, WEEKS_PER_QUARTER
 from sim.compiled import kernel
 from sim.numerics import TINY
+from sim.runs import column
 
 if TYPE_CHECKING:
     from sim.model import SalesOrgModel
@@ -35,49 +36,57 @@ def saturating(x: np.ndarray | float, scale: float) -> np.ndarray | float:
 
 
 class DevelopmentParams(NamedTuple):
-    """The parameters of the week's development (ODD 7.7-7.9)."""
+    """The parameters of the week's development (ODD 7.7-7.9), each an array with an entry per run."""
 
-    memory_weeks: float  #: coaching.memory_weeks
-    review_share: float  #: coaching.pipeline_review_share
-    ride_along_teaching: float  #: coaching.ride_along_teaching
-    dose_scale: float  #: coaching.dose_scale
-    nominal_selling: float  #: rep.hours_per_week - rep.admin_hours_per_week (at least TINY)
-    practice_share: float  #: rep.practice_share
-    ramp_weeks: int  #: rep.ramp_weeks
-    ramp_learning_rate: float  #: rep.ramp_learning_rate
-    learning_rate: float  #: rep.learning_rate
-    skill_decay: float  #: rep.skill_decay
-    meeting_decay: float  #: meetings.memory_decay
-    meeting_dose: float  #: min(1, meetings.duration_hours)
-    motivation_base: float  #: motivation.base
-    coaching_effect: float  #: motivation.coaching_effect
-    attention_scale: float  #: motivation.attention_scale
-    meeting_effect: float  #: motivation.meeting_effect
-    behind_effect: float  #: motivation.behind_effect
-    adjust_rate: float  #: motivation.adjust_rate
-    trained: float  #: manager.training * manager.training_gain
-    exec_coaching_gain: float  #: executive.coaching_gain
-    exec_coaching_scale: float  #: executive.coaching_scale
-    visit_skill_gain: float  #: executive.visit_skill_gain
-    practice_gain: float  #: manager.practice_gain
-    skill_adjust_rate: float  #: manager.skill_adjust_rate
+    memory_weeks: np.ndarray  #: coaching.memory_weeks
+    review_share: np.ndarray  #: coaching.pipeline_review_share
+    ride_along_teaching: np.ndarray  #: coaching.ride_along_teaching
+    dose_scale: np.ndarray  #: coaching.dose_scale
+    nominal_selling: np.ndarray  #: rep.hours_per_week - rep.admin_hours_per_week (at least TINY)
+    practice_share: np.ndarray  #: rep.practice_share
+    ramp_weeks: np.ndarray  #: rep.ramp_weeks
+    ramp_learning_rate: np.ndarray  #: rep.ramp_learning_rate
+    learning_rate: np.ndarray  #: rep.learning_rate
+    skill_decay: np.ndarray  #: rep.skill_decay
+    meeting_decay: np.ndarray  #: meetings.memory_decay
+    meeting_dose: np.ndarray  #: min(1, meetings.duration_hours)
+    motivation_base: np.ndarray  #: motivation.base
+    coaching_effect: np.ndarray  #: motivation.coaching_effect
+    attention_scale: np.ndarray  #: motivation.attention_scale
+    meeting_effect: np.ndarray  #: motivation.meeting_effect
+    behind_effect: np.ndarray  #: motivation.behind_effect
+    adjust_rate: np.ndarray  #: motivation.adjust_rate
+    trained: np.ndarray  #: manager.training * manager.training_gain
+    exec_coaching_gain: np.ndarray  #: executive.coaching_gain
+    exec_coaching_scale: np.ndarray  #: executive.coaching_scale
+    visit_skill_gain: np.ndarray  #: executive.visit_skill_gain
+    practice_gain: np.ndarray  #: manager.practice_gain
+    skill_adjust_rate: np.ndarray  #: manager.skill_adjust_rate
 
 
-def development_params(p: SimpleNamespace) -> DevelopmentParams:
-    """The development parameters of a model's parameter sections ``p``."""
+def development_params(p: SimpleNamespace, runs: int) -> DevelopmentParams:
+    """The development parameters of a model's parameter sections ``p``, for a stack of ``runs`` runs."""
+    values = _development_values(p)
+    return DevelopmentParams._make(
+        column(v, runs, np.int64 if name == "ramp_weeks" else np.float64)
+        for name, v in zip(DevelopmentParams._fields, values, strict=True)
+    )
+
+
+def _development_values(p: SimpleNamespace) -> DevelopmentParams:
     return DevelopmentParams(
         memory_weeks=p.coaching.memory_weeks,
         review_share=p.coaching.pipeline_review_share,
         ride_along_teaching=p.coaching.ride_along_teaching,
         dose_scale=p.coaching.dose_scale,
-        nominal_selling=max(p.rep.hours_per_week - p.rep.admin_hours_per_week, TINY),
+        nominal_selling=np.maximum(p.rep.hours_per_week - p.rep.admin_hours_per_week, TINY),
         practice_share=p.rep.practice_share,
-        ramp_weeks=int(p.rep.ramp_weeks),
+        ramp_weeks=p.rep.ramp_weeks,
         ramp_learning_rate=p.rep.ramp_learning_rate,
         learning_rate=p.rep.learning_rate,
         skill_decay=p.rep.skill_decay,
         meeting_decay=p.meetings.memory_decay,
-        meeting_dose=min(1.0, p.meetings.duration_hours),
+        meeting_dose=np.minimum(1.0, p.meetings.duration_hours),
         motivation_base=p.motivation.base,
         coaching_effect=p.motivation.coaching_effect,
         attention_scale=p.motivation.attention_scale,
@@ -120,6 +129,7 @@ def develop_people(model: SalesOrgModel) -> None:
         M.coach_skill,
     )
     _develop(
+        (model.org.rep_copy, model.org.manager_copy),
         model.org.team,
         reps,
         hours,
@@ -133,56 +143,59 @@ def develop_people(model: SalesOrgModel) -> None:
 
 
 @kernel
-def _develop(team, reps, hours, managers, meeting, coaching, exec_coaching_month, prm):
+def _develop(runs, team, reps, hours, managers, meeting, coaching, exec_coaching_month, prm):
     """The week's development of every rep and manager, in place (see the module's description)."""
     occupied, tenure, aptitude, roll_book, roll_quota, coach_stock, attention, skill, motivation = reps
     real, ride, talk, selling = hours
     present, meet_stock, quality, coach_base, exec_stock, visit_stock, practice, coach_skill = managers
-    memory = 1 / prm.memory_weeks
-    fp = prm.practice_share
+    rep_run, manager_run = runs
     team_n = np.zeros(present.size)
     for m in range(present.size):
-        meet_stock[m] = meet_stock[m] * (1 - prm.meeting_decay) + meeting[m] * prm.meeting_dose
+        c = manager_run[m]
+        meet_stock[m] = meet_stock[m] * (1 - prm.meeting_decay[c]) + meeting[m] * prm.meeting_dose[c]
     for i in range(team.size):
-        m = team[i]
+        m, c = team[i], rep_run[i]
+        memory = 1 / prm.memory_weeks[c]
+        fp = prm.practice_share[c]
         team_n[m] += occupied[i]
         # skill: a target set by practice and a saturating coaching dose (quantity x quality)
-        dose = (real[i] * (1 - prm.review_share) + ride[i] * prm.ride_along_teaching) * quality[m]
+        dose = (real[i] * (1 - prm.review_share[c]) + ride[i] * prm.ride_along_teaching[c]) * quality[m]
         coach_stock[i] += memory * (dose * WEEKS_PER_MONTH - coach_stock[i])
-        practised = min(1.0, selling[i] / prm.nominal_selling)
-        target = aptitude[i] * (fp * practised + (1 - fp) * saturating(coach_stock[i], prm.dose_scale))
+        practised = min(1.0, selling[i] / prm.nominal_selling[c])
+        target = aptitude[i] * (fp * practised + (1 - fp) * saturating(coach_stock[i], prm.dose_scale[c]))
         if target <= skill[i]:
-            rate = prm.skill_decay
-        elif tenure[i] < prm.ramp_weeks:
-            rate = prm.ramp_learning_rate
+            rate = prm.skill_decay[c]
+        elif tenure[i] < prm.ramp_weeks[c]:
+            rate = prm.ramp_learning_rate[c]
         else:
-            rate = prm.learning_rate
+            rate = prm.learning_rate[c]
         skill[i] += rate * (target - skill[i]) * occupied[i]
         # motivation: attention and regular meetings raise it, falling behind lowers it;
         # a ride-along is the manager selling, not attention to the rep's development (article A003)
-        attended = real[i] + ride[i] * prm.ride_along_teaching + talk[i]
+        attended = real[i] + ride[i] * prm.ride_along_teaching[c] + talk[i]
         attention[i] += memory * (attended * WEEKS_PER_MONTH - attention[i])
         m_target = (
-            prm.motivation_base
-            + prm.coaching_effect * saturating(attention[i], prm.attention_scale)
-            + prm.meeting_effect * min(1.0, prm.meeting_decay * meet_stock[m])
-            - prm.behind_effect * behind(roll_book[i], roll_quota[i], tenure[i], prm.ramp_weeks)
+            prm.motivation_base[c]
+            + prm.coaching_effect[c] * saturating(attention[i], prm.attention_scale[c])
+            + prm.meeting_effect[c] * min(1.0, prm.meeting_decay[c] * meet_stock[m])
+            - prm.behind_effect[c] * behind(roll_book[i], roll_quota[i], tenure[i], prm.ramp_weeks[c])
         )
         m_target = min(max(m_target, MOTIVATION_RANGE[0]), MOTIVATION_RANGE[1])
-        motivation[i] += prm.adjust_rate * (m_target - motivation[i]) * occupied[i]
+        motivation[i] += prm.adjust_rate[c] * (m_target - motivation[i]) * occupied[i]
     # managers' coaching skill: training, executive coaching, debriefs, practice
     for m in range(present.size):
+        c = manager_run[m]
         exec_stock[m] += (exec_coaching_month[m] - exec_stock[m]) / WEEKS_PER_QUARTER
         per_rep = coaching[m] / max(team_n[m], 1.0) * WEEKS_PER_MONTH
         practice[m] += (per_rep - practice[m]) / WEEKS_PER_QUARTER
         q_target = (
             coach_base[m]
-            + prm.trained
-            + prm.exec_coaching_gain * saturating(exec_stock[m], prm.exec_coaching_scale)
-            + prm.visit_skill_gain * saturating(visit_stock[m], VISIT_SCALE)
-            + prm.practice_gain * saturating(practice[m], PRACTICE_SCALE)
+            + prm.trained[c]
+            + prm.exec_coaching_gain[c] * saturating(exec_stock[m], prm.exec_coaching_scale[c])
+            + prm.visit_skill_gain[c] * saturating(visit_stock[m], VISIT_SCALE)
+            + prm.practice_gain[c] * saturating(practice[m], PRACTICE_SCALE)
         )
-        coach_skill[m] += prm.skill_adjust_rate * (min(q_target, 1.0) - coach_skill[m]) * present[m]
+        coach_skill[m] += prm.skill_adjust_rate[c] * (min(q_target, 1.0) - coach_skill[m]) * present[m]
 
 
 @kernel(inline="always")
@@ -200,12 +213,13 @@ def behind(roll_book, roll_quota, tenure, ramp_weeks):
 def update_quality(model: SalesOrgModel) -> None:
     """Each manager's coaching quality: skill times the selling framework's multiplier, 0 for an empty seat."""
     M, p = model.managers, model.p
-    M.quality = _quality(M.coach_skill, p.coaching.framework_multiplier if p.coaching.framework else 1.0, M.present)
+    multiplier = column(p.coaching.framework_multiplier if p.coaching.framework else 1.0, model.stack)
+    M.quality = _quality(M.coach_skill, multiplier, model.org.manager_copy, M.present)
 
 
 @kernel
-def _quality(coach_skill, multiplier, present):
+def _quality(coach_skill, multiplier, manager_run, present):
     quality = np.empty(coach_skill.size)
     for m in range(coach_skill.size):
-        quality[m] = min(1.0, coach_skill[m] * multiplier) * present[m]
+        quality[m] = min(1.0, coach_skill[m] * multiplier[manager_run[m]]) * present[m]
     return quality

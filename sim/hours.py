@@ -46,6 +46,7 @@ import numpy as np
 from sim.calendar import QUOTA_YEAR_WEEKS, WEEKS_PER_MONTH, WEEKS_PER_QUARTER, WEEKS_PER_YEAR
 from sim.compiled import kernel
 from sim.numerics import TINY
+from sim.runs import column
 
 if TYPE_CHECKING:
     from sim.model import SalesOrgModel
@@ -79,34 +80,45 @@ class ManagerWeek(NamedTuple):
 
 
 class HoursParams(NamedTuple):
-    """The parameters of the week's hours (ODD 7.2-7.6)."""
+    """The parameters of the week's hours (ODD 7.2-7.6), each an array with an entry per run."""
 
-    exec_hours: float  #: executive.hours_per_week
-    exec_internal_share: float  #: executive.internal_share
-    exec_deal_focus_share: float  #: executive.deal_focus_share
-    exec_coaching: float  #: executive.coaching_hours_per_manager_month
-    exec_visits: float  #: executive.field_visits_per_manager_quarter
-    exec_visit_hours: float  #: executive.field_visit_hours
-    visit_protection: float  #: executive.visit_protection
-    kpi_inspection: float  #: coaching.kpi_inspection
-    manager_hours: float  #: manager.hours_per_week
-    manager_admin: float  #: manager.admin_hours_per_week
-    manager_admin_per_rep: float  #: manager.admin_hours_per_rep
-    distractions: float  #: manager.distraction_hours_per_week
-    quota_pressure: float  #: manager.quota_pressure
-    customer_share: float  #: manager.customer_work_share
-    remediation_tilt: float  #: manager.remediation_tilt
-    meeting_cadence: int  #: meetings.cadence_weeks
-    meeting_hours: float  #: meetings.duration_hours
-    target: float  #: coaching.hours_per_rep_month (0: no policy)
-    allocation: int  #: coaching.allocation, numbered as ALLOCATIONS
-    ramp_weeks: int  #: rep.ramp_weeks
-    rep_hours: float  #: rep.hours_per_week
-    rep_admin: float  #: rep.admin_hours_per_week
+    exec_hours: np.ndarray  #: executive.hours_per_week
+    exec_internal_share: np.ndarray  #: executive.internal_share
+    exec_deal_focus_share: np.ndarray  #: executive.deal_focus_share
+    exec_coaching: np.ndarray  #: executive.coaching_hours_per_manager_month
+    exec_visits: np.ndarray  #: executive.field_visits_per_manager_quarter
+    exec_visit_hours: np.ndarray  #: executive.field_visit_hours
+    visit_protection: np.ndarray  #: executive.visit_protection
+    kpi_inspection: np.ndarray  #: coaching.kpi_inspection
+    manager_hours: np.ndarray  #: manager.hours_per_week
+    manager_admin: np.ndarray  #: manager.admin_hours_per_week
+    manager_admin_per_rep: np.ndarray  #: manager.admin_hours_per_rep
+    distractions: np.ndarray  #: manager.distraction_hours_per_week
+    quota_pressure: np.ndarray  #: manager.quota_pressure
+    customer_share: np.ndarray  #: manager.customer_work_share
+    remediation_tilt: np.ndarray  #: manager.remediation_tilt
+    meeting_cadence: np.ndarray  #: meetings.cadence_weeks
+    meeting_hours: np.ndarray  #: meetings.duration_hours
+    target: np.ndarray  #: coaching.hours_per_rep_month (0: no policy)
+    allocation: np.ndarray  #: coaching.allocation, numbered as ALLOCATIONS
+    ramp_weeks: np.ndarray  #: rep.ramp_weeks
+    rep_hours: np.ndarray  #: rep.hours_per_week
+    rep_admin: np.ndarray  #: rep.admin_hours_per_week
 
 
-def hours_params(p: SimpleNamespace) -> HoursParams:
-    """The hours parameters of a model's parameter sections ``p``."""
+def hours_params(p: SimpleNamespace, runs: int) -> HoursParams:
+    """The hours parameters of a model's parameter sections ``p``, for a stack of ``runs`` runs."""
+    values = _hours_values(p)
+    return HoursParams._make(
+        column(v, runs, np.int64 if name in _WHOLE else np.float64)
+        for name, v in zip(HoursParams._fields, values, strict=True)
+    )
+
+
+_WHOLE = ("meeting_cadence", "allocation", "ramp_weeks")  # whole numbers
+
+
+def _hours_values(p: SimpleNamespace) -> HoursParams:
     e, m = p.executive, p.manager
     return HoursParams(
         exec_hours=e.hours_per_week,
@@ -124,11 +136,11 @@ def hours_params(p: SimpleNamespace) -> HoursParams:
         quota_pressure=m.quota_pressure,
         customer_share=m.customer_work_share,
         remediation_tilt=m.remediation_tilt,
-        meeting_cadence=int(p.meetings.cadence_weeks),
+        meeting_cadence=p.meetings.cadence_weeks,
         meeting_hours=p.meetings.duration_hours,
-        target=p.coaching.hours_per_rep_month or 0.0,
+        target=np.nan_to_num(np.asarray(p.coaching.hours_per_rep_month, np.float64)),  # None or NaN: none
         allocation=ALLOCATIONS.index(p.coaching.allocation),
-        ramp_weeks=int(p.rep.ramp_weeks),
+        ramp_weeks=p.rep.ramp_weeks,
         rep_hours=p.rep.hours_per_week,
         rep_admin=p.rep.admin_hours_per_week,
     )
@@ -250,11 +262,12 @@ def plan_hours(model: SalesOrgModel, week: int) -> None:
     if week % QUOTA_YEAR_WEEKS == 0:  # a new quota year
         R.ytd_book[:] = R.ytd_quota[:] = 0.0
     prm = model.hours_params
-    ranked = prm.allocation in (NEEDS, CORE, TOP) or prm.remediation_tilt > 0
+    ranked = np.any(np.isin(prm.allocation, (NEEDS, CORE, TOP)) | (prm.remediation_tilt > 0))
     pct = team_percentile(model) if ranked else np.zeros(org.n_reps)
     E, H, r = model.week_hours["executive"], model.week_hours["manager"], model.week_hours["rep"]
     model.meeting, model.meeting_rep, model.ride_rep, model.exec_coaching_month = _plan(
         week,
+        (org.rep_copy, org.manager_copy, org.executives_per_copy),
         (org.team, org.seat_order, org.team_bounds, org.exec_of_manager, org.managers_of_exec),
         (org.seats_of_exec, org.exec_of_rep, org.manager_selling_need),
         (R.occupied, R.tenure, pct),
@@ -268,7 +281,7 @@ def plan_hours(model: SalesOrgModel, week: int) -> None:
 
 
 @kernel
-def _plan(week, org, seats, reps, managers, stocks, E, H, r, prm):
+def _plan(week, runs, org, seats, reps, managers, stocks, E, H, r, prm):
     """The week's hours of every executive, manager and rep, written in place (see the module).
 
     Returns who has a team meeting this week (managers, then reps), each rep's hours of the
@@ -283,15 +296,17 @@ def _plan(week, org, seats, reps, managers, stocks, E, H, r, prm):
     h_admin, h_distractions, h_meeting, h_coaching, h_rides, h_selling = H
     r_selling, r_admin, r_meeting, r_coached, r_talks = r
     n_mgr, n_reps = present.size, team.size
+    rep_run, manager_run, execs_per_run = runs
 
     # executives: deal talks, then coaching and field visits; the rest is internal work
-    eh = prm.exec_hours
-    discretionary = eh * (1 - prm.exec_internal_share)
-    deal = discretionary * prm.exec_deal_focus_share
-    rest = discretionary - deal
     for e in range(deal_focus.size):
-        coach_need = prm.exec_coaching * managers_of_exec[e] / WEEKS_PER_MONTH
-        visit_need = prm.exec_visits * managers_of_exec[e] / WEEKS_PER_QUARTER * prm.exec_visit_hours
+        c = e // execs_per_run
+        eh = prm.exec_hours[c]
+        discretionary = eh * (1 - prm.exec_internal_share[c])
+        deal = discretionary * prm.exec_deal_focus_share[c]
+        rest = discretionary - deal
+        coach_need = prm.exec_coaching[c] * managers_of_exec[e] / WEEKS_PER_MONTH
+        visit_need = prm.exec_visits[c] * managers_of_exec[e] / WEEKS_PER_QUARTER * prm.exec_visit_hours[c]
         scale = min(1.0, rest / max(coach_need + visit_need, TINY))
         deal_focus[e] = deal
         coaching_managers[e] = coach_need * scale
@@ -306,28 +321,29 @@ def _plan(week, org, seats, reps, managers, stocks, E, H, r, prm):
     week_args = np.empty((n_mgr, 5))  # discretionary, inspection, selling need, pressure, has team
     squeeze = np.empty(n_mgr)
     for m in range(n_mgr):
+        c = manager_run[m]
         for k in range(bounds[m], bounds[m + 1]):
             team_n[m] += occupied[seat_order[k]]
-        meeting[m] = present[m] and week % prm.meeting_cadence == 0
+        meeting[m] = present[m] and week % prm.meeting_cadence[c] == 0
         e = exec_of_manager[m]
         per_mgr = 1 / managers_of_exec[e]
         exec_coaching_month[m] = coaching_managers[e] * per_mgr * WEEKS_PER_MONTH
-        visits_quarter = field_visits[e] * per_mgr / prm.exec_visit_hours * WEEKS_PER_QUARTER
+        visits_quarter = field_visits[e] * per_mgr / prm.exec_visit_hours[c] * WEEKS_PER_QUARTER
         visit_stock[m] += (visits_quarter - visit_stock[m]) / WEEKS_PER_QUARTER
         # inspection: a coaching KPI, strengthened by field visits that see the coaching
-        inspection[m] = _inspection(prm.kpi_inspection, prm.visit_protection * visit_stock[m], response[m])
-        admin = prm.manager_admin + prm.manager_admin_per_rep * team_n[m]
-        meet = meeting[m] * prm.meeting_hours
-        fixed = admin + prm.distractions + meet
-        squeeze[m] = min(1.0, prm.manager_hours / max(fixed, TINY))
+        inspection[m] = _inspection(prm.kpi_inspection[c], prm.visit_protection[c] * visit_stock[m], response[m])
+        admin = prm.manager_admin[c] + prm.manager_admin_per_rep[c] * team_n[m]
+        meet = meeting[m] * prm.meeting_hours[c]
+        fixed = admin + prm.distractions[c] + meet
+        squeeze[m] = min(1.0, prm.manager_hours[c] / max(fixed, TINY))
         behind = min(max(1 - roll_book[m] / max(roll_quota[m], TINY), 0.0), 1.0) * (roll_quota[m] > 0)
-        week_args[m, 0] = max(prm.manager_hours - fixed, 0.0) * present[m]
+        week_args[m, 0] = max(prm.manager_hours[c] - fixed, 0.0) * present[m]
         week_args[m, 1] = inspection[m]
         # a promoted rep's extra selling on the team's deals fades over a year
         week_args[m, 2] = manager_selling_need[m] + extra_selling[m] * np.exp(-weeks_in_role[m] / WEEKS_PER_YEAR)
-        week_args[m, 3] = prm.quota_pressure * behind
+        week_args[m, 3] = prm.quota_pressure[c] * behind
         week_args[m, 4] = team_n[m] > 0
-        typical[m] = _split(week_args[m], 0.0, prm.customer_share, habit[m])
+        typical[m] = _split(week_args[m], 0.0, prm.customer_share[c], habit[m])
         h_admin[m] = admin * squeeze[m] * present[m]
         h_meeting[m] = meet * squeeze[m]
 
@@ -340,12 +356,13 @@ def _plan(week, org, seats, reps, managers, stocks, E, H, r, prm):
     short = np.zeros(n_reps)
     split = typical.copy()
     for m in range(n_mgr):
+        c = manager_run[m]
         habit_total = rule_total = 0.0
         for k in range(bounds[m], bounds[m + 1]):
             i = seat_order[k]
-            habit_share[i] = _habit_weight(prm.remediation_tilt, pct[i]) * occupied[i]
+            habit_share[i] = _habit_weight(prm.remediation_tilt[c], pct[i]) * occupied[i]
             habit_total += habit_share[i]
-            short[i] = _allocation_weight(prm.allocation, pct[i], tenure[i], prm.ramp_weeks) * occupied[i]
+            short[i] = _allocation_weight(prm.allocation[c], pct[i], tenure[i], prm.ramp_weeks[c]) * occupied[i]
             rule_total += short[i]
         team_short = 0.0
         for k in range(bounds[m], bounds[m + 1]):
@@ -353,37 +370,45 @@ def _plan(week, org, seats, reps, managers, stocks, E, H, r, prm):
             habit_share[i] = habit_share[i] / max(habit_total, TINY)
             offered[i] = typical[m, 3] * habit_share[i]  # the habitual coaching
             rule = short[i] / max(rule_total, TINY)
-            short[i] = max(prm.target * team_n[m] * rule / WEEKS_PER_MONTH - offered[i], 0.0) * occupied[i]
+            short[i] = max(prm.target[c] * team_n[m] * rule / WEEKS_PER_MONTH - offered[i], 0.0) * occupied[i]
             team_short += short[i]
-        if prm.target:
-            split[m] = _split(week_args[m], typical[m, 3] + team_short, prm.customer_share, habit[m])
+        if prm.target[c]:
+            split[m] = _split(week_args[m], typical[m, 3] + team_short, prm.customer_share[c], habit[m])
             filled = min((split[m, 3] - typical[m, 3]) / max(team_short, TINY), 1.0)
             for k in range(bounds[m], bounds[m + 1]):
                 i = seat_order[k]
                 offered[i] = offered[i] + short[i] * filled
-        h_distractions[m] = prm.distractions * squeeze[m] * present[m] + split[m, 1]
+        h_distractions[m] = prm.distractions[c] * squeeze[m] * present[m] + split[m, 1]
         h_selling[m] = split[m, 0]
 
     # reps: admin and meetings first, then being coached, then deal talks; selling is the rest
     meeting_rep = np.zeros(n_reps, np.bool_)
     with_rep = np.empty(n_reps)
     free = np.empty(n_reps)
-    passing = False
+    n_runs = deal_focus.size // execs_per_run
+    passing = np.zeros(n_runs, np.bool_)
     for i in range(n_reps):
-        m = team[i]
+        m, c = team[i], rep_run[i]
         with_rep[i] = offered[i] + (split[m, 2] - split[m, 3]) * habit_share[i]
         meeting_rep[i] = meeting[m] and occupied[i]
-        r_admin[i] = min(prm.rep_admin, prm.rep_hours) * occupied[i]
-        r_meeting[i] = min(meeting_rep[i] * prm.meeting_hours, prm.rep_hours - r_admin[i]) * occupied[i]
-        free[i] = prm.rep_hours * occupied[i] - r_admin[i] - r_meeting[i]
+        r_admin[i] = min(prm.rep_admin[c], prm.rep_hours[c]) * occupied[i]
+        r_meeting[i] = min(meeting_rep[i] * prm.meeting_hours[c], prm.rep_hours[c] - r_admin[i]) * occupied[i]
+        free[i] = prm.rep_hours[c] * occupied[i] - r_admin[i] - r_meeting[i]
         r_coached[i] = min(offered[i], free[i])
-        passing |= offered[i] - r_coached[i] > TINY
-    if passing:  # a rep without the hours for their share
-        _pass_on(team, bounds, seat_order, offered, r_coached, with_rep, free)
+        passing[c] |= offered[i] - r_coached[i] > TINY
+    reps_per_run, managers_per_run = n_reps // n_runs, n_mgr // n_runs
+    for c in range(n_runs):
+        if passing[c]:  # a rep of this run without the hours for their share
+            reps, managers = (
+                (c * reps_per_run, (c + 1) * reps_per_run),
+                (c * managers_per_run, (c + 1) * managers_per_run),
+            )
+            _pass_on(reps, managers, team, bounds, offered, r_coached, with_rep, free)
     ride_rep = np.empty(n_reps)
     h_coaching[:] = 0.0
     h_rides[:] = 0.0
     for i in range(n_reps):
+        c = rep_run[i]
         talk_need = deal_focus[exec_of_rep[i]] / max(seats_of_exec[exec_of_rep[i]], 1.0) * occupied[i]
         r_talks[i] = min(talk_need, free[i] - r_coached[i])
         r_selling[i] = free[i] - r_coached[i] - r_talks[i]
@@ -406,43 +431,46 @@ def _split(args, floor, customer_share, habit):
 
 
 @kernel
-def _pass_on(team, bounds, seat_order, weights, coached, with_rep, free):
+def _pass_on(reps, managers, team, bounds, weights, coached, with_rep, free):
     """Coaching a rep has no free hours for goes to teammates who have them, by their weights.
 
     The team's coaching is then delivered up to the team's free hours, as the floor of an
     inspected target requires. The manager's other time with the team (ride-alongs) is spread
     again over the reps whose share of it the coaching did not fill, so no rep's is negative.
-    ``coached`` and ``with_rep`` are updated in place.
+    Applies to one run: its rep seats ``reps[0]`` to ``reps[1]`` and its managers ``managers[0]``
+    to ``managers[1]``; ``coached`` and ``with_rep`` are updated in place.
     """
-    n_mgr = bounds.size - 1
+    lo, hi = reps
+    first, n_mgr = managers[0], managers[1] - managers[0]
     offered = weights.copy()
     excess, total = np.zeros(n_mgr), np.zeros(n_mgr)
     largest = 0
-    for m in range(n_mgr):
+    for m in range(managers[0], managers[1]):
         largest = max(largest, bounds[m + 1] - bounds[m])
     for _ in range(largest):  # a rep fills up at each pass at least
         excess[:] = 0.0
         total[:] = 0.0
-        for i in range(team.size):
-            excess[team[i]] += offered[i] - coached[i]
-            total[team[i]] += weights[i] * (free[i] - coached[i] > TINY)
+        for i in range(lo, hi):
+            excess[team[i] - first] += offered[i] - coached[i]
+            total[team[i] - first] += weights[i] * (free[i] - coached[i] > TINY)
         more = False
         for m in range(n_mgr):
             more |= excess[m] > TINY and total[m] > 0
         if not more:
             break
-        for i in range(team.size):
-            m = team[i]
+        for i in range(lo, hi):
+            m = team[i] - first
             open_ = weights[i] * (free[i] - coached[i] > TINY)
             offered[i] = coached[i] + excess[m] * open_ / max(total[m], TINY) * (total[m] > 0)
             coached[i] = min(offered[i], free[i])
     ride_team, coached_team, spread = np.zeros(n_mgr), np.zeros(n_mgr), np.zeros(n_mgr)
-    for i in range(team.size):
-        ride_team[team[i]] += with_rep[i]
-        coached_team[team[i]] += coached[i]
-        spread[team[i]] += max(with_rep[i] - coached[i], 0.0)
-    for i in range(team.size):
-        m = team[i]
+    for i in range(lo, hi):
+        m = team[i] - first
+        ride_team[m] += with_rep[i]
+        coached_team[m] += coached[i]
+        spread[m] += max(with_rep[i] - coached[i], 0.0)
+    for i in range(lo, hi):
+        m = team[i] - first
         ride = max(with_rep[i] - coached[i], 0.0) * (max(ride_team[m] - coached_team[m], 0.0) / max(spread[m], TINY))
         with_rep[i] = coached[i] + ride
 

@@ -22,6 +22,7 @@ from sim.keys import Purpose, normals, uniforms
 from sim.metrics import ACTIVITIES
 from sim.numerics import TINY
 from sim.roster import load_roster
+from sim.runs import at, at_seats
 from sim.samplers import gammas_each, geometric_each, poissons_each
 
 if TYPE_CHECKING:
@@ -58,10 +59,8 @@ def build_org(model: SalesOrgModel) -> SimpleNamespace:
         n_exec = math.ceil(n_mgr / p.org.managers_per_executive)
         teams = [_teams(model, k, n_reps, n_mgr) for k in range(K)]  # real teams differ in size
         exec_of_manager = np.arange(n_mgr) // p.org.managers_per_executive
-        rep_quota = np.full(n_reps, p.rep.quota)
-        mgr_quota = np.full(n_mgr, p.manager.quota_share * p.rep.quota)
-    # selling hours a week that carrying the personal quota takes
-    selling_need = mgr_quota / max(float(rep_quota.mean()), TINY) * p.manager.selling_hours_per_quota
+        rep_quota = np.ones(n_reps)  # times each run's rep.quota, below
+        mgr_quota = np.ones(n_mgr)
     runs = np.arange(K)
     team = np.concatenate([t + n_mgr * k for k, t in enumerate(teams)])
     exec_of_manager = (exec_of_manager[None, :] + n_exec * runs[:, None]).ravel()
@@ -83,12 +82,19 @@ def build_org(model: SalesOrgModel) -> SimpleNamespace:
         team_bounds=np.searchsorted(team[order], np.arange(K * n_mgr + 1)),
         rep_quota=np.tile(rep_quota, K),  # annual, per seat
         manager_quota=np.tile(mgr_quota, K),  # annual personal quota, per manager seat
-        manager_selling_need=np.tile(selling_need, K),
         # each seat's run and its number within the run: where its random numbers come from
         rep_copy=np.repeat(runs, n_reps),
         rep_seat=np.tile(np.arange(n_reps), K),
         manager_copy=np.repeat(runs, n_mgr),
         manager_seat=np.tile(np.arange(n_mgr), K),
+    )
+    if roster is None:  # a generated org's quotas are each run's
+        org.rep_quota = org.rep_quota * at(p.rep.quota, org.rep_copy)
+        org.manager_quota = org.manager_quota * at(p.manager.quota_share * p.rep.quota, org.manager_copy)
+    # selling hours a week that carrying the personal quota takes
+    mean_quota = np.array([max(float(org.rep_quota[s].mean()), TINY) for s in _runs(n_reps, K)])
+    org.manager_selling_need = (
+        org.manager_quota / mean_quota[org.manager_copy] * at(p.manager.selling_hours_per_quota, org.manager_copy)
     )
     # the pipelines: every rep seat's seller row, then every manager's; a manager sells as
     # seller number n_reps + m of their run
@@ -127,24 +133,28 @@ def _teams(model: SalesOrgModel, k: int, n_reps: int, n_mgr: int) -> np.ndarray:
 def rep_aptitude(model: SalesOrgModel, seats: np.ndarray, week: int) -> np.ndarray:
     """Aptitude of the people who take rep ``seats`` in ``week`` (``START``: the starting reps)."""
     p, org = model.p, model.org
-    z = normals(model.keys, org.rep_copy[seats], week, Purpose.APTITUDE, org.rep_seat[seats])
-    return np.clip(p.rep.aptitude_mean + p.rep.aptitude_sd * z, *APTITUDE_RANGE)
+    runs = org.rep_copy[seats]
+    z = normals(model.keys, runs, week, Purpose.APTITUDE, org.rep_seat[seats])
+    return np.clip(at(p.rep.aptitude_mean, runs) + at(p.rep.aptitude_sd, runs) * z, *APTITUDE_RANGE)
 
 
-def segment_of(model: SalesOrgModel, aptitude: np.ndarray, new_hire: np.ndarray) -> np.ndarray:
-    """Star, core or struggler by aptitude (top and bottom fifth); new hires apart."""
-    cut = SEGMENT_Z * model.p.rep.aptitude_sd
-    mean = model.p.rep.aptitude_mean
+def segment_of(model: SalesOrgModel, seats: np.ndarray, aptitude: np.ndarray, new_hire: np.ndarray) -> np.ndarray:
+    """Star, core or struggler by aptitude (top and bottom fifth) of the people in rep ``seats``; new hires apart."""
+    runs = model.org.rep_copy[seats]
+    cut = SEGMENT_Z * at(model.p.rep.aptitude_sd, runs)
+    mean = at(model.p.rep.aptitude_mean, runs)
     seg = np.where(aptitude >= mean + cut, 0, np.where(aptitude <= mean - cut, 2, 1))
     return np.where(new_hire, 3, seg).astype(np.int8)
 
 
-def typical_weekly_quit(model: SalesOrgModel) -> float:
-    """Weekly quit probability of a rep at the starting motivation who is on plan."""
+def typical_weekly_quit(model: SalesOrgModel) -> float | np.ndarray:
+    """Weekly quit probability of a rep at the starting motivation who is on plan (per run where runs differ)."""
     p = model.p
-    hazard = weekly_hazard(p.rep.attrition_per_year) * math.exp(
-        p.rep.attrition_motivation_sensitivity * (1 - p.rep.initial_motivation)
-    )
+    sensitivity = p.rep.attrition_motivation_sensitivity * (1 - p.rep.initial_motivation)
+    if isinstance(sensitivity, np.ndarray) or isinstance(p.rep.attrition_per_year, np.ndarray):
+        hazard = weekly_hazard(np.asarray(p.rep.attrition_per_year, np.float64)) * np.exp(sensitivity)
+        return np.maximum(-np.expm1(-hazard), MIN_WEEKLY_QUIT)
+    hazard = weekly_hazard(p.rep.attrition_per_year) * math.exp(sensitivity)
     return max(-math.expm1(-hazard), MIN_WEEKLY_QUIT)
 
 
@@ -164,17 +174,17 @@ def _starting_reps(model: SalesOrgModel) -> tuple[np.ndarray, ...]:
     else:
         # tenure of a workforce with a constant quit rate is geometric; the rate is a typical
         # rep's (at the starting motivation, on plan), not the base rate of a fully motivated one
-        tenure = geometric_each(*place, Purpose.TENURE, org.rep_seat, typical_weekly_quit(model))
+        tenure = geometric_each(*place, Purpose.TENURE, org.rep_seat, at(typical_weekly_quit(model), org.rep_copy))
     skill_noise = normals(*place, Purpose.SKILL_NOISE, org.rep_seat)
     motivation_noise = normals(*place, Purpose.MOTIVATION_NOISE, org.rep_seat)
     # in a steady state some seats are between a quit and a hire
-    lag = p.rep.hiring_lag_weeks
-    if model.roster is None and lag:
-        q = typical_weekly_quit(model)
+    lag = at(p.rep.hiring_lag_weeks, org.rep_copy)
+    if model.roster is None and np.any(lag):
+        q = at(typical_weekly_quit(model), org.rep_copy)
         vacant = uniforms(*place, Purpose.VACANT, org.rep_seat) < lag * q / (1 + lag * q)
     else:
         vacant = np.zeros(org.n_reps, bool)
-    wait = 1 + np.floor(uniforms(*place, Purpose.VACANCY_WAIT, org.rep_seat) * max(lag, 1)).astype(np.int64)
+    wait = 1 + np.floor(uniforms(*place, Purpose.VACANCY_WAIT, org.rep_seat) * np.maximum(lag, 1)).astype(np.int64)
     return aptitude, tenure, skill_noise, motivation_noise, vacant, wait
 
 
@@ -184,22 +194,27 @@ def _runs(per_run: int, runs: int) -> list[slice]:
 
 def init_reps(model: SalesOrgModel) -> None:
     """The starting reps, their recent coaching and attention, and their pipelines in steady state."""
-    p, org = model.p, model.org
+    org = model.org
     n = org.n_reps
+    p = model.p
+    r = at_seats(p.rep, org.rep_copy)  # the rep parameters of each seat's run
     aptitude, tenure, skill_noise, motivation_noise, vacant, wait = _starting_reps(model)
-    ramp = p.rep.ramp_weeks
+    ramp = r.ramp_weeks
     share = np.where(
         tenure < ramp,
-        p.rep.new_hire_skill_share + (p.rep.initial_skill_share - p.rep.new_hire_skill_share) * tenure / max(ramp, 1),
-        p.rep.initial_skill_share,
+        r.new_hire_skill_share + (r.initial_skill_share - r.new_hire_skill_share) * tenure / np.maximum(ramp, 1),
+        r.initial_skill_share,
     )
     skill = np.clip(aptitude * share * (1 + START_NOISE * skill_noise), *SKILL_RANGE)
-    motivation = np.clip(p.rep.initial_motivation + START_NOISE * motivation_noise, *MOTIVATION_RANGE)
+    motivation = np.clip(r.initial_motivation + START_NOISE * motivation_noise, *MOTIVATION_RANGE)
     # the coaching and attention received recently, consistent with the starting state
-    fp = p.rep.practice_share
-    reach = np.clip((p.rep.initial_skill_share - fp) / max(1 - fp, TINY), 0, MAX_START_REACH)
+    fp = r.practice_share
+    reach = np.clip((r.initial_skill_share - fp) / np.maximum(1 - fp, TINY), 0, MAX_START_REACH)
     lift = np.clip(
-        (p.rep.initial_motivation - p.motivation.base) / max(p.motivation.coaching_effect, TINY), 0, MAX_START_REACH
+        (r.initial_motivation - at(p.motivation.base, org.rep_copy))
+        / np.maximum(at(p.motivation.coaching_effect, org.rep_copy), TINY),
+        0,
+        MAX_START_REACH,
     )
     weekly_quota = org.rep_quota / WEEKS_PER_YEAR
     model.reps = SimpleNamespace(
@@ -209,9 +224,9 @@ def init_reps(model: SalesOrgModel) -> None:
         skill=skill,
         motivation=motivation,
         tenure=tenure.astype(np.int64),
-        segment=segment_of(model, aptitude, tenure < ramp),
-        coach_stock=np.full(n, -p.coaching.dose_scale * math.log1p(-reach)),
-        attention=np.full(n, -p.motivation.attention_scale * math.log1p(-lift)),
+        segment=segment_of(model, np.arange(n), aptitude, tenure < ramp),
+        coach_stock=np.full(n, -at(p.coaching.dose_scale, org.rep_copy) * np.log1p(-reach)),
+        attention=np.full(n, -at(p.motivation.attention_scale, org.rep_copy) * np.log1p(-lift)),
         roll_book=weekly_quota.copy(),
         roll_quota=weekly_quota.copy(),
         ytd_book=np.zeros(n),
@@ -220,15 +235,19 @@ def init_reps(model: SalesOrgModel) -> None:
     )
     model.week_hours = {tier: {a: np.zeros(size) for a in ACTIVITIES[tier]} for tier, size in _tiers(org)}
     # a pipeline in its steady state for the starting selling hours
-    selling = max(p.rep.hours_per_week - p.rep.admin_hours_per_week, 0)
-    new_rate = np.concatenate(
-        (
-            np.full(n, selling) * motivation * p.pipeline.opportunities_per_hour,
-            org.manager_selling_need * p.manager.motivation * p.pipeline.opportunities_per_hour,
+    selling = np.maximum(r.hours_per_week - r.admin_hours_per_week, 0)
+    s = at_seats(p.pipeline, org.seller_copy)  # the pipeline parameters of each seller's run
+    new_rate = (
+        np.concatenate(
+            (
+                np.full(n, selling) * motivation,
+                org.manager_selling_need * at(p.manager.motivation, org.manager_copy),
+            )
         )
+        * s.opportunities_per_hour
     )
-    leave = 1 / p.pipeline.cycle_weeks + p.pipeline.stall_rate
-    stall_share = p.pipeline.stall_rate / (p.pipeline.stalled_loss_rate + STALLED_EXIT)
+    leave = 1 / s.cycle_weeks + s.stall_rate
+    stall_share = s.stall_rate / (s.stalled_loss_rate + STALLED_EXIT)
     place = (model.keys, org.seller_copy, START)
     active = poissons_each(*place, Purpose.PIPELINE_ACTIVE, org.seller_seat, new_rate / leave)
     stalled = poissons_each(*place, Purpose.PIPELINE_STALLED, org.seller_seat, new_rate / leave * stall_share)
@@ -253,11 +272,13 @@ def new_manager_state(
     inspection (median 1, spread on the log scale). ``skill_mean`` is the mean coaching
     skill of a new person who was not promoted from the team.
     """
-    m, p, org = model.managers, model.p, model.org
+    m, org = model.managers, model.org
     idx = np.atleast_1d(idx)
     promoted = np.broadcast_to(promoted, idx.shape)
     place = (model.keys, org.manager_copy[idx], week)
     seat = org.manager_seat[idx]
+    # the parameters of each seat's run
+    p = SimpleNamespace(**{s: at_seats(getattr(model.p, s), org.manager_copy[idx]) for s in ("manager", "promotion")})
 
     def z(purpose: Purpose) -> np.ndarray:
         return normals(*place, purpose, seat)
@@ -290,6 +311,7 @@ def init_managers(model: SalesOrgModel) -> None:
     """The starting managers: the typical org's population of every background, long in role."""
     p, org = model.p, model.org
     n = org.n_managers
+    runs = org.manager_copy
     model.managers = SimpleNamespace(
         present=np.ones(n, bool),
         vacancy_left=np.zeros(n, np.int64),
@@ -306,18 +328,18 @@ def init_managers(model: SalesOrgModel) -> None:
         weeks_in_role=np.zeros(n, np.int64),
         practice=np.zeros(n),
         exec_stock=np.zeros(n),
-        visit_stock=np.full(n, p.executive.field_visits_per_manager_quarter),
-        meet_stock=np.full(n, 1 / (1 - (1 - p.meetings.memory_decay) ** p.meetings.cadence_weeks)),
+        visit_stock=np.full(n, at(p.executive.field_visits_per_manager_quarter, runs), np.float64),
+        meet_stock=np.full(n, at(1 / (1 - (1 - p.meetings.memory_decay) ** p.meetings.cadence_weeks), runs)),
         roll_book=org.manager_quota / WEEKS_PER_YEAR,
         roll_quota=org.manager_quota / WEEKS_PER_YEAR,
     )
     # promoted top reps and experienced hires arrive as managers leave (promotion.policy)
-    new_manager_state(model, np.arange(n), False, p.manager.coaching_skill_mean, START)
+    new_manager_state(model, np.arange(n), False, at(p.manager.coaching_skill_mean, runs), START)
     roster = model.roster
     model.managers.weeks_in_role[:] = (
         START_ROLE_WEEKS if roster is None else np.tile(roster.manager_tenure, model.stack)
     )
-    model.managers.exec_stock[:] = p.executive.coaching_hours_per_manager_month
+    model.managers.exec_stock[:] = at(p.executive.coaching_hours_per_manager_month, runs)
     model.manager_agents = Seats(model, Manager, n)
     model.manager_agents.fill(np.arange(n))
 

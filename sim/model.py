@@ -22,7 +22,6 @@ One step is one week.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from types import SimpleNamespace
 from typing import Any
 
 import mesa
@@ -37,19 +36,11 @@ from sim.initialisation import build_org, init_managers, init_reps
 from sim.keys import check_seed, run_key
 from sim.mesa_compat import rng_argument, steps
 from sim.metrics import CANONICAL, Ledger
+from sim.runs import stacked
 from sim.selling import sell, selling_params
 from sim.turnover import turn_over
 
 __all__ = ["SalesOrgModel"]
-
-
-def _sections(values: Mapping[str, Any]) -> SimpleNamespace:
-    """Turn dotted names into nested namespaces: ``p.coaching.kpi_inspection``."""
-    out: dict[str, dict[str, Any]] = {}
-    for name, value in values.items():
-        section, key = name.split(".", 1)
-        out.setdefault(section, {})[key] = value
-    return SimpleNamespace(**{s: SimpleNamespace(**kv) for s, kv in out.items()})
 
 
 class SalesOrgModel(mesa.Model):
@@ -85,7 +76,7 @@ class SalesOrgModel(mesa.Model):
         seed: int | None = None,
         rng: Any = None,
         seeds: Sequence[int] | None = None,
-        params: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
         **kwargs: Any,
     ) -> None:
         if seeds is not None:
@@ -99,9 +90,16 @@ class SalesOrgModel(mesa.Model):
         super().__init__(rng=rng_argument(seeds[0] if seeds else seed, rng))
         # One check of every value, whichever way it came: resolve is cheap (a tenth of a
         # millisecond) and idempotent, so values a caller resolved already pass through unchanged.
-        if params is not None and not isinstance(params, Mapping):
-            raise TypeError(f"params={params!r}: expected a mapping of dotted parameter names to values")
-        dotted = dict(params or {})
+        per_run = params is not None and not isinstance(params, Mapping)
+        if per_run:
+            if isinstance(params, (str, bytes)) or not isinstance(params, Sequence) or seeds is None:
+                raise TypeError(
+                    f"params={params!r}: expected a mapping of dotted parameter names to values, "
+                    "or, with seeds=, a list of such mappings, one for each seed"
+                )
+            if len(params) != len(seeds) or not all(isinstance(v, Mapping) for v in params):
+                raise ValueError(f"params= holds {len(params)} items for {len(seeds)} seeds: give one mapping a seed")
+        dotted = {} if per_run or params is None else dict(params)
         for kwarg, value in kwargs.items():
             try:
                 name = registry.by_kwarg(kwarg).name
@@ -112,8 +110,15 @@ class SalesOrgModel(mesa.Model):
                     f"SalesOrgModel: {name} is given twice, in params and as {kwarg}=; give it once"
                 )
             dotted[name] = value
-        self.params: dict[str, Any] = registry.resolve(dotted, "SalesOrgModel")
-        self.p = p = _sections(self.params)
+        if per_run:
+            self.run_params = [registry.resolve({**run, **dotted}, "SalesOrgModel") for run in params]
+        else:
+            self.run_params = [registry.resolve(dotted, "SalesOrgModel")] * (len(seeds) if seeds else 1)
+        #: the parameters by dotted name (of the first run of a stack; ``run_params`` has each run's)
+        self.params: dict[str, Any] = self.run_params[0]
+        #: the parameters by section, as the mechanisms read them: an array with an entry per run
+        #: where the runs of a stack differ (sim.runs)
+        self.p = p = stacked(self.run_params)
         self.total_weeks = p.sim.warmup_weeks + p.sim.weeks
 
         # All randomness is keyed (sim.keys): a number is a function of the run's key and where it
@@ -127,11 +132,11 @@ class SalesOrgModel(mesa.Model):
             entropy = [int(np.random.default_rng(s).integers(2**63)) for s in seeds]
         self.keys = np.stack([run_key(e) for e in entropy])
         self.stack = len(entropy)
+        self.selling_params = selling_params(p, self.stack)
+        self.development_params = development_params(p, self.stack)
+        self.hours_params = hours_params(p, self.stack)
         self._collect = seeds is None
         self._people = 0  # people numbered so far (sim.agents.Seats)
-        self.selling_params = selling_params(p)
-        self.development_params = development_params(p)
-        self.hours_params = hours_params(p)
         self.org = build_org(self)
         init_reps(self)
         init_managers(self)

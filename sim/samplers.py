@@ -166,8 +166,8 @@ def _gammas(keys, copy, week, purpose, seat, shape):
 @kernel
 def _geometrics(keys, copy, week, purpose, seat, p):
     out = np.empty(seat.size, np.int64)
-    tail = np.log1p(-p)
     for i in range(seat.size):
+        tail = np.log1p(-p[i])
         out[i] = np.int64(np.floor(np.log(block(keys[copy[i]], week, purpose, seat[i], 0)[0]) / tail))
     return out
 
@@ -189,8 +189,9 @@ def gammas_each(
 
 
 def geometric_each(
-    keys: np.ndarray, copy: np.ndarray, week: int, purpose: Purpose, seat: np.ndarray, p: float
+    keys: np.ndarray, copy: np.ndarray, week: int, purpose: Purpose, seat: np.ndarray, p: float | np.ndarray
 ) -> np.ndarray:
-    """Failures before the first success, success probability ``p``, for each seat (0, 1, 2, ...)."""
+    """Failures before the first success, success probability ``p`` (or ``p[i]``), for each seat (0, 1, 2, ...)."""
     copy, seat, week = where(copy, seat, week)
-    return _geometrics(keys, copy, week, int(purpose), seat, float(p))
+    p = np.ascontiguousarray(np.broadcast_to(np.asarray(p, np.float64), seat.shape))
+    return _geometrics(keys, copy, week, int(purpose), seat, p)

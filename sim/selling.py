@@ -21,6 +21,7 @@ from sim.calendar import QUOTA_YEAR_WEEKS, ROLLING_WEEKS, WEEKS_PER_QUARTER, WEE
 from sim.compiled import kernel
 from sim.development import saturating
 from sim.keys import Purpose, block
+from sim.runs import column
 from sim.samplers import binomial_from, gamma, poisson_from
 
 if TYPE_CHECKING:
@@ -41,27 +42,32 @@ FLOW_BLOCKS = FLOW_DRAWS // 2
 
 
 class SellingParams(NamedTuple):
-    """The parameters the week's selling reads (``pipeline.*`` and the few others it needs)."""
+    """The parameters the week's selling reads (``pipeline.*`` and the few others it needs), each
+    an array with an entry per run of the stack (``sim.runs.column``)."""
 
-    review_share: float  #: coaching.pipeline_review_share
-    strategy_boost: float  #: coaching.deal_strategy_boost
-    talk_boost: float  #: executive.deal_win_boost
-    win_at_full_skill: float  #: pipeline.win_rate_at_full_skill
-    deal_size: float  #: pipeline.deal_size
-    cycle_weeks: float  #: pipeline.cycle_weeks
-    quota_timing: float  #: pipeline.quota_timing
-    opportunities_per_hour: float  #: pipeline.opportunities_per_hour
-    manager_motivation: float  #: manager.motivation
-    review_unstick: float  #: pipeline.review_unstick
-    meeting_unstick: float  #: pipeline.meeting_unstick
-    stall_rate: float  #: pipeline.stall_rate
-    loss_rate: float  #: pipeline.stalled_loss_rate
-    size_cv2: float  #: pipeline.deal_size_cv squared
+    review_share: np.ndarray  #: coaching.pipeline_review_share
+    strategy_boost: np.ndarray  #: coaching.deal_strategy_boost
+    talk_boost: np.ndarray  #: executive.deal_win_boost
+    win_at_full_skill: np.ndarray  #: pipeline.win_rate_at_full_skill
+    deal_size: np.ndarray  #: pipeline.deal_size
+    cycle_weeks: np.ndarray  #: pipeline.cycle_weeks
+    quota_timing: np.ndarray  #: pipeline.quota_timing
+    opportunities_per_hour: np.ndarray  #: pipeline.opportunities_per_hour
+    manager_motivation: np.ndarray  #: manager.motivation
+    review_unstick: np.ndarray  #: pipeline.review_unstick
+    meeting_unstick: np.ndarray  #: pipeline.meeting_unstick
+    stall_rate: np.ndarray  #: pipeline.stall_rate
+    loss_rate: np.ndarray  #: pipeline.stalled_loss_rate
+    size_cv2: np.ndarray  #: pipeline.deal_size_cv squared
 
 
-def selling_params(p: SimpleNamespace) -> SellingParams:
-    """The selling parameters of a model's parameter sections ``p``."""
+def selling_params(p: SimpleNamespace, runs: int) -> SellingParams:
+    """The selling parameters of a model's parameter sections ``p``, for a stack of ``runs`` runs."""
     pp = p.pipeline
+    return SellingParams._make(column(v, runs) for v in _selling_values(p, pp))
+
+
+def _selling_values(p: SimpleNamespace, pp: SimpleNamespace) -> SellingParams:
     return SellingParams(
         review_share=p.coaching.pipeline_review_share,
         strategy_boost=p.coaching.deal_strategy_boost,
@@ -145,35 +151,36 @@ def _sell(keys, copy, seat, week, left, team, reps, managers, active, stalled, p
     value = np.zeros(seat.size)
     own = np.zeros(n_reps)
     for i in range(n_reps):
-        m = team[i]
-        review = coached[i] * prm.review_share * quality[m]
-        boost = prm.strategy_boost * review + prm.talk_boost * saturating(talk[i], DEAL_TALK_SCALE)
-        win = min(prm.win_at_full_skill * skill[i] * (1 + boost), MAX_WIN_RATE)
+        m, c = team[i], copy[i]
+        review = coached[i] * prm.review_share[c] * quality[m]
+        boost = prm.strategy_boost[c] * review + prm.talk_boost[c] * saturating(talk[i], DEAL_TALK_SCALE)
+        win = min(prm.win_at_full_skill[c] * skill[i] * (1 + boost), MAX_WIN_RATE)
         # a rep's own productivity, for the ramp (T7): the manager's joint selling is not the rep's
-        own[i] = active[i] * (win * prm.deal_size / prm.cycle_weeks)
+        own[i] = active[i] * (win * prm.deal_size[c] / prm.cycle_weeks[c])
         # open deals resolve at the usual rate, or faster or slower around the quota year's end
         gap = ytd_quota[i] + left * quota[i] / WEEKS_PER_YEAR - ytd_book[i]
-        timing = deal_timing(left, WEEKS_PER_QUARTER, gap, active[i] * win * prm.deal_size, prm.quota_timing)
-        resolve = min(timing / prm.cycle_weeks, 1.0)
+        timing = deal_timing(left, WEEKS_PER_QUARTER, gap, active[i] * win * prm.deal_size[c], prm.quota_timing[c])
+        resolve = min(timing / prm.cycle_weeks[c], 1.0)
         # ride-alongs are joint selling, bounded by what the manager's own selling would book
-        manager_win = min(prm.win_at_full_skill * sell_skill[m], MAX_WIN_RATE)
+        manager_win = min(prm.win_at_full_skill[c] * sell_skill[m], MAX_WIN_RATE)
         win = joint_win_rate(
-            win, manager_win, ride[i], active[i] * resolve, prm.opportunities_per_hour, prm.manager_motivation
+            win, manager_win, ride[i], active[i] * resolve, prm.opportunities_per_hour[c], prm.manager_motivation[c]
         )
-        unstick = -np.expm1(-(prm.review_unstick * review + prm.meeting_unstick * meeting[i]))
-        lam = selling[i] * motivation[i] * prm.opportunities_per_hour
-        value[i] = _flows(keys[copy[i]], week, seat[i], i, lam, resolve, win, unstick, active, stalled, prm)
+        unstick = -np.expm1(-(prm.review_unstick[c] * review + prm.meeting_unstick[c] * meeting[i]))
+        lam = selling[i] * motivation[i] * prm.opportunities_per_hour[c]
+        value[i] = _flows(keys[c], week, seat[i], i, lam, resolve, win, unstick, active, stalled, prm, c)
     for m in range(seat.size - n_reps):
         i = n_reps + m
-        win = min(prm.win_at_full_skill * sell_skill[m], MAX_WIN_RATE)
-        lam = manager_selling[m] * prm.manager_motivation * prm.opportunities_per_hour
-        resolve = min(1 / prm.cycle_weeks, 1.0)
-        value[i] = _flows(keys[copy[i]], week, seat[i], i, lam, resolve, win, 0.0, active, stalled, prm)
+        c = copy[i]
+        win = min(prm.win_at_full_skill[c] * sell_skill[m], MAX_WIN_RATE)
+        lam = manager_selling[m] * prm.manager_motivation[c] * prm.opportunities_per_hour[c]
+        resolve = min(1 / prm.cycle_weeks[c], 1.0)
+        value[i] = _flows(keys[c], week, seat[i], i, lam, resolve, win, 0.0, active, stalled, prm, c)
     return value, own
 
 
 @kernel(inline="always")
-def _flows(key, week, s, i, lam, resolve, win, unstick, active, stalled, prm):
+def _flows(key, week, s, i, lam, resolve, win, unstick, active, stalled, prm, c):
     """Seller row ``i``'s week, in place; returns the value won, currency.
 
     New deals arrive (Poisson, mean ``lam``); each open deal resolves with probability
@@ -187,15 +194,15 @@ def _flows(key, week, s, i, lam, resolve, win, unstick, active, stalled, prm):
     resolved = _flow(u1, RESOLVED, key, week, s, active[i], resolve)
     won = _flow(u2, WON, key, week, s, resolved, win)
     still = active[i] - resolved
-    stalls = _flow(u3, STALLED, key, week, s, still, prm.stall_rate)
+    stalls = _flow(u3, STALLED, key, week, s, still, prm.stall_rate[c])
     revived = _flow(u4, REVIVED, key, week, s, stalled[i], unstick)
-    lost = _flow(u5, LOST, key, week, s, stalled[i] - revived, prm.loss_rate)
+    lost = _flow(u5, LOST, key, week, s, stalled[i] - revived, prm.loss_rate[c])
     stalled[i] += stalls - revived - lost
     active[i] = still + revived + new - stalls
     if not won:
         return 0.0
     # a sum of gamma deal sizes: one gamma of the summed shape
-    return gamma(key, week, Purpose.DEAL_VALUE, s, won / prm.size_cv2) * prm.size_cv2 * prm.deal_size
+    return gamma(key, week, Purpose.DEAL_VALUE, s, won / prm.size_cv2[c]) * prm.size_cv2[c] * prm.deal_size[c]
 
 
 @kernel(inline="always")

@@ -12,6 +12,7 @@ import pandas as pd
 
 from sim.mesa_compat import steps
 from sim.metrics import ACTIVITIES, SEGMENTS, WEEKS_PER_MONTH
+from sim.runs import at, column
 
 if TYPE_CHECKING:
     from sim.model import SalesOrgModel
@@ -78,7 +79,9 @@ def manager_table(model: SalesOrgModel) -> pd.DataFrame:
         weeks = L.team_rep_weeks
         return np.divide(hours * WEEKS_PER_MONTH, weeks, out=np.full(weeks.size, np.nan), where=weeks > 0)
 
+    # each manager's run's target: NaN with no set hours (a target of 0 has no share delivered)
     target = model.p.coaching.hours_per_rep_month
+    target = at(column(np.nan if target is None else target, model.stack), org.manager_copy)
     real = per_rep_month(L.team_real)
     df = pd.DataFrame(
         {
@@ -103,8 +106,8 @@ def manager_table(model: SalesOrgModel) -> pd.DataFrame:
             "team_rep_weeks": L.team_rep_weeks,
             "logged_coaching_hours_per_rep_month": per_rep_month(L.team_logged),
             "coaching_hours_per_rep_month": real,
-            "coaching_target_hours_per_rep_month": np.nan if target is None else target,
-            "delivered_share_of_target": real / target if target else np.nan,
+            "coaching_target_hours_per_rep_month": target,
+            "delivered_share_of_target": np.divide(real, target, out=np.full(org.n_managers, np.nan), where=target > 0),
         }
     )
     if model.stack > 1:

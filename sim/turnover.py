@@ -8,7 +8,6 @@ per person, and stay in Python.
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,6 +18,7 @@ from sim.development import behind, update_quality
 from sim.initialisation import new_manager_state, rep_aptitude, segment_of
 from sim.keys import Purpose, block
 from sim.numerics import TINY
+from sim.runs import at, column
 from sim.tables import rep_records
 
 if TYPE_CHECKING:
@@ -37,12 +37,12 @@ def turn_over(model: SalesOrgModel, week: int) -> None:
         (R.occupied, R.motivation, R.roll_book, R.roll_quota, R.tenure, R.vacancy_left),
         (M.present, M.vacancy_left),
         (
-            weekly_hazard(p.rep.attrition_per_year),
-            p.rep.attrition_motivation_sensitivity,
-            p.rep.attrition_attainment_sensitivity,
-            -math.expm1(-weekly_hazard(p.manager.attrition_per_year)),
+            column(weekly_hazard(p.rep.attrition_per_year), model.stack),
+            column(p.rep.attrition_motivation_sensitivity, model.stack),
+            column(p.rep.attrition_attainment_sensitivity, model.stack),
+            column(-np.expm1(-weekly_hazard(p.manager.attrition_per_year)), model.stack),
         ),
-        int(p.rep.ramp_weeks),
+        column(p.rep.ramp_weeks, model.stack, np.int64),
     )
     if quits.size:
         _vacate_reps(model, quits, week, "quit")
@@ -53,7 +53,9 @@ def turn_over(model: SalesOrgModel, week: int) -> None:
         _replace_managers(model, leaving, week)
     hired = _due(M.present, M.vacancy_left)
     if hired.size:
-        new_manager_state(model, hired, False, p.promotion.experienced_coaching_skill, week)
+        new_manager_state(
+            model, hired, False, at(p.promotion.experienced_coaching_skill, org.manager_copy[hired]), week
+        )
         model.manager_agents.fill(hired)
     update_quality(model)
     # vacancies whose hiring lag has run out are filled: a lag of L weeks leaves L weeks empty
@@ -77,18 +79,19 @@ def _leavers(keys, week, seats, reps, managers, rates, ramp_weeks):
     base_hazard, motivation_sensitivity, behind_sensitivity, manager_leaves = rates
     quits = np.zeros(occupied.size, np.bool_)
     for i in range(occupied.size):
+        c = rep_copy[i]
         vacancy_left[i] -= not occupied[i]
-        u = block(keys[rep_copy[i]], week, Purpose.REP_QUITS, rep_seat[i], 0)[0]
-        hazard = base_hazard * np.exp(
-            motivation_sensitivity * (1 - motivation[i])
-            + behind_sensitivity * behind(roll_book[i], roll_quota[i], tenure[i], ramp_weeks)
+        u = block(keys[c], week, Purpose.REP_QUITS, rep_seat[i], 0)[0]
+        hazard = base_hazard[c] * np.exp(
+            motivation_sensitivity[c] * (1 - motivation[i])
+            + behind_sensitivity[c] * behind(roll_book[i], roll_quota[i], tenure[i], ramp_weeks[c])
         )
         quits[i] = occupied[i] and u < -np.expm1(-hazard)
     leaving = np.zeros(present.size, np.bool_)
     for m in range(present.size):
         manager_vacancy_left[m] -= not present[m]
         u = block(keys[manager_copy[m]], week, Purpose.MANAGER_LEAVES, manager_seat[m], 0)[0]
-        leaving[m] = present[m] and u < manager_leaves
+        leaving[m] = present[m] and u < manager_leaves[manager_copy[m]]
     return np.flatnonzero(quits), np.flatnonzero(leaving)
 
 
@@ -109,13 +112,14 @@ def _grow_older(tenure, occupied, weeks_in_role, present):
 
 def _hire_reps(model: SalesOrgModel, seats: np.ndarray, week: int) -> None:
     p, R, S = model.p, model.reps, model.sellers
+    runs = model.org.rep_copy[seats]
     R.occupied[seats] = True
     R.aptitude[seats] = rep_aptitude(model, seats, week)
-    R.skill[seats] = R.aptitude[seats] * p.rep.new_hire_skill_share
-    R.motivation[seats] = p.rep.new_hire_motivation
+    R.skill[seats] = R.aptitude[seats] * at(p.rep.new_hire_skill_share, runs)
+    R.motivation[seats] = at(p.rep.new_hire_motivation, runs)
     R.tenure[seats] = 0
     R.hire_week[seats] = week
-    R.segment[seats] = segment_of(model, R.aptitude[seats], np.ones(seats.size, bool))
+    R.segment[seats] = segment_of(model, seats, R.aptitude[seats], np.ones(seats.size, bool))
     R.coach_stock[seats] = 0.0
     R.attention[seats] = 0.0
     R.roll_book[seats] = R.roll_quota[seats] = model.org.rep_quota[seats] / WEEKS_PER_YEAR
@@ -131,7 +135,7 @@ def _vacate_reps(model: SalesOrgModel, seats: np.ndarray, week: int, reason: str
     ledger.fold_leavers(seats)
     model.rep_agents.vacate(seats)
     R.occupied[seats] = False
-    R.vacancy_left[seats] = model.p.rep.hiring_lag_weeks
+    R.vacancy_left[seats] = at(model.p.rep.hiring_lag_weeks, model.org.rep_copy[seats])
     S.active[seats] = S.stalled[seats] = 0  # a rep seat is its seller row
     ledger.reset_seats(seats)
 
@@ -152,7 +156,9 @@ def _replace_managers(model: SalesOrgModel, leaving: np.ndarray, week: int) -> N
     found = top >= 0
     promoted, top = leaving[found], top[found]
     if promoted.size:
-        new_manager_state(model, promoted, True, p.manager.coaching_skill_mean, week)
+        new_manager_state(
+            model, promoted, True, at(p.manager.coaching_skill_mean, model.org.manager_copy[promoted]), week
+        )
         M.sell_skill[promoted] = R.skill[top]
         # the new manager keeps their own deals and keeps selling them
         S.active[own[found]], S.stalled[own[found]] = S.active[top], S.stalled[top]
@@ -160,4 +166,4 @@ def _replace_managers(model: SalesOrgModel, leaving: np.ndarray, week: int) -> N
         model.manager_agents.fill(promoted)
     hiring = leaving[~found]
     M.present[hiring] = False
-    M.vacancy_left[hiring] = p.promotion.hire_lag_weeks
+    M.vacancy_left[hiring] = at(p.promotion.hire_lag_weeks, model.org.manager_copy[hiring])

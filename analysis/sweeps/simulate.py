@@ -9,11 +9,14 @@ sweep reproduces the matching scenario run exactly. With ``seeds="independent"``
 ``KEY = (p, r)``. Either way a run's seed depends only on (seed, point, replication): results
 are identical whatever the order, the chunking, the number of workers or the executor.
 
-**Stacks.** A task runs the replications of each of its points as one stack,
-``SalesOrgModel(seeds=[...])``: the copies of the organisation sit side by side in the same
-arrays and step together, each drawing its own keyed numbers, so each copy is bit for bit the
-run made alone (``tests/sweeps/test_stack.py``) while numpy's per-call overhead is paid once a week for
-the stack. For a 100-rep org that makes a run about three times cheaper (``benchmarks/``).
+**Stacks.** A task runs its runs in stacks, ``SalesOrgModel(seeds=[...], params=[...])``: the
+copies of the organisation sit side by side in the same arrays and step together, each with its
+own seed and parameters, drawing its own keyed numbers, so each copy is bit for bit the run made
+alone (``tests/sweeps/test_stack.py``) while the per-call overhead of the week's phases is paid
+once a week for the stack. Consecutive runs share a stack, replications and points alike, unless
+they differ in a parameter the runs of a stack must share (the org's shape, the calendar, a
+choice or a switch: ``sim.runs.shared``). For a 100-rep org that makes a run about three times
+cheaper (``benchmarks/``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from sim import params as registry
 from sim.metrics import CANONICAL
 from sim.model import SalesOrgModel
 from sim.roster import load_roster
+from sim.runs import shared
 
 __all__ = ["SEED_RULES", "STACK_SEATS", "Chunk", "reps_per_run", "run_chunk", "run_seed", "simulate", "simulate_stack"]
 
@@ -48,12 +52,14 @@ def run_seed(seed: int, point: int, replication: int, rule: str = "common") -> i
     return int(np.random.SeedSequence(entropy=seed, spawn_key=key).generate_state(1, np.uint64)[0])
 
 
-def simulate_stack(values: Mapping[str, Any], seeds: Sequence[int]) -> list[dict[str, float]]:
-    """Run the model once per seed, all in one stack (``SalesOrgModel(seeds=...)``).
+def simulate_stack(
+    values: Mapping[str, Any] | Sequence[Mapping[str, Any]], seeds: Sequence[int]
+) -> list[dict[str, float]]:
+    """Run the model once per seed, all in one stack (``SalesOrgModel(seeds=..., params=...)``).
 
-    Item ``k`` is bit for bit ``simulate(values, seeds[k])`` (a test checks it): a stack only
-    shares numpy's per-call overhead between the runs, which makes small orgs several times
-    cheaper to run.
+    ``values`` are the parameters of every run, or a list of each run's. Item ``k`` is bit for
+    bit ``simulate(values[k], seeds[k])`` (a test checks it): a stack only shares the per-call
+    overhead of the week between the runs, which makes small orgs several times cheaper to run.
     """
 
     model = SalesOrgModel(seeds=seeds, params=values)
@@ -85,12 +91,12 @@ class Chunk:
 def run_chunk(chunk: Chunk) -> dict[str, list[Any]]:
     """Run every item of a chunk (in a worker); columns point, replication, seed and the metrics.
 
-    The replications of a point run as one stack (at most :data:`STACK_SEATS` rep seats each);
+    Consecutive runs share a stack (at most :data:`STACK_SEATS` rep seats each) where they may;
     each run's result is the same as running it alone.
     """
     out: dict[str, list[Any]] = {"point": [], "replication": [], "seed": [], **{m: [] for m in CANONICAL}}
     for group in _stacks(chunk):
-        values = {**chunk.base, **dict(zip(chunk.names, group[0][3], strict=True))}
+        values = [_values(chunk, item) for item in group]
         for (point, replication, seed, _), metrics in zip(
             group, simulate_stack(values, [item[2] for item in group]), strict=True
         ):
@@ -102,15 +108,28 @@ def run_chunk(chunk: Chunk) -> dict[str, list[Any]]:
     return out
 
 
+def _values(chunk: Chunk, item: tuple[int, int, int, tuple[Any, ...]]) -> dict[str, Any]:
+    """The full parameters of one item of a chunk."""
+    return {**chunk.base, **dict(zip(chunk.names, item[3], strict=True))}
+
+
 def _stacks(chunk: Chunk) -> Iterator[list[tuple[int, int, int, tuple[Any, ...]]]]:
-    """Consecutive items of one point, in groups of at most :data:`STACK_SEATS` rep seats."""
-    reps = reps_per_run({**chunk.base, **dict(zip(chunk.names, chunk.items[0][3], strict=True))})
-    most = max(1, STACK_SEATS // max(reps, 1))
+    """Consecutive items that may share a stack, in groups of at most :data:`STACK_SEATS` rep seats.
+
+    Items may share a stack when they agree on every varied parameter that the runs of a stack
+    must share (``sim.runs.shared``); replications of one point always do.
+    """
+    kept = [i for i, name in enumerate(chunk.names) if shared(name)]
     group: list[tuple[int, int, int, tuple[Any, ...]]] = []
+    group_key: tuple[Any, ...] = ()
+    most = 1
     for item in chunk.items:
-        if group and (item[0] != group[0][0] or len(group) >= most):
+        key = tuple(item[3][i] for i in kept)
+        if group and (key != group_key or len(group) >= most):
             yield group
             group = []
+        if not group:
+            group_key, most = key, max(1, STACK_SEATS // max(reps_per_run(_values(chunk, item)), 1))
         group.append(item)
     if group:
         yield group

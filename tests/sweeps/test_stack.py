@@ -23,6 +23,7 @@ from analysis.sweeps.sweep import _chunks, auto_chunk
 from sim.metrics import CANONICAL
 from sim.model import SalesOrgModel
 from sim.params import kwarg_name
+from sim.runs import shared
 from sim.scenario import load
 from tests.model.test_model_invariants import PARAMETERS, check_state, check_week, weeks_of
 
@@ -39,11 +40,15 @@ def _alone(values: dict[str, Any], seed: int) -> SalesOrgModel:
     return model
 
 
-def assert_stack_is_the_single_runs(values: dict[str, Any], seeds: list[int]) -> None:
-    stack = SalesOrgModel(seeds=seeds, **_kwargs(values))
+def assert_stack_is_the_single_runs(values: dict[str, Any] | list[dict[str, Any]], seeds: list[int]) -> None:
+    """Each copy of the stack equals its run alone; ``values`` may give each copy its own parameters."""
+    if isinstance(values, list):
+        stack = SalesOrgModel(seeds=seeds, params=values)
+    else:
+        stack = SalesOrgModel(seeds=seeds, **_kwargs(values))
     stack.run_model()
     for k, seed in enumerate(seeds):
-        alone = _alone(values, seed)
+        alone = _alone(values[k] if isinstance(values, list) else values, seed)
         # assert_equal treats NaN as equal to NaN and otherwise wants the same float, bit for bit
         np.testing.assert_equal(stack.stack_metrics()[k], alone.metrics(), err_msg=f"copy {k}, seed {seed}")
         np.testing.assert_equal(stack.ledger.ramp_months(k), alone.ledger.ramp_months())
@@ -95,6 +100,73 @@ def test_any_valid_parameters_stack_exactly(values: dict[str, Any], seeds: list[
     assert_stack_is_the_single_runs(values, seeds)
 
 
+MIXED = {
+    "policies": [
+        {"coaching.hours_per_rep_month": 3.0, "coaching.kpi_inspection": 1.0},
+        {},
+        {"coaching.hours_per_rep_month": 0.0},
+        {"manager.quota_share": 0.0, "executive.coaching_hours_per_manager_month": 4.0},
+    ],
+    "people and pipelines": [
+        {"rep.attrition_per_year": 0.6, "rep.hiring_lag_weeks": 0, "pipeline.cycle_weeks": 4.0},
+        {"rep.ramp_weeks": 0, "rep.quota": 2_000_000.0, "manager.attrition_per_year": 0.7},
+        {"meetings.cadence_weeks": 13, "promotion.hire_lag_weeks": 20, "rep.aptitude_sd": 0.3},
+    ],
+}
+
+
+@pytest.mark.parametrize("runs", MIXED.values(), ids=MIXED.keys())
+def test_copies_with_their_own_parameters_are_their_single_runs(runs: list[dict[str, Any]]) -> None:
+    base = {"sim.weeks": 40, "sim.warmup_weeks": 12, "org.reps": 30, "coaching.allocation": "needs"}
+    assert_stack_is_the_single_runs([{**base, **run} for run in runs], [3, 11, 5, 3][: len(runs)])
+
+
+def _own(values: dict[str, Any], own: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with the parameters a run of a stack may have of its own taken from ``own``."""
+    return {**values, **{k: v for k, v in own.items() if not shared(k)}}
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    values=PARAMETERS,
+    others=st.lists(PARAMETERS, min_size=1, max_size=2),
+    seeds=st.lists(st.integers(0, 2**32 - 1), min_size=3, max_size=3),
+)
+def test_any_valid_parameters_of_each_copy_stack_exactly(
+    values: dict[str, Any], others: list[dict[str, Any]], seeds: list[int]
+) -> None:
+    runs = [values, *(_own(values, other) for other in others)]
+    assert_stack_is_the_single_runs(runs, seeds[: len(runs)])
+
+
+@pytest.mark.parametrize(
+    ("name", "a", "b"),
+    [
+        ("org.reps", 20, 30),
+        ("coaching.allocation", "equal", "needs"),
+        ("sim.weeks", 10, 11),
+        ("coaching.framework", True, False),
+    ],
+)
+def test_copies_that_differ_in_a_shared_parameter_are_refused_naming_it(name: str, a: Any, b: Any) -> None:
+    assert shared(name)
+    with pytest.raises(ValueError, match=name.replace(".", r"\.")):
+        SalesOrgModel(seeds=[1, 2], params=[{name: a}, {name: b}])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"params": [{}, {}]}, TypeError),  # a list of parameters without seeds
+        ({"seeds": [1, 2], "params": [{}]}, ValueError),  # one mapping for two seeds
+        ({"seeds": [1], "params": ["coaching.framework"]}, ValueError),
+    ],
+)
+def test_per_copy_parameters_must_match_the_seeds(kwargs: dict[str, Any], error: type) -> None:
+    with pytest.raises(error, match="params="):
+        SalesOrgModel(**kwargs)
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(values=PARAMETERS, seed=st.integers(0, 2**32 - 1))
 def test_a_stack_keeps_every_invariant(values: dict[str, Any], seed: int) -> None:
@@ -136,8 +208,14 @@ def test_chunks_hold_whole_points_and_stacks_split_by_point_and_size() -> None:
     points = [[item[0] for item in c.items] for c in chunks]
     assert points == [[0, 0, 0, 0, 1, 2, 2, 2, 2], [3, 3, 3, 3, 4, 4, 4, 4]]
     assert sum(len(c.items) for c in chunks) == int((~done).sum())
-    groups = list(_stacks(chunks[0]))
-    assert [[item[0] for item in g] for g in groups] == [[0, 0, 0, 0], [1], [2, 2, 2, 2]]
+    groups = list(_stacks(chunks[0]))  # points that differ only in a number share a stack
+    assert [[item[0] for item in g] for g in groups] == [[0, 0, 0, 0, 1, 2, 2, 2, 2]]
+    # points that differ in a rule, or in the org's shape, do not
+    spec = make_spec(
+        load("baseline"), ["coaching.allocation=equal,needs", "org.reps=10,20"], "grid", None, 2, 0, "common"
+    )
+    (chunk,) = _chunks(spec, spec.design(), np.zeros((4, 2), bool), 8)
+    assert [[item[0] for item in g] for g in _stacks(chunk)] == [[0, 0], [1, 1], [2, 2], [3, 3]]
     # a point bigger than a stack is split
     big = Chunk({**spec.base(), "org.reps": STACK_SEATS // 2}, (), tuple((0, r, r, ()) for r in range(5)))
     assert [len(g) for g in _stacks(big)] == [2, 2, 1]
