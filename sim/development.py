@@ -17,7 +17,7 @@ import numpy as np
 from sim.calendar import WEEKS_PER_MONTH, WEEKS_PER_QUARTER
 from sim.compiled import kernel
 from sim.numerics import TINY
-from sim.runs import column
+from sim.runs import column, records
 
 if TYPE_CHECKING:
     from sim.model import SalesOrgModel
@@ -66,11 +66,7 @@ class DevelopmentParams(NamedTuple):
 
 def development_params(p: SimpleNamespace, runs: int) -> DevelopmentParams:
     """The development parameters of a model's parameter sections ``p``, for a stack of ``runs`` runs."""
-    values = _development_values(p)
-    return DevelopmentParams._make(
-        column(v, runs, np.int64 if name == "ramp_weeks" else np.float64)
-        for name, v in zip(DevelopmentParams._fields, values, strict=True)
-    )
+    return records(_development_values(p), runs, whole=("ramp_weeks",))
 
 
 def _development_values(p: SimpleNamespace) -> DevelopmentParams:
@@ -152,36 +148,36 @@ def _develop(runs, team, reps, hours, managers, meeting, coaching, exec_coaching
     team_n = np.zeros(present.size)
     for m in range(present.size):
         c = manager_run[m]
-        meet_stock[m] = meet_stock[m] * (1 - prm.meeting_decay[c]) + meeting[m] * prm.meeting_dose[c]
+        meet_stock[m] = meet_stock[m] * (1 - prm[c].meeting_decay) + meeting[m] * prm[c].meeting_dose
     for i in range(team.size):
         m, c = team[i], rep_run[i]
-        memory = 1 / prm.memory_weeks[c]
-        fp = prm.practice_share[c]
+        memory = 1 / prm[c].memory_weeks
+        fp = prm[c].practice_share
         team_n[m] += occupied[i]
         # skill: a target set by practice and a saturating coaching dose (quantity x quality)
-        dose = (real[i] * (1 - prm.review_share[c]) + ride[i] * prm.ride_along_teaching[c]) * quality[m]
+        dose = (real[i] * (1 - prm[c].review_share) + ride[i] * prm[c].ride_along_teaching) * quality[m]
         coach_stock[i] += memory * (dose * WEEKS_PER_MONTH - coach_stock[i])
-        practised = min(1.0, selling[i] / prm.nominal_selling[c])
-        target = aptitude[i] * (fp * practised + (1 - fp) * saturating(coach_stock[i], prm.dose_scale[c]))
+        practised = min(1.0, selling[i] / prm[c].nominal_selling)
+        target = aptitude[i] * (fp * practised + (1 - fp) * saturating(coach_stock[i], prm[c].dose_scale))
         if target <= skill[i]:
-            rate = prm.skill_decay[c]
-        elif tenure[i] < prm.ramp_weeks[c]:
-            rate = prm.ramp_learning_rate[c]
+            rate = prm[c].skill_decay
+        elif tenure[i] < prm[c].ramp_weeks:
+            rate = prm[c].ramp_learning_rate
         else:
-            rate = prm.learning_rate[c]
+            rate = prm[c].learning_rate
         skill[i] += rate * (target - skill[i]) * occupied[i]
         # motivation: attention and regular meetings raise it, falling behind lowers it;
         # a ride-along is the manager selling, not attention to the rep's development (article A003)
-        attended = real[i] + ride[i] * prm.ride_along_teaching[c] + talk[i]
+        attended = real[i] + ride[i] * prm[c].ride_along_teaching + talk[i]
         attention[i] += memory * (attended * WEEKS_PER_MONTH - attention[i])
         m_target = (
-            prm.motivation_base[c]
-            + prm.coaching_effect[c] * saturating(attention[i], prm.attention_scale[c])
-            + prm.meeting_effect[c] * min(1.0, prm.meeting_decay[c] * meet_stock[m])
-            - prm.behind_effect[c] * behind(roll_book[i], roll_quota[i], tenure[i], prm.ramp_weeks[c])
+            prm[c].motivation_base
+            + prm[c].coaching_effect * saturating(attention[i], prm[c].attention_scale)
+            + prm[c].meeting_effect * min(1.0, prm[c].meeting_decay * meet_stock[m])
+            - prm[c].behind_effect * behind(roll_book[i], roll_quota[i], tenure[i], prm[c].ramp_weeks)
         )
         m_target = min(max(m_target, MOTIVATION_RANGE[0]), MOTIVATION_RANGE[1])
-        motivation[i] += prm.adjust_rate[c] * (m_target - motivation[i]) * occupied[i]
+        motivation[i] += prm[c].adjust_rate * (m_target - motivation[i]) * occupied[i]
     # managers' coaching skill: training, executive coaching, debriefs, practice
     for m in range(present.size):
         c = manager_run[m]
@@ -190,12 +186,12 @@ def _develop(runs, team, reps, hours, managers, meeting, coaching, exec_coaching
         practice[m] += (per_rep - practice[m]) / WEEKS_PER_QUARTER
         q_target = (
             coach_base[m]
-            + prm.trained[c]
-            + prm.exec_coaching_gain[c] * saturating(exec_stock[m], prm.exec_coaching_scale[c])
-            + prm.visit_skill_gain[c] * saturating(visit_stock[m], VISIT_SCALE)
-            + prm.practice_gain[c] * saturating(practice[m], PRACTICE_SCALE)
+            + prm[c].trained
+            + prm[c].exec_coaching_gain * saturating(exec_stock[m], prm[c].exec_coaching_scale)
+            + prm[c].visit_skill_gain * saturating(visit_stock[m], VISIT_SCALE)
+            + prm[c].practice_gain * saturating(practice[m], PRACTICE_SCALE)
         )
-        coach_skill[m] += prm.skill_adjust_rate[c] * (min(q_target, 1.0) - coach_skill[m]) * present[m]
+        coach_skill[m] += prm[c].skill_adjust_rate * (min(q_target, 1.0) - coach_skill[m]) * present[m]
 
 
 @kernel(inline="always")

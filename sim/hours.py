@@ -46,7 +46,7 @@ import numpy as np
 from sim.calendar import QUOTA_YEAR_WEEKS, WEEKS_PER_MONTH, WEEKS_PER_QUARTER, WEEKS_PER_YEAR
 from sim.compiled import kernel
 from sim.numerics import TINY
-from sim.runs import column
+from sim.runs import records
 
 if TYPE_CHECKING:
     from sim.model import SalesOrgModel
@@ -108,11 +108,7 @@ class HoursParams(NamedTuple):
 
 def hours_params(p: SimpleNamespace, runs: int) -> HoursParams:
     """The hours parameters of a model's parameter sections ``p``, for a stack of ``runs`` runs."""
-    values = _hours_values(p)
-    return HoursParams._make(
-        column(v, runs, np.int64 if name in _WHOLE else np.float64)
-        for name, v in zip(HoursParams._fields, values, strict=True)
-    )
+    return records(_hours_values(p), runs, whole=_WHOLE)
 
 
 _WHOLE = ("meeting_cadence", "allocation", "ramp_weeks")  # whole numbers
@@ -262,7 +258,7 @@ def plan_hours(model: SalesOrgModel, week: int) -> None:
     if week % QUOTA_YEAR_WEEKS == 0:  # a new quota year
         R.ytd_book[:] = R.ytd_quota[:] = 0.0
     prm = model.hours_params
-    ranked = np.any(np.isin(prm.allocation, (NEEDS, CORE, TOP)) | (prm.remediation_tilt > 0))
+    ranked = np.any(np.isin(prm["allocation"], (NEEDS, CORE, TOP)) | (prm["remediation_tilt"] > 0))
     pct = team_percentile(model) if ranked else np.zeros(org.n_reps)
     E, H, r = model.week_hours["executive"], model.week_hours["manager"], model.week_hours["rep"]
     model.meeting, model.meeting_rep, model.ride_rep, model.exec_coaching_month = _plan(
@@ -301,12 +297,12 @@ def _plan(week, runs, org, seats, reps, managers, stocks, E, H, r, prm):
     # executives: deal talks, then coaching and field visits; the rest is internal work
     for e in range(deal_focus.size):
         c = e // execs_per_run
-        eh = prm.exec_hours[c]
-        discretionary = eh * (1 - prm.exec_internal_share[c])
-        deal = discretionary * prm.exec_deal_focus_share[c]
+        eh = prm[c].exec_hours
+        discretionary = eh * (1 - prm[c].exec_internal_share)
+        deal = discretionary * prm[c].exec_deal_focus_share
         rest = discretionary - deal
-        coach_need = prm.exec_coaching[c] * managers_of_exec[e] / WEEKS_PER_MONTH
-        visit_need = prm.exec_visits[c] * managers_of_exec[e] / WEEKS_PER_QUARTER * prm.exec_visit_hours[c]
+        coach_need = prm[c].exec_coaching * managers_of_exec[e] / WEEKS_PER_MONTH
+        visit_need = prm[c].exec_visits * managers_of_exec[e] / WEEKS_PER_QUARTER * prm[c].exec_visit_hours
         scale = min(1.0, rest / max(coach_need + visit_need, TINY))
         deal_focus[e] = deal
         coaching_managers[e] = coach_need * scale
@@ -324,26 +320,26 @@ def _plan(week, runs, org, seats, reps, managers, stocks, E, H, r, prm):
         c = manager_run[m]
         for k in range(bounds[m], bounds[m + 1]):
             team_n[m] += occupied[seat_order[k]]
-        meeting[m] = present[m] and week % prm.meeting_cadence[c] == 0
+        meeting[m] = present[m] and week % prm[c].meeting_cadence == 0
         e = exec_of_manager[m]
         per_mgr = 1 / managers_of_exec[e]
         exec_coaching_month[m] = coaching_managers[e] * per_mgr * WEEKS_PER_MONTH
-        visits_quarter = field_visits[e] * per_mgr / prm.exec_visit_hours[c] * WEEKS_PER_QUARTER
+        visits_quarter = field_visits[e] * per_mgr / prm[c].exec_visit_hours * WEEKS_PER_QUARTER
         visit_stock[m] += (visits_quarter - visit_stock[m]) / WEEKS_PER_QUARTER
         # inspection: a coaching KPI, strengthened by field visits that see the coaching
-        inspection[m] = _inspection(prm.kpi_inspection[c], prm.visit_protection[c] * visit_stock[m], response[m])
-        admin = prm.manager_admin[c] + prm.manager_admin_per_rep[c] * team_n[m]
-        meet = meeting[m] * prm.meeting_hours[c]
-        fixed = admin + prm.distractions[c] + meet
-        squeeze[m] = min(1.0, prm.manager_hours[c] / max(fixed, TINY))
+        inspection[m] = _inspection(prm[c].kpi_inspection, prm[c].visit_protection * visit_stock[m], response[m])
+        admin = prm[c].manager_admin + prm[c].manager_admin_per_rep * team_n[m]
+        meet = meeting[m] * prm[c].meeting_hours
+        fixed = admin + prm[c].distractions + meet
+        squeeze[m] = min(1.0, prm[c].manager_hours / max(fixed, TINY))
         behind = min(max(1 - roll_book[m] / max(roll_quota[m], TINY), 0.0), 1.0) * (roll_quota[m] > 0)
-        week_args[m, 0] = max(prm.manager_hours[c] - fixed, 0.0) * present[m]
+        week_args[m, 0] = max(prm[c].manager_hours - fixed, 0.0) * present[m]
         week_args[m, 1] = inspection[m]
         # a promoted rep's extra selling on the team's deals fades over a year
         week_args[m, 2] = manager_selling_need[m] + extra_selling[m] * np.exp(-weeks_in_role[m] / WEEKS_PER_YEAR)
-        week_args[m, 3] = prm.quota_pressure[c] * behind
+        week_args[m, 3] = prm[c].quota_pressure * behind
         week_args[m, 4] = team_n[m] > 0
-        typical[m] = _split(week_args[m], 0.0, prm.customer_share[c], habit[m])
+        typical[m] = _split(week_args[m], 0.0, prm[c].customer_share, habit[m])
         h_admin[m] = admin * squeeze[m] * present[m]
         h_meeting[m] = meet * squeeze[m]
 
@@ -360,9 +356,9 @@ def _plan(week, runs, org, seats, reps, managers, stocks, E, H, r, prm):
         habit_total = rule_total = 0.0
         for k in range(bounds[m], bounds[m + 1]):
             i = seat_order[k]
-            habit_share[i] = _habit_weight(prm.remediation_tilt[c], pct[i]) * occupied[i]
+            habit_share[i] = _habit_weight(prm[c].remediation_tilt, pct[i]) * occupied[i]
             habit_total += habit_share[i]
-            short[i] = _allocation_weight(prm.allocation[c], pct[i], tenure[i], prm.ramp_weeks[c]) * occupied[i]
+            short[i] = _allocation_weight(prm[c].allocation, pct[i], tenure[i], prm[c].ramp_weeks) * occupied[i]
             rule_total += short[i]
         team_short = 0.0
         for k in range(bounds[m], bounds[m + 1]):
@@ -370,15 +366,15 @@ def _plan(week, runs, org, seats, reps, managers, stocks, E, H, r, prm):
             habit_share[i] = habit_share[i] / max(habit_total, TINY)
             offered[i] = typical[m, 3] * habit_share[i]  # the habitual coaching
             rule = short[i] / max(rule_total, TINY)
-            short[i] = max(prm.target[c] * team_n[m] * rule / WEEKS_PER_MONTH - offered[i], 0.0) * occupied[i]
+            short[i] = max(prm[c].target * team_n[m] * rule / WEEKS_PER_MONTH - offered[i], 0.0) * occupied[i]
             team_short += short[i]
-        if prm.target[c]:
-            split[m] = _split(week_args[m], typical[m, 3] + team_short, prm.customer_share[c], habit[m])
+        if prm[c].target:
+            split[m] = _split(week_args[m], typical[m, 3] + team_short, prm[c].customer_share, habit[m])
             filled = min((split[m, 3] - typical[m, 3]) / max(team_short, TINY), 1.0)
             for k in range(bounds[m], bounds[m + 1]):
                 i = seat_order[k]
                 offered[i] = offered[i] + short[i] * filled
-        h_distractions[m] = prm.distractions[c] * squeeze[m] * present[m] + split[m, 1]
+        h_distractions[m] = prm[c].distractions * squeeze[m] * present[m] + split[m, 1]
         h_selling[m] = split[m, 0]
 
     # reps: admin and meetings first, then being coached, then deal talks; selling is the rest
@@ -391,9 +387,9 @@ def _plan(week, runs, org, seats, reps, managers, stocks, E, H, r, prm):
         m, c = team[i], rep_run[i]
         with_rep[i] = offered[i] + (split[m, 2] - split[m, 3]) * habit_share[i]
         meeting_rep[i] = meeting[m] and occupied[i]
-        r_admin[i] = min(prm.rep_admin[c], prm.rep_hours[c]) * occupied[i]
-        r_meeting[i] = min(meeting_rep[i] * prm.meeting_hours[c], prm.rep_hours[c] - r_admin[i]) * occupied[i]
-        free[i] = prm.rep_hours[c] * occupied[i] - r_admin[i] - r_meeting[i]
+        r_admin[i] = min(prm[c].rep_admin, prm[c].rep_hours) * occupied[i]
+        r_meeting[i] = min(meeting_rep[i] * prm[c].meeting_hours, prm[c].rep_hours - r_admin[i]) * occupied[i]
+        free[i] = prm[c].rep_hours * occupied[i] - r_admin[i] - r_meeting[i]
         r_coached[i] = min(offered[i], free[i])
         passing[c] |= offered[i] - r_coached[i] > TINY
     reps_per_run, managers_per_run = n_reps // n_runs, n_mgr // n_runs

@@ -9,8 +9,8 @@ in ``org.*`` or ``sim.*``, nor in a parameter that is a choice or a switch (:fun
 The mechanisms read the parameters from ``model.p`` (``p.rep.learning_rate``). A parameter that
 is the same in every run of the stack is a number there; one that differs is an array with an
 entry per run, which the mechanisms index by each seat's run (:func:`at` in Python; the compiled
-phases read :func:`column` arrays, one entry per run, always). So a run's numbers are the same
-whichever runs share its stack (``tests/sweeps/test_stack.py``).
+phases read :func:`records`, one record of parameters per run, or :func:`column` arrays). So a
+run's numbers are the same whichever runs share its stack (``tests/sweeps/test_stack.py``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy as np
 
 from sim import params as registry
 
-__all__ = ["at", "at_seats", "column", "shared", "stacked"]
+__all__ = ["at", "at_seats", "column", "records", "shared", "stacked"]
 
 
 def shared(name: str) -> bool:
@@ -69,6 +69,19 @@ def at(value: Any, runs: np.ndarray | int) -> Any:
 def at_seats(section: SimpleNamespace, runs: np.ndarray) -> SimpleNamespace:
     """A parameter section with each value as :func:`at` gives it for seats of runs ``runs``."""
     return SimpleNamespace(**{key: at(value, runs) for key, value in vars(section).items()})
+
+
+def records(values: tuple, runs: int, whole: tuple[str, ...] = ()) -> np.ndarray:
+    """A phase's parameters (a NamedTuple of numbers or arrays over runs) as one record per run.
+
+    The compiled phases read ``prm[c].name``: a structured array, whose fields are whole numbers
+    for the names in ``whole`` and floats otherwise.
+    """
+    dtype = [(name, np.int64 if name in whole else np.float64) for name in values._fields]
+    out = np.empty(runs, dtype)
+    for name, value in zip(values._fields, values, strict=True):
+        out[name] = value
+    return out
 
 
 def column(value: Any, runs: int, dtype: type = np.float64) -> np.ndarray:

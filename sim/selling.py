@@ -21,7 +21,7 @@ from sim.calendar import QUOTA_YEAR_WEEKS, ROLLING_WEEKS, WEEKS_PER_QUARTER, WEE
 from sim.compiled import kernel
 from sim.development import saturating
 from sim.keys import Purpose, block
-from sim.runs import column
+from sim.runs import records
 from sim.samplers import binomial_from, gamma, poisson_from
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class SellingParams(NamedTuple):
 def selling_params(p: SimpleNamespace, runs: int) -> SellingParams:
     """The selling parameters of a model's parameter sections ``p``, for a stack of ``runs`` runs."""
     pp = p.pipeline
-    return SellingParams._make(column(v, runs) for v in _selling_values(p, pp))
+    return records(_selling_values(p, pp), runs)
 
 
 def _selling_values(p: SimpleNamespace, pp: SimpleNamespace) -> SellingParams:
@@ -152,29 +152,29 @@ def _sell(keys, copy, seat, week, left, team, reps, managers, active, stalled, p
     own = np.zeros(n_reps)
     for i in range(n_reps):
         m, c = team[i], copy[i]
-        review = coached[i] * prm.review_share[c] * quality[m]
-        boost = prm.strategy_boost[c] * review + prm.talk_boost[c] * saturating(talk[i], DEAL_TALK_SCALE)
-        win = min(prm.win_at_full_skill[c] * skill[i] * (1 + boost), MAX_WIN_RATE)
+        review = coached[i] * prm[c].review_share * quality[m]
+        boost = prm[c].strategy_boost * review + prm[c].talk_boost * saturating(talk[i], DEAL_TALK_SCALE)
+        win = min(prm[c].win_at_full_skill * skill[i] * (1 + boost), MAX_WIN_RATE)
         # a rep's own productivity, for the ramp (T7): the manager's joint selling is not the rep's
-        own[i] = active[i] * (win * prm.deal_size[c] / prm.cycle_weeks[c])
+        own[i] = active[i] * (win * prm[c].deal_size / prm[c].cycle_weeks)
         # open deals resolve at the usual rate, or faster or slower around the quota year's end
         gap = ytd_quota[i] + left * quota[i] / WEEKS_PER_YEAR - ytd_book[i]
-        timing = deal_timing(left, WEEKS_PER_QUARTER, gap, active[i] * win * prm.deal_size[c], prm.quota_timing[c])
-        resolve = min(timing / prm.cycle_weeks[c], 1.0)
+        timing = deal_timing(left, WEEKS_PER_QUARTER, gap, active[i] * win * prm[c].deal_size, prm[c].quota_timing)
+        resolve = min(timing / prm[c].cycle_weeks, 1.0)
         # ride-alongs are joint selling, bounded by what the manager's own selling would book
-        manager_win = min(prm.win_at_full_skill[c] * sell_skill[m], MAX_WIN_RATE)
+        manager_win = min(prm[c].win_at_full_skill * sell_skill[m], MAX_WIN_RATE)
         win = joint_win_rate(
-            win, manager_win, ride[i], active[i] * resolve, prm.opportunities_per_hour[c], prm.manager_motivation[c]
+            win, manager_win, ride[i], active[i] * resolve, prm[c].opportunities_per_hour, prm[c].manager_motivation
         )
-        unstick = -np.expm1(-(prm.review_unstick[c] * review + prm.meeting_unstick[c] * meeting[i]))
-        lam = selling[i] * motivation[i] * prm.opportunities_per_hour[c]
+        unstick = -np.expm1(-(prm[c].review_unstick * review + prm[c].meeting_unstick * meeting[i]))
+        lam = selling[i] * motivation[i] * prm[c].opportunities_per_hour
         value[i] = _flows(keys[c], week, seat[i], i, lam, resolve, win, unstick, active, stalled, prm, c)
     for m in range(seat.size - n_reps):
         i = n_reps + m
         c = copy[i]
-        win = min(prm.win_at_full_skill[c] * sell_skill[m], MAX_WIN_RATE)
-        lam = manager_selling[m] * prm.manager_motivation[c] * prm.opportunities_per_hour[c]
-        resolve = min(1 / prm.cycle_weeks[c], 1.0)
+        win = min(prm[c].win_at_full_skill * sell_skill[m], MAX_WIN_RATE)
+        lam = manager_selling[m] * prm[c].manager_motivation * prm[c].opportunities_per_hour
+        resolve = min(1 / prm[c].cycle_weeks, 1.0)
         value[i] = _flows(keys[c], week, seat[i], i, lam, resolve, win, 0.0, active, stalled, prm, c)
     return value, own
 
@@ -194,15 +194,15 @@ def _flows(key, week, s, i, lam, resolve, win, unstick, active, stalled, prm, c)
     resolved = _flow(u1, RESOLVED, key, week, s, active[i], resolve)
     won = _flow(u2, WON, key, week, s, resolved, win)
     still = active[i] - resolved
-    stalls = _flow(u3, STALLED, key, week, s, still, prm.stall_rate[c])
+    stalls = _flow(u3, STALLED, key, week, s, still, prm[c].stall_rate)
     revived = _flow(u4, REVIVED, key, week, s, stalled[i], unstick)
-    lost = _flow(u5, LOST, key, week, s, stalled[i] - revived, prm.loss_rate[c])
+    lost = _flow(u5, LOST, key, week, s, stalled[i] - revived, prm[c].loss_rate)
     stalled[i] += stalls - revived - lost
     active[i] = still + revived + new - stalls
     if not won:
         return 0.0
     # a sum of gamma deal sizes: one gamma of the summed shape
-    return gamma(key, week, Purpose.DEAL_VALUE, s, won / prm.size_cv2[c]) * prm.size_cv2[c] * prm.deal_size[c]
+    return gamma(key, week, Purpose.DEAL_VALUE, s, won / prm[c].size_cv2) * prm[c].size_cv2 * prm[c].deal_size
 
 
 @kernel(inline="always")
