@@ -22,10 +22,12 @@ from typing import Any
 
 import numba
 
-__all__ = ["KERNEL_MODULES", "kernel", "refresh_cache"]
+__all__ = ["CONSTANT_MODULES", "KERNEL_MODULES", "kernel", "refresh_cache"]
 
 #: the modules of ``sim`` whose functions are compiled (each may call, and inline, the others')
 KERNEL_MODULES = ("keys", "samplers", "development", "selling", "hours", "turnover", "metrics")
+#: modules whose constants the kernels read (numba compiles a global's value into the kernel)
+CONSTANT_MODULES = ("calendar", "numerics")
 HERE = Path(__file__).resolve().parent
 STAMP = "coachsim-kernels.sha256"
 
@@ -40,7 +42,7 @@ def kernel(func: Callable | None = None, **options: Any) -> Any:
 def fingerprint() -> str:
     """A hash of the source of every kernel module, with numba's version."""
     digest = hashlib.sha256(numba.__version__.encode())
-    for name in KERNEL_MODULES:
+    for name in (*KERNEL_MODULES, *CONSTANT_MODULES):
         digest.update((HERE / f"{name}.py").read_bytes())
     return digest.hexdigest()
 
