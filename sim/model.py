@@ -43,6 +43,24 @@ from sim.turnover import turn_over
 __all__ = ["SalesOrgModel"]
 
 
+def _resolve_each(runs: Sequence[Mapping[str, Any]], common: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Each run's parameters checked and completed; a set of values the runs repeat is checked once."""
+    checked: dict[tuple, dict[str, Any]] = {}
+    out = []
+    for run in runs:
+        values = {**run, **common}
+        try:
+            key = tuple(sorted(values.items(), key=lambda item: item[0]))
+            hash(key)
+        except TypeError:  # a value that cannot be a key is checked (and refused) by resolve
+            out.append(registry.resolve(values, "SalesOrgModel"))
+            continue
+        if key not in checked:
+            checked[key] = registry.resolve(values, "SalesOrgModel")
+        out.append(checked[key])
+    return out
+
+
 class SalesOrgModel(mesa.Model):
     """A sales organisation of executives, managers and reps, stepped a week at a time.
 
@@ -111,7 +129,7 @@ class SalesOrgModel(mesa.Model):
                 )
             dotted[name] = value
         if per_run:
-            self.run_params = [registry.resolve({**run, **dotted}, "SalesOrgModel") for run in params]
+            self.run_params = _resolve_each(params, dotted)
         else:
             self.run_params = [registry.resolve(dotted, "SalesOrgModel")] * (len(seeds) if seeds else 1)
         #: the parameters by dotted name (of the first run of a stack; ``run_params`` has each run's)

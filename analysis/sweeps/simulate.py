@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from analysis.runs.runner import release
 from sim import params as registry
+from sim.mesa_compat import release
 from sim.metrics import CANONICAL
 from sim.model import SalesOrgModel
 from sim.roster import load_roster
