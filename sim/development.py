@@ -29,7 +29,7 @@ PRACTICE_SCALE = 2.0  # coaching hours a rep and month of practice at which its 
 VISIT_SCALE = 1.0  # field visits a quarter at which their skill gain is 63% reached
 
 
-@kernel
+@kernel(inline="always")
 def saturating(x: np.ndarray | float, scale: float) -> np.ndarray | float:
     """Diminishing returns: 1 - exp(-x / scale), 0 at 0 and approaching 1 (arrays or numbers)."""
     return -np.expm1(-x / scale)
