@@ -207,7 +207,7 @@ REGISTRY: tuple[Param, ...] = (
     P("org.span_of_control", 8, "reps per manager", "Rep seats per front-line manager.", 1, 100, kind=int, lever=True),
     P(
         "org.span_sd",
-        0.8203,
+        0.7403,
         "reps",
         "Spread (standard deviation) of team sizes around the mean span: real teams are not all the same size.",
         0,
@@ -309,7 +309,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.ramp_learning_rate",
-        0.401,
+        0.354,
         "1/week",
         "Weekly share of the gap to target skill closed during onboarding.",
         0,
@@ -318,7 +318,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.learning_rate",
-        0.0318,
+        0.0242,
         "1/week",
         "Weekly share of the gap to target skill closed when skill is rising.",
         0,
@@ -336,7 +336,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "rep.practice_share",
-        0.5805,
+        0.5945,
         "share of aptitude",
         "Share of aptitude reachable by selling practice alone, without coaching.",
         0,
@@ -467,7 +467,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "pipeline.quota_timing",
-        0.9794,
+        0.9994,
         "relative",
         "In the quota year's last quarter, how much faster a rep closes deals when quota is within reach of the open pipeline, and slower when it is made or out of reach (deals held back for next year).",
         0,
@@ -790,7 +790,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "manager.practice_gain",
-        0.1901,
+        0.2261,
         "coach skill (0-1)",
         "Coaching skill added by steady coaching practice.",
         0,
@@ -942,7 +942,7 @@ REGISTRY: tuple[Param, ...] = (
     ),
     P(
         "promotion.promoted_ride_along_habit",
-        0.6714,
+        0.6808,
         "share",
         "Median ride-along habit of a manager promoted from the team's top reps: a top seller keeps selling on the team's deals.",
         0,
