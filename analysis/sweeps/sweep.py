@@ -68,8 +68,12 @@ __all__ = ["CHUNK_REP_WEEKS", "SWEEP_FILES", "auto_chunk", "run_sweep", "sweep"]
 
 
 #: Most rep-weeks (org.reps x weeks per run, summed over runs) in one task when choosing the
-#: task size automatically: about a second of work, so an interrupt loses little.
-CHUNK_REP_WEEKS = 1_000_000
+#: task size automatically: about a second of work (a rep-week costs about 0.3 us in a stack),
+#: so an interrupt loses little.
+CHUNK_REP_WEEKS = 3_000_000
+#: Tasks per worker when choosing the task size automatically: enough that the workers finish
+#: together, few enough that a task's runs make big stacks.
+TASKS_PER_WORKER = 4
 
 
 #: What a sweep writes into its folder (the folder is refused if one is there that coachsim did not write).
@@ -97,14 +101,14 @@ def _chunks(spec: SweepSpec, design: Design, done: np.ndarray, size: int) -> Ite
 
 
 def auto_chunk(pending: int, workers: int, replications: int = 1, rep_weeks: int = 1) -> int:
-    """Runs per task: about 8 tasks per worker, and a point's replications together if they fit.
+    """Runs per task: about :data:`TASKS_PER_WORKER` tasks per worker, a point's replications together if they fit.
 
     A task holds at most :data:`CHUNK_REP_WEEKS` rep-weeks (``rep_weeks`` is one run's
     org.reps x weeks), so an interrupted task loses about a second of work.
     """
     cap = max(1, CHUNK_REP_WEEKS // max(rep_weeks, 1))
     # enough tasks that the workers finish together (the last task is the one waited for)
-    size = max(math.ceil(pending / (8 * max(workers, 1))), replications)
+    size = max(math.ceil(pending / (TASKS_PER_WORKER * max(workers, 1))), replications)
     return max(1, min(cap, size))
 
 
@@ -154,7 +158,7 @@ def run_sweep(
         scheduler: Address of a running Dask scheduler.
         out: Output folder (default: a new temporary folder).
         resume: Continue the sweep stored in ``out``, running only what is missing.
-        chunk_size: Runs per task and per file (default: :func:`auto_chunk`: about 8 tasks per
+        chunk_size: Runs per task and per file (default: :func:`auto_chunk`: about 4 tasks per
             worker, a point's replications together so they run as one stack, and about a
             second of work a task).
         progress: Show a progress bar (default: when stderr is a terminal).

@@ -222,9 +222,10 @@ def test_chunks_hold_whole_points_and_stacks_split_by_point_and_size() -> None:
 
 
 def test_auto_chunk_keeps_a_points_replications_together_within_a_time_budget() -> None:
-    assert auto_chunk(250, 2, 10, 100 * 52) == 16  # about 8 tasks per worker
+    assert auto_chunk(250, 2, 10, 100 * 52) == 32  # about 4 tasks per worker
     assert auto_chunk(40, 2, 10, 100 * 52) == 10  # at least a point's replications
-    assert auto_chunk(10_000, 2, 10, 10_000 * 52) == 1  # big orgs: about a second per task
+    assert auto_chunk(100_000, 2, 10, 100 * 52) == 576  # about a second per task
+    assert auto_chunk(10_000, 2, 10, 100_000 * 52) == 1  # big orgs: one run per task
     assert all(c in CANONICAL for c in simulate_stack({"org.reps": 4, "sim.weeks": 2}, [1])[0])
 
 
