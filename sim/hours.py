@@ -38,7 +38,6 @@ keeps its share of the spare hours and the rest goes to the manager's own deals.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -46,17 +45,14 @@ import numpy as np
 from sim.calendar import QUOTA_YEAR_WEEKS, WEEKS_PER_MONTH, WEEKS_PER_QUARTER, WEEKS_PER_YEAR
 from sim.compiled import kernel
 from sim.numerics import TINY
-from sim.runs import records
 
 if TYPE_CHECKING:
     from sim.model import SalesOrgModel
 
 __all__ = [
     "ALLOCATIONS",
-    "HoursParams",
     "ManagerWeek",
     "effective_inspection",
-    "hours_params",
     "manager_week",
     "plan_hours",
     "team_percentile",
@@ -77,69 +73,6 @@ class ManagerWeek(NamedTuple):
     customer_work: np.ndarray  #: spare hours absorbed by customer service and delivery work
     with_team: np.ndarray  #: hours with the reps: real coaching and ride-alongs together
     coaching: np.ndarray  #: of those, hours offered as real one-on-one coaching
-
-
-class HoursParams(NamedTuple):
-    """The parameters of the week's hours (ODD 7.2-7.6), each an array with an entry per run."""
-
-    exec_hours: np.ndarray  #: executive.hours_per_week
-    exec_internal_share: np.ndarray  #: executive.internal_share
-    exec_deal_focus_share: np.ndarray  #: executive.deal_focus_share
-    exec_coaching: np.ndarray  #: executive.coaching_hours_per_manager_month
-    exec_visits: np.ndarray  #: executive.field_visits_per_manager_quarter
-    exec_visit_hours: np.ndarray  #: executive.field_visit_hours
-    visit_protection: np.ndarray  #: executive.visit_protection
-    kpi_inspection: np.ndarray  #: coaching.kpi_inspection
-    manager_hours: np.ndarray  #: manager.hours_per_week
-    manager_admin: np.ndarray  #: manager.admin_hours_per_week
-    manager_admin_per_rep: np.ndarray  #: manager.admin_hours_per_rep
-    distractions: np.ndarray  #: manager.distraction_hours_per_week
-    quota_pressure: np.ndarray  #: manager.quota_pressure
-    customer_share: np.ndarray  #: manager.customer_work_share
-    remediation_tilt: np.ndarray  #: manager.remediation_tilt
-    meeting_cadence: np.ndarray  #: meetings.cadence_weeks
-    meeting_hours: np.ndarray  #: meetings.duration_hours
-    target: np.ndarray  #: coaching.hours_per_rep_month (0: no policy)
-    allocation: np.ndarray  #: coaching.allocation, numbered as ALLOCATIONS
-    ramp_weeks: np.ndarray  #: rep.ramp_weeks
-    rep_hours: np.ndarray  #: rep.hours_per_week
-    rep_admin: np.ndarray  #: rep.admin_hours_per_week
-
-
-def hours_params(p: SimpleNamespace, runs: int) -> HoursParams:
-    """The hours parameters of a model's parameter sections ``p``, for a stack of ``runs`` runs."""
-    return records(_hours_values(p), runs, whole=_WHOLE)
-
-
-_WHOLE = ("meeting_cadence", "allocation", "ramp_weeks")  # whole numbers
-
-
-def _hours_values(p: SimpleNamespace) -> HoursParams:
-    e, m = p.executive, p.manager
-    return HoursParams(
-        exec_hours=e.hours_per_week,
-        exec_internal_share=e.internal_share,
-        exec_deal_focus_share=e.deal_focus_share,
-        exec_coaching=e.coaching_hours_per_manager_month,
-        exec_visits=e.field_visits_per_manager_quarter,
-        exec_visit_hours=e.field_visit_hours,
-        visit_protection=e.visit_protection,
-        kpi_inspection=p.coaching.kpi_inspection,
-        manager_hours=m.hours_per_week,
-        manager_admin=m.admin_hours_per_week,
-        manager_admin_per_rep=m.admin_hours_per_rep,
-        distractions=m.distraction_hours_per_week,
-        quota_pressure=m.quota_pressure,
-        customer_share=m.customer_work_share,
-        remediation_tilt=m.remediation_tilt,
-        meeting_cadence=p.meetings.cadence_weeks,
-        meeting_hours=p.meetings.duration_hours,
-        target=np.nan_to_num(np.asarray(p.coaching.hours_per_rep_month, np.float64)),  # None or NaN: none
-        allocation=ALLOCATIONS.index(p.coaching.allocation),
-        ramp_weeks=p.rep.ramp_weeks,
-        rep_hours=p.rep.hours_per_week,
-        rep_admin=p.rep.admin_hours_per_week,
-    )
 
 
 @kernel(inline="always")
@@ -257,8 +190,9 @@ def plan_hours(model: SalesOrgModel, week: int) -> None:
     org, R, M = model.org, model.reps, model.managers
     if week % QUOTA_YEAR_WEEKS == 0:  # a new quota year
         R.ytd_book[:] = R.ytd_quota[:] = 0.0
-    prm = model.hours_params
-    ranked = np.any(np.isin(prm["allocation"], (NEEDS, CORE, TOP)) | (prm["remediation_tilt"] > 0))
+    prm = model.run_records
+    allocation = ALLOCATIONS.index(model.p.coaching.allocation)  # a rule the runs of a stack share
+    ranked = allocation in (NEEDS, CORE, TOP) or np.any(prm["manager_remediation_tilt"] > 0)
     pct = team_percentile(model) if ranked else np.zeros(org.n_reps)
     E, H, r = model.week_hours["executive"], model.week_hours["manager"], model.week_hours["rep"]
     model.meeting, model.meeting_rep, model.ride_rep, model.exec_coaching_month = _plan(
@@ -273,11 +207,12 @@ def plan_hours(model: SalesOrgModel, week: int) -> None:
         (H["admin"], H["distractions"], H["team_meeting"], H["coaching"], H["ride_alongs"], H["selling"]),
         (r["selling"], r["admin"], r["team_meeting"], r["being_coached"], r["executive_deal_talks"]),
         prm,
+        allocation,
     )
 
 
 @kernel
-def _plan(week, runs, org, seats, reps, managers, stocks, E, H, r, prm):
+def _plan(week, runs, org, seats, reps, managers, stocks, E, H, r, prm, allocation):
     """The week's hours of every executive, manager and rep, written in place (see the module).
 
     Returns who has a team meeting this week (managers, then reps), each rep's hours of the
@@ -297,12 +232,17 @@ def _plan(week, runs, org, seats, reps, managers, stocks, E, H, r, prm):
     # executives: deal talks, then coaching and field visits; the rest is internal work
     for e in range(deal_focus.size):
         c = e // execs_per_run
-        eh = prm[c].exec_hours
-        discretionary = eh * (1 - prm[c].exec_internal_share)
-        deal = discretionary * prm[c].exec_deal_focus_share
+        eh = prm[c].executive_hours_per_week
+        discretionary = eh * (1 - prm[c].executive_internal_share)
+        deal = discretionary * prm[c].executive_deal_focus_share
         rest = discretionary - deal
-        coach_need = prm[c].exec_coaching * managers_of_exec[e] / WEEKS_PER_MONTH
-        visit_need = prm[c].exec_visits * managers_of_exec[e] / WEEKS_PER_QUARTER * prm[c].exec_visit_hours
+        coach_need = prm[c].executive_coaching_hours_per_manager_month * managers_of_exec[e] / WEEKS_PER_MONTH
+        visit_need = (
+            prm[c].executive_field_visits_per_manager_quarter
+            * managers_of_exec[e]
+            / WEEKS_PER_QUARTER
+            * prm[c].executive_field_visit_hours
+        )
         scale = min(1.0, rest / max(coach_need + visit_need, TINY))
         deal_focus[e] = deal
         coaching_managers[e] = coach_need * scale
@@ -320,26 +260,28 @@ def _plan(week, runs, org, seats, reps, managers, stocks, E, H, r, prm):
         c = manager_run[m]
         for k in range(bounds[m], bounds[m + 1]):
             team_n[m] += occupied[seat_order[k]]
-        meeting[m] = present[m] and week % prm[c].meeting_cadence == 0
+        meeting[m] = present[m] and week % prm[c].meetings_cadence_weeks == 0
         e = exec_of_manager[m]
         per_mgr = 1 / managers_of_exec[e]
         exec_coaching_month[m] = coaching_managers[e] * per_mgr * WEEKS_PER_MONTH
-        visits_quarter = field_visits[e] * per_mgr / prm[c].exec_visit_hours * WEEKS_PER_QUARTER
+        visits_quarter = field_visits[e] * per_mgr / prm[c].executive_field_visit_hours * WEEKS_PER_QUARTER
         visit_stock[m] += (visits_quarter - visit_stock[m]) / WEEKS_PER_QUARTER
         # inspection: a coaching KPI, strengthened by field visits that see the coaching
-        inspection[m] = _inspection(prm[c].kpi_inspection, prm[c].visit_protection * visit_stock[m], response[m])
-        admin = prm[c].manager_admin + prm[c].manager_admin_per_rep * team_n[m]
-        meet = meeting[m] * prm[c].meeting_hours
-        fixed = admin + prm[c].distractions + meet
-        squeeze[m] = min(1.0, prm[c].manager_hours / max(fixed, TINY))
+        inspection[m] = _inspection(
+            prm[c].coaching_kpi_inspection, prm[c].executive_visit_protection * visit_stock[m], response[m]
+        )
+        admin = prm[c].manager_admin_hours_per_week + prm[c].manager_admin_hours_per_rep * team_n[m]
+        meet = meeting[m] * prm[c].meetings_duration_hours
+        fixed = admin + prm[c].manager_distraction_hours_per_week + meet
+        squeeze[m] = min(1.0, prm[c].manager_hours_per_week / max(fixed, TINY))
         behind = min(max(1 - roll_book[m] / max(roll_quota[m], TINY), 0.0), 1.0) * (roll_quota[m] > 0)
-        week_args[m, 0] = max(prm[c].manager_hours - fixed, 0.0) * present[m]
+        week_args[m, 0] = max(prm[c].manager_hours_per_week - fixed, 0.0) * present[m]
         week_args[m, 1] = inspection[m]
         # a promoted rep's extra selling on the team's deals fades over a year
         week_args[m, 2] = manager_selling_need[m] + extra_selling[m] * np.exp(-weeks_in_role[m] / WEEKS_PER_YEAR)
-        week_args[m, 3] = prm[c].quota_pressure * behind
+        week_args[m, 3] = prm[c].manager_quota_pressure * behind
         week_args[m, 4] = team_n[m] > 0
-        typical[m] = _split(week_args[m], 0.0, prm[c].customer_share, habit[m])
+        typical[m] = _split(week_args[m], 0.0, prm[c].manager_customer_work_share, habit[m])
         h_admin[m] = admin * squeeze[m] * present[m]
         h_meeting[m] = meet * squeeze[m]
 
@@ -353,12 +295,13 @@ def _plan(week, runs, org, seats, reps, managers, stocks, E, H, r, prm):
     split = typical.copy()
     for m in range(n_mgr):
         c = manager_run[m]
+        target = _target(prm[c].coaching_hours_per_rep_month)
         habit_total = rule_total = 0.0
         for k in range(bounds[m], bounds[m + 1]):
             i = seat_order[k]
-            habit_share[i] = _habit_weight(prm[c].remediation_tilt, pct[i]) * occupied[i]
+            habit_share[i] = _habit_weight(prm[c].manager_remediation_tilt, pct[i]) * occupied[i]
             habit_total += habit_share[i]
-            short[i] = _allocation_weight(prm[c].allocation, pct[i], tenure[i], prm[c].ramp_weeks) * occupied[i]
+            short[i] = _allocation_weight(allocation, pct[i], tenure[i], prm[c].rep_ramp_weeks) * occupied[i]
             rule_total += short[i]
         team_short = 0.0
         for k in range(bounds[m], bounds[m + 1]):
@@ -366,15 +309,15 @@ def _plan(week, runs, org, seats, reps, managers, stocks, E, H, r, prm):
             habit_share[i] = habit_share[i] / max(habit_total, TINY)
             offered[i] = typical[m, 3] * habit_share[i]  # the habitual coaching
             rule = short[i] / max(rule_total, TINY)
-            short[i] = max(prm[c].target * team_n[m] * rule / WEEKS_PER_MONTH - offered[i], 0.0) * occupied[i]
+            short[i] = max(target * team_n[m] * rule / WEEKS_PER_MONTH - offered[i], 0.0) * occupied[i]
             team_short += short[i]
-        if prm[c].target:
-            split[m] = _split(week_args[m], typical[m, 3] + team_short, prm[c].customer_share, habit[m])
+        if target:
+            split[m] = _split(week_args[m], typical[m, 3] + team_short, prm[c].manager_customer_work_share, habit[m])
             filled = min((split[m, 3] - typical[m, 3]) / max(team_short, TINY), 1.0)
             for k in range(bounds[m], bounds[m + 1]):
                 i = seat_order[k]
                 offered[i] = offered[i] + short[i] * filled
-        h_distractions[m] = prm[c].distractions * squeeze[m] * present[m] + split[m, 1]
+        h_distractions[m] = prm[c].manager_distraction_hours_per_week * squeeze[m] * present[m] + split[m, 1]
         h_selling[m] = split[m, 0]
 
     # reps: admin and meetings first, then being coached, then deal talks; selling is the rest
@@ -387,9 +330,11 @@ def _plan(week, runs, org, seats, reps, managers, stocks, E, H, r, prm):
         m, c = team[i], rep_run[i]
         with_rep[i] = offered[i] + (split[m, 2] - split[m, 3]) * habit_share[i]
         meeting_rep[i] = meeting[m] and occupied[i]
-        r_admin[i] = min(prm[c].rep_admin, prm[c].rep_hours) * occupied[i]
-        r_meeting[i] = min(meeting_rep[i] * prm[c].meeting_hours, prm[c].rep_hours - r_admin[i]) * occupied[i]
-        free[i] = prm[c].rep_hours * occupied[i] - r_admin[i] - r_meeting[i]
+        r_admin[i] = min(prm[c].rep_admin_hours_per_week, prm[c].rep_hours_per_week) * occupied[i]
+        r_meeting[i] = (
+            min(meeting_rep[i] * prm[c].meetings_duration_hours, prm[c].rep_hours_per_week - r_admin[i]) * occupied[i]
+        )
+        free[i] = prm[c].rep_hours_per_week * occupied[i] - r_admin[i] - r_meeting[i]
         r_coached[i] = min(offered[i], free[i])
         passing[c] |= offered[i] - r_coached[i] > TINY
     reps_per_run, managers_per_run = n_reps // n_runs, n_mgr // n_runs
@@ -414,6 +359,12 @@ def _plan(week, runs, org, seats, reps, managers, stocks, E, H, r, prm):
         h_coaching[team[i]] += r_coached[i]
         h_rides[team[i]] += ride_rep[i]
     return meeting, meeting_rep, ride_rep, exec_coaching_month
+
+
+@kernel(inline="always")
+def _target(hours):
+    """The policy's coaching hours a rep a month, 0 with no policy (an unset target is NaN)."""
+    return hours if hours > 0.0 else 0.0
 
 
 @kernel(inline="always")

@@ -30,14 +30,14 @@ import pandas as pd
 
 from sim import params as registry
 from sim import tables
-from sim.development import develop_people, development_params, update_quality
-from sim.hours import hours_params, plan_hours
+from sim.development import develop_people, update_quality
+from sim.hours import plan_hours
 from sim.initialisation import build_org, init_managers, init_reps
 from sim.keys import check_seed, run_key
 from sim.mesa_compat import rng_argument, steps
 from sim.metrics import CANONICAL, Ledger
-from sim.runs import stacked
-from sim.selling import sell, selling_params
+from sim.runs import records, stacked
+from sim.selling import sell
 from sim.turnover import turn_over
 
 __all__ = ["SalesOrgModel"]
@@ -150,9 +150,8 @@ class SalesOrgModel(mesa.Model):
             entropy = [int(np.random.default_rng(s).integers(2**63)) for s in seeds]
         self.keys = np.stack([run_key(e) for e in entropy])
         self.stack = len(entropy)
-        self.selling_params = selling_params(p, self.stack)
-        self.development_params = development_params(p, self.stack)
-        self.hours_params = hours_params(p, self.stack)
+        #: every numeric parameter of each run, as the compiled phases read it (sim.runs.records)
+        self.run_records = records(p, self.stack)
         self._collect = seeds is None
         self._people = 0  # people numbered so far (sim.agents.Seats)
         self.org = build_org(self)

@@ -9,7 +9,7 @@ in ``org.*`` or ``sim.*``, nor in a parameter that is a choice or a switch (:fun
 The mechanisms read the parameters from ``model.p`` (``p.rep.learning_rate``). A parameter that
 is the same in every run of the stack is a number there; one that differs is an array with an
 entry per run, which the mechanisms index by each seat's run (:func:`at` in Python; the compiled
-phases read :func:`records`, one record of parameters per run, or :func:`column` arrays). So a
+phases read :func:`records`, one record of every parameter per run, or :func:`column` arrays). So a
 run's numbers are the same whichever runs share its stack (``tests/sweeps/test_stack.py``).
 """
 
@@ -71,16 +71,19 @@ def at_seats(section: SimpleNamespace, runs: np.ndarray) -> SimpleNamespace:
     return SimpleNamespace(**{key: at(value, runs) for key, value in vars(section).items()})
 
 
-def records(values: tuple, runs: int, whole: tuple[str, ...] = ()) -> np.ndarray:
-    """A phase's parameters (a NamedTuple of numbers or arrays over runs) as one record per run.
+def records(p: SimpleNamespace, runs: int) -> np.ndarray:
+    """Every numeric parameter of each run of a stack, one record a run, for the compiled phases.
 
-    The compiled phases read ``prm[c].name``: a structured array, whose fields are whole numbers
-    for the names in ``whole`` and floats otherwise.
+    A structured array with a field per parameter of the registry whose kind is a number, named
+    by its keyword spelling (``pipeline.stall_rate`` is ``prm[c].pipeline_stall_rate``); an
+    optional value that is unset is NaN. The compiled phases read ``prm[c].<name>`` for the run
+    ``c`` of the seat at hand: one load, whatever the number of runs.
     """
-    dtype = [(name, np.int64 if name in whole else np.float64) for name in values._fields]
-    out = np.empty(runs, dtype)
-    for name, value in zip(values._fields, values, strict=True):
-        out[name] = value
+    numeric = [param for param in registry.REGISTRY if param.kind in (int, float)]
+    out = np.empty(runs, [(param.kwarg, np.int64 if param.kind is int else np.float64) for param in numeric])
+    for param in numeric:
+        value = getattr(getattr(p, param.section), param.key)
+        out[param.kwarg] = np.nan if value is None else value
     return out
 
 

@@ -12,8 +12,7 @@ keyed draws: a seller's six flows take the six uniforms of three Philox blocks o
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,13 +20,12 @@ from sim.calendar import QUOTA_YEAR_WEEKS, ROLLING_WEEKS, WEEKS_PER_QUARTER, WEE
 from sim.compiled import kernel
 from sim.development import saturating
 from sim.keys import Purpose, block
-from sim.runs import records
 from sim.samplers import binomial_from, gamma, poisson_from
 
 if TYPE_CHECKING:
     from sim.model import SalesOrgModel
 
-__all__ = ["SellingParams", "deal_timing", "joint_win_rate", "sell", "selling_params"]
+__all__ = ["deal_timing", "joint_win_rate", "sell"]
 
 MAX_WIN_RATE = 0.95  # no seller wins every deal
 DEAL_TALK_SCALE = 0.25  # hours a week of deal talks with an executive at which their boost is 63% reached
@@ -39,51 +37,6 @@ FLOW_BLOCKS = FLOW_DRAWS // 2
 #: A flow that needs more than one part (a mean above ``sim.samplers.POISSON_CHUNK``, more trials
 #: than ``BINOMIAL_CHUNK``) takes its next parts from blocks ``FLOW_BLOCKS + flow``,
 #: ``FLOW_BLOCKS + flow + FLOW_DRAWS``, ...: each flow's blocks are its own.
-
-
-class SellingParams(NamedTuple):
-    """The parameters the week's selling reads (``pipeline.*`` and the few others it needs), each
-    an array with an entry per run of the stack (``sim.runs.column``)."""
-
-    review_share: np.ndarray  #: coaching.pipeline_review_share
-    strategy_boost: np.ndarray  #: coaching.deal_strategy_boost
-    talk_boost: np.ndarray  #: executive.deal_win_boost
-    win_at_full_skill: np.ndarray  #: pipeline.win_rate_at_full_skill
-    deal_size: np.ndarray  #: pipeline.deal_size
-    cycle_weeks: np.ndarray  #: pipeline.cycle_weeks
-    quota_timing: np.ndarray  #: pipeline.quota_timing
-    opportunities_per_hour: np.ndarray  #: pipeline.opportunities_per_hour
-    manager_motivation: np.ndarray  #: manager.motivation
-    review_unstick: np.ndarray  #: pipeline.review_unstick
-    meeting_unstick: np.ndarray  #: pipeline.meeting_unstick
-    stall_rate: np.ndarray  #: pipeline.stall_rate
-    loss_rate: np.ndarray  #: pipeline.stalled_loss_rate
-    size_cv2: np.ndarray  #: pipeline.deal_size_cv squared
-
-
-def selling_params(p: SimpleNamespace, runs: int) -> SellingParams:
-    """The selling parameters of a model's parameter sections ``p``, for a stack of ``runs`` runs."""
-    pp = p.pipeline
-    return records(_selling_values(p, pp), runs)
-
-
-def _selling_values(p: SimpleNamespace, pp: SimpleNamespace) -> SellingParams:
-    return SellingParams(
-        review_share=p.coaching.pipeline_review_share,
-        strategy_boost=p.coaching.deal_strategy_boost,
-        talk_boost=p.executive.deal_win_boost,
-        win_at_full_skill=pp.win_rate_at_full_skill,
-        deal_size=pp.deal_size,
-        cycle_weeks=pp.cycle_weeks,
-        quota_timing=pp.quota_timing,
-        opportunities_per_hour=pp.opportunities_per_hour,
-        manager_motivation=p.manager.motivation,
-        review_unstick=pp.review_unstick,
-        meeting_unstick=pp.meeting_unstick,
-        stall_rate=pp.stall_rate,
-        loss_rate=pp.stalled_loss_rate,
-        size_cv2=pp.deal_size_cv**2,
-    )
 
 
 @kernel(inline="always")
@@ -152,29 +105,38 @@ def _sell(keys, copy, seat, week, left, team, reps, managers, active, stalled, p
     own = np.zeros(n_reps)
     for i in range(n_reps):
         m, c = team[i], copy[i]
-        review = coached[i] * prm[c].review_share * quality[m]
-        boost = prm[c].strategy_boost * review + prm[c].talk_boost * saturating(talk[i], DEAL_TALK_SCALE)
-        win = min(prm[c].win_at_full_skill * skill[i] * (1 + boost), MAX_WIN_RATE)
+        review = coached[i] * prm[c].coaching_pipeline_review_share * quality[m]
+        boost = prm[c].coaching_deal_strategy_boost * review + prm[c].executive_deal_win_boost * saturating(
+            talk[i], DEAL_TALK_SCALE
+        )
+        win = min(prm[c].pipeline_win_rate_at_full_skill * skill[i] * (1 + boost), MAX_WIN_RATE)
         # a rep's own productivity, for the ramp (T7): the manager's joint selling is not the rep's
-        own[i] = active[i] * (win * prm[c].deal_size / prm[c].cycle_weeks)
+        own[i] = active[i] * (win * prm[c].pipeline_deal_size / prm[c].pipeline_cycle_weeks)
         # open deals resolve at the usual rate, or faster or slower around the quota year's end
         gap = ytd_quota[i] + left * quota[i] / WEEKS_PER_YEAR - ytd_book[i]
-        timing = deal_timing(left, WEEKS_PER_QUARTER, gap, active[i] * win * prm[c].deal_size, prm[c].quota_timing)
-        resolve = min(timing / prm[c].cycle_weeks, 1.0)
-        # ride-alongs are joint selling, bounded by what the manager's own selling would book
-        manager_win = min(prm[c].win_at_full_skill * sell_skill[m], MAX_WIN_RATE)
-        win = joint_win_rate(
-            win, manager_win, ride[i], active[i] * resolve, prm[c].opportunities_per_hour, prm[c].manager_motivation
+        timing = deal_timing(
+            left, WEEKS_PER_QUARTER, gap, active[i] * win * prm[c].pipeline_deal_size, prm[c].pipeline_quota_timing
         )
-        unstick = -np.expm1(-(prm[c].review_unstick * review + prm[c].meeting_unstick * meeting[i]))
-        lam = selling[i] * motivation[i] * prm[c].opportunities_per_hour
+        resolve = min(timing / prm[c].pipeline_cycle_weeks, 1.0)
+        # ride-alongs are joint selling, bounded by what the manager's own selling would book
+        manager_win = min(prm[c].pipeline_win_rate_at_full_skill * sell_skill[m], MAX_WIN_RATE)
+        win = joint_win_rate(
+            win,
+            manager_win,
+            ride[i],
+            active[i] * resolve,
+            prm[c].pipeline_opportunities_per_hour,
+            prm[c].manager_motivation,
+        )
+        unstick = -np.expm1(-(prm[c].pipeline_review_unstick * review + prm[c].pipeline_meeting_unstick * meeting[i]))
+        lam = selling[i] * motivation[i] * prm[c].pipeline_opportunities_per_hour
         value[i] = _flows(keys[c], week, seat[i], i, lam, resolve, win, unstick, active, stalled, prm, c)
     for m in range(seat.size - n_reps):
         i = n_reps + m
         c = copy[i]
-        win = min(prm[c].win_at_full_skill * sell_skill[m], MAX_WIN_RATE)
-        lam = manager_selling[m] * prm[c].manager_motivation * prm[c].opportunities_per_hour
-        resolve = min(1 / prm[c].cycle_weeks, 1.0)
+        win = min(prm[c].pipeline_win_rate_at_full_skill * sell_skill[m], MAX_WIN_RATE)
+        lam = manager_selling[m] * prm[c].manager_motivation * prm[c].pipeline_opportunities_per_hour
+        resolve = min(1 / prm[c].pipeline_cycle_weeks, 1.0)
         value[i] = _flows(keys[c], week, seat[i], i, lam, resolve, win, 0.0, active, stalled, prm, c)
     return value, own
 
@@ -194,15 +156,16 @@ def _flows(key, week, s, i, lam, resolve, win, unstick, active, stalled, prm, c)
     resolved = _flow(u1, RESOLVED, key, week, s, active[i], resolve)
     won = _flow(u2, WON, key, week, s, resolved, win)
     still = active[i] - resolved
-    stalls = _flow(u3, STALLED, key, week, s, still, prm[c].stall_rate)
+    stalls = _flow(u3, STALLED, key, week, s, still, prm[c].pipeline_stall_rate)
     revived = _flow(u4, REVIVED, key, week, s, stalled[i], unstick)
-    lost = _flow(u5, LOST, key, week, s, stalled[i] - revived, prm[c].loss_rate)
+    lost = _flow(u5, LOST, key, week, s, stalled[i] - revived, prm[c].pipeline_stalled_loss_rate)
     stalled[i] += stalls - revived - lost
     active[i] = still + revived + new - stalls
     if not won:
         return 0.0
     # a sum of gamma deal sizes: one gamma of the summed shape
-    return gamma(key, week, Purpose.DEAL_VALUE, s, won / prm[c].size_cv2) * prm[c].size_cv2 * prm[c].deal_size
+    cv2 = prm[c].pipeline_deal_size_cv * prm[c].pipeline_deal_size_cv  # squared coefficient of variation
+    return gamma(key, week, Purpose.DEAL_VALUE, s, won / cv2) * cv2 * prm[c].pipeline_deal_size
 
 
 @kernel(inline="always")
@@ -240,7 +203,7 @@ def sell(model: SalesOrgModel, week: int) -> None:
         managers,
         S.active,
         S.stalled,
-        model.selling_params,
+        model.run_records,
     )
     model.ledger.track_ramp(R, own)
     n = org.n_reps
