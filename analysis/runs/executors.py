@@ -263,12 +263,24 @@ class ProcessExecutor(Executor):
         if pool is None:
             return
         processes = list(getattr(pool, "_processes", {}).values())
-        # Taken before shutdown(), which drops the pool's reference to its manager thread.
+        # Taken before shutdown(), which drops the pool's references to its manager thread and
+        # its result queue.
         manager = getattr(pool, "_executor_manager_thread", None)
+        results = getattr(pool, "_result_queue", None)
         pool.shutdown(wait=False, cancel_futures=True)
         for proc in processes:
             if proc.is_alive():
                 proc.terminate()
+        for proc in processes:
+            proc.join(ABORT_SECONDS)
+        # A worker stopped while it sent a result leaves half a message in the result pipe, and the
+        # pool's manager thread waits for the rest: the write end this process holds too kept the
+        # pipe open, so it waited for ever, and the interpreter's exit with it. With the workers
+        # gone, closing that end lets the thread read the end of the pipe and stop.
+        writer = getattr(results, "_writer", None)
+        if writer is not None:
+            with contextlib.suppress(OSError):
+                writer.close()
         # Let the pool's manager thread see its workers gone and close its pipes now: left running,
         # it races the interpreter's exit handler for them ("handle is closed" on Python 3.11,
         # "Bad file descriptor" on 3.12).
