@@ -16,7 +16,6 @@ import numpy as np
 from sim.calendar import WEEKS_PER_MONTH, WEEKS_PER_QUARTER
 from sim.compiled import kernel
 from sim.numerics import TINY
-from sim.runs import column
 
 if TYPE_CHECKING:
     from sim.model import SalesOrgModel
@@ -148,14 +147,16 @@ def behind(roll_book, roll_quota, tenure, ramp_weeks):
 
 def update_quality(model: SalesOrgModel) -> None:
     """Each manager's coaching quality: skill times the selling framework's multiplier, 0 for an empty seat."""
-    M, p = model.managers, model.p
-    multiplier = column(p.coaching.framework_multiplier if p.coaching.framework else 1.0, model.stack)
-    M.quality = _quality(M.coach_skill, multiplier, model.org.manager_copy, M.present)
+    M = model.managers
+    M.quality = _quality(
+        M.coach_skill, model.p.coaching.framework, model.run_records, model.org.manager_copy, M.present
+    )
 
 
 @kernel
-def _quality(coach_skill, multiplier, manager_run, present):
+def _quality(coach_skill, framework, prm, manager_run, present):
     quality = np.empty(coach_skill.size)
     for m in range(coach_skill.size):
-        quality[m] = min(1.0, coach_skill[m] * multiplier[manager_run[m]]) * present[m]
+        multiplier = prm[manager_run[m]].coaching_framework_multiplier if framework else 1.0
+        quality[m] = min(1.0, coach_skill[m] * multiplier) * present[m]
     return quality

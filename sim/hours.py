@@ -349,7 +349,6 @@ def _plan(week, runs, org, seats, reps, managers, stocks, E, H, r, prm, allocati
     h_coaching[:] = 0.0
     h_rides[:] = 0.0
     for i in range(n_reps):
-        c = rep_run[i]
         talk_need = deal_focus[exec_of_rep[i]] / max(seats_of_exec[exec_of_rep[i]], 1.0) * occupied[i]
         r_talks[i] = min(talk_need, free[i] - r_coached[i])
         r_selling[i] = free[i] - r_coached[i] - r_talks[i]
@@ -389,7 +388,7 @@ def _pass_on(reps, managers, team, bounds, weights, coached, with_rep, free):
     """
     lo, hi = reps
     first, n_mgr = managers[0], managers[1] - managers[0]
-    offered = weights.copy()
+    offered = weights[lo:hi].copy()  # this run's, offered[i - lo] for seat i
     excess, total = np.zeros(n_mgr), np.zeros(n_mgr)
     largest = 0
     for m in range(managers[0], managers[1]):
@@ -398,7 +397,7 @@ def _pass_on(reps, managers, team, bounds, weights, coached, with_rep, free):
         excess[:] = 0.0
         total[:] = 0.0
         for i in range(lo, hi):
-            excess[team[i] - first] += offered[i] - coached[i]
+            excess[team[i] - first] += offered[i - lo] - coached[i]
             total[team[i] - first] += weights[i] * (free[i] - coached[i] > TINY)
         more = False
         for m in range(n_mgr):
@@ -408,8 +407,8 @@ def _pass_on(reps, managers, team, bounds, weights, coached, with_rep, free):
         for i in range(lo, hi):
             m = team[i] - first
             open_ = weights[i] * (free[i] - coached[i] > TINY)
-            offered[i] = coached[i] + excess[m] * open_ / max(total[m], TINY) * (total[m] > 0)
-            coached[i] = min(offered[i], free[i])
+            offered[i - lo] = coached[i] + excess[m] * open_ / max(total[m], TINY) * (total[m] > 0)
+            coached[i] = min(offered[i - lo], free[i])
     ride_team, coached_team, spread = np.zeros(n_mgr), np.zeros(n_mgr), np.zeros(n_mgr)
     for i in range(lo, hi):
         m = team[i] - first

@@ -277,12 +277,12 @@ class Ledger:
         """Add a counted week: each copy's hours by tier and activity, the reps' bookings, quota
         and coaching received (``reps``), the managers' bookings and quota (``managers``), and
         each team's coaching and rep-weeks in seat."""
-        n, m = self.seats_per_copy, self.team_logged.size // self.copies
-        for tier, rows in (("rep", n), ("manager", m), ("executive", None)):
-            arrays = tuple(week_hours[tier].values())
-            _add_totals(self.hours[tier], arrays, rows or arrays[0].size // self.copies)
-        _add_totals(self._rep_totals, reps, n)
-        _add_totals(self._manager_totals, managers, m)
+        for totals, arrays in (
+            *((self.hours[tier], tuple(acts.values())) for tier, acts in week_hours.items()),
+            (self._rep_totals, reps),
+            (self._manager_totals, managers),
+        ):
+            _add_totals(totals, arrays, arrays[0].size // self.copies)
         self.weeks += 1
         H = week_hours["manager"]
         _count_teams(

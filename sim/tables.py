@@ -12,7 +12,6 @@ import pandas as pd
 
 from sim.mesa_compat import steps
 from sim.metrics import ACTIVITIES, SEGMENTS, WEEKS_PER_MONTH
-from sim.runs import at, column
 
 if TYPE_CHECKING:
     from sim.model import SalesOrgModel
@@ -80,8 +79,7 @@ def manager_table(model: SalesOrgModel) -> pd.DataFrame:
         return np.divide(hours * WEEKS_PER_MONTH, weeks, out=np.full(weeks.size, np.nan), where=weeks > 0)
 
     # each manager's run's target: NaN with no set hours (a target of 0 has no share delivered)
-    target = model.p.coaching.hours_per_rep_month
-    target = at(column(np.nan if target is None else target, model.stack), org.manager_copy)
+    target = model.run_records["coaching_hours_per_rep_month"][org.manager_copy]
     real = per_rep_month(L.team_real)
     df = pd.DataFrame(
         {

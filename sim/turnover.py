@@ -36,13 +36,9 @@ def turn_over(model: SalesOrgModel, week: int) -> None:
         (org.rep_copy, org.rep_seat, org.manager_copy, org.manager_seat),
         (R.occupied, R.motivation, R.roll_book, R.roll_quota, R.tenure, R.vacancy_left),
         (M.present, M.vacancy_left),
-        (
-            column(weekly_hazard(p.rep.attrition_per_year), model.stack),
-            column(p.rep.attrition_motivation_sensitivity, model.stack),
-            column(p.rep.attrition_attainment_sensitivity, model.stack),
-            column(-np.expm1(-weekly_hazard(p.manager.attrition_per_year)), model.stack),
-        ),
-        column(p.rep.ramp_weeks, model.stack, np.int64),
+        column(weekly_hazard(p.rep.attrition_per_year), model.stack),
+        column(-np.expm1(-weekly_hazard(p.manager.attrition_per_year)), model.stack),
+        model.run_records,
     )
     if quits.size:
         _vacate_reps(model, quits, week, "quit")
@@ -66,25 +62,26 @@ def turn_over(model: SalesOrgModel, week: int) -> None:
 
 
 @kernel
-def _leavers(keys, week, seats, reps, managers, rates, ramp_weeks):
+def _leavers(keys, week, seats, reps, managers, base_hazard, manager_leaves, prm):
     """The rep seats whose person quits this week, and the manager seats whose manager leaves.
 
     Reps quit with a weekly hazard raised by low motivation and by falling behind; managers leave
     with a fixed weekly probability. Every seat draws its uniform whether or not anyone is in it,
-    and an empty seat's hiring lag counts down a week.
+    and an empty seat's hiring lag counts down a week. ``base_hazard`` (a rep's weekly hazard at
+    full motivation, on plan) and ``manager_leaves`` (a manager's weekly probability) are per run.
     """
     rep_copy, rep_seat, manager_copy, manager_seat = seats
     occupied, motivation, roll_book, roll_quota, tenure, vacancy_left = reps
     present, manager_vacancy_left = managers
-    base_hazard, motivation_sensitivity, behind_sensitivity, manager_leaves = rates
     quits = np.zeros(occupied.size, np.bool_)
     for i in range(occupied.size):
         c = rep_copy[i]
         vacancy_left[i] -= not occupied[i]
         u = block(keys[c], week, Purpose.REP_QUITS, rep_seat[i], 0)[0]
         hazard = base_hazard[c] * np.exp(
-            motivation_sensitivity[c] * (1 - motivation[i])
-            + behind_sensitivity[c] * behind(roll_book[i], roll_quota[i], tenure[i], ramp_weeks[c])
+            prm[c].rep_attrition_motivation_sensitivity * (1 - motivation[i])
+            + prm[c].rep_attrition_attainment_sensitivity
+            * behind(roll_book[i], roll_quota[i], tenure[i], prm[c].rep_ramp_weeks)
         )
         quits[i] = occupied[i] and u < -np.expm1(-hazard)
     leaving = np.zeros(present.size, np.bool_)
