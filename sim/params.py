@@ -56,6 +56,11 @@ class Param:
     nullable: bool = False
     null_help: str = ""
     lever: bool = False
+    #: The uniform prior of the calibrated ensemble (analysis/evidence/ensemble.py): the values the
+    #: parameter may plausibly take before the published targets are applied. For a calibrated
+    #: parameter it is also the fit's search range; for an assumption, the range around the
+    #: assumed value that docs/ODD.md (section 8) states. None: not uncertain (a setting, a lever).
+    prior: tuple[float, float] | None = None
 
     @property
     def kwarg(self) -> str:
@@ -213,6 +218,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         50,
         source=FIT,
+        prior=(0.0, 4.0),
     ),
     P(
         "org.roster",
@@ -233,7 +239,7 @@ REGISTRY: tuple[Param, ...] = (
         kind=int,
     ),
     # --- reps ------------------------------------------------------------------------------
-    P("rep.hours_per_week", 45.0, "hours/week", "A rep's working week.", 10, 80, source=ASSUMED),
+    P("rep.hours_per_week", 45.0, "hours/week", "A rep's working week.", 10, 80, source=ASSUMED, prior=(40.0, 55.0)),
     P(
         "rep.admin_hours_per_week",
         26.1686,
@@ -242,6 +248,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         80,
         source=f"{FIT}; T6 is {CSO}: reps sell 41% of their time",
+        prior=(18.0, 32.0),
     ),
     P(
         "rep.quota",
@@ -259,6 +266,7 @@ REGISTRY: tuple[Param, ...] = (
         0.05,
         0.95,
         source=ASSUMED,
+        prior=(0.6, 0.8),
     ),
     P(
         "rep.aptitude_sd",
@@ -268,6 +276,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         0.4,
         source=FIT,
+        prior=(0.05, 0.25),
     ),
     P(
         "rep.initial_skill_share",
@@ -295,8 +304,18 @@ REGISTRY: tuple[Param, ...] = (
         0,
         1,
         source=ASSUMED,
+        prior=(0.15, 0.45),
     ),
-    P("rep.new_hire_motivation", 0.8, "motivation (0-1)", "A new hire's starting motivation.", 0, 1, source=ASSUMED),
+    P(
+        "rep.new_hire_motivation",
+        0.8,
+        "motivation (0-1)",
+        "A new hire's starting motivation.",
+        0,
+        1,
+        source=ASSUMED,
+        prior=(0.65, 0.95),
+    ),
     P(
         "rep.ramp_weeks",
         26,
@@ -315,6 +334,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         1,
         source=FIT,
+        prior=(0.03, 0.5),
     ),
     P(
         "rep.learning_rate",
@@ -324,6 +344,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         1,
         source=FIT,
+        prior=(0.01, 0.2),
     ),
     P(
         "rep.skill_decay",
@@ -333,6 +354,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         1,
         source=ASSUMED,
+        prior=(0.015, 0.06),
     ),
     P(
         "rep.practice_share",
@@ -342,6 +364,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         1,
         source=FIT,
+        prior=(0.2, 0.9),
     ),
     P(
         "rep.attrition_per_year",
@@ -351,6 +374,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         1,
         source=FIT,
+        prior=(0.02, 0.3),
     ),
     P(
         "rep.attrition_motivation_sensitivity",
@@ -360,6 +384,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         20,
         source=ASSUMED,
+        prior=(1.0, 3.0),
     ),
     P(
         "rep.attrition_attainment_sensitivity",
@@ -369,6 +394,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         20,
         source=FIT,
+        prior=(0.0, 3.0),
     ),
     P(
         "rep.hiring_lag_weeks",
@@ -389,6 +415,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         1,
         source=FIT,
+        prior=(0.3, 0.8),
     ),
     P(
         "motivation.coaching_effect",
@@ -398,6 +425,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         1,
         source=f"{FIT}; {A002}: coaching activities drive motivation",
+        prior=(0.05, 0.6),
     ),
     P(
         "motivation.attention_scale",
@@ -407,6 +435,7 @@ REGISTRY: tuple[Param, ...] = (
         0.01,
         50,
         source=FIT,
+        prior=(0.5, 10.0),
     ),
     P(
         "motivation.meeting_effect",
@@ -425,6 +454,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         2,
         source=FIT,
+        prior=(0.0, 1.0),
     ),
     P(
         "motivation.adjust_rate",
@@ -434,6 +464,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         1,
         source=ASSUMED,
+        prior=(0.05, 0.2),
     ),
     # --- pipeline --------------------------------------------------------------------------------
     P(
@@ -444,6 +475,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         10,
         source=FIT,
+        prior=(0.05, 0.3),
     ),
     P(
         "pipeline.win_rate_at_full_skill",
@@ -453,9 +485,28 @@ REGISTRY: tuple[Param, ...] = (
         0,
         1,
         source=ASSUMED,
+        prior=(0.4, 0.7),
     ),
-    P("pipeline.cycle_weeks", 12.0, "weeks", "Mean sales cycle of an active deal.", 1, 104, source=ASSUMED),
-    P("pipeline.deal_size", 50_000.0, "currency", "Mean value of a won deal.", 1, 1e12, source=ASSUMED),
+    P(
+        "pipeline.cycle_weeks",
+        12.0,
+        "weeks",
+        "Mean sales cycle of an active deal.",
+        1,
+        104,
+        source=ASSUMED,
+        prior=(8.0, 16.0),
+    ),
+    P(
+        "pipeline.deal_size",
+        50_000.0,
+        "currency",
+        "Mean value of a won deal.",
+        1,
+        1e12,
+        source=ASSUMED,
+        prior=(30000.0, 80000.0),
+    ),
     P(
         "pipeline.deal_size_cv",
         0.8,
@@ -464,6 +515,7 @@ REGISTRY: tuple[Param, ...] = (
         0.01,
         5,
         source=ASSUMED,
+        prior=(0.5, 1.2),
     ),
     P(
         "pipeline.quota_timing",
@@ -473,6 +525,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         1,
         source=f"Oyer 1998 (fiscal year ends and nonlinear incentive contracts); Larkin 2014 (timing of deals under quota plans); {FIT}",
+        prior=(0.0, 1.0),
     ),
     P("pipeline.stall_rate", 0.04, "1/week", "Weekly probability that an active deal stalls.", 0, 1, source=A003),
     P(
@@ -483,6 +536,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         1,
         source=ASSUMED,
+        prior=(0.03, 0.1),
     ),
     P(
         "pipeline.review_unstick",
@@ -552,6 +606,7 @@ REGISTRY: tuple[Param, ...] = (
         1,
         3,
         source=ASSUMED,
+        prior=(1.1, 1.5),
     ),
     P(
         "coaching.pipeline_review_share",
@@ -570,6 +625,7 @@ REGISTRY: tuple[Param, ...] = (
         0.01,
         50,
         source=FIT,
+        prior=(0.3, 6.0),
     ),
     P(
         "coaching.memory_weeks",
@@ -579,6 +635,7 @@ REGISTRY: tuple[Param, ...] = (
         1,
         52,
         source=ASSUMED,
+        prior=(4.0, 12.0),
     ),
     P(
         "coaching.ride_along_teaching",
@@ -588,6 +645,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         1,
         source=f"{A003}: a ride-along teaches little; {FIT}",
+        prior=(0.0, 0.4),
     ),
     P(
         "coaching.deal_strategy_boost",
@@ -597,6 +655,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         2,
         source=ASSUMED,
+        prior=(0.05, 0.2),
     ),
     # --- team meetings ---------------------------------------------------------------------------
     P(
@@ -627,9 +686,19 @@ REGISTRY: tuple[Param, ...] = (
         0.01,
         1,
         source=ASSUMED,
+        prior=(0.15, 0.5),
     ),
     # --- managers --------------------------------------------------------------------------------
-    P("manager.hours_per_week", 50.0, "hours/week", "A front-line manager's working week.", 10, 90, source=ASSUMED),
+    P(
+        "manager.hours_per_week",
+        50.0,
+        "hours/week",
+        "A front-line manager's working week.",
+        10,
+        90,
+        source=ASSUMED,
+        prior=(45.0, 55.0),
+    ),
     P(
         "manager.admin_hours_per_week",
         10.9539,
@@ -639,6 +708,7 @@ REGISTRY: tuple[Param, ...] = (
         90,
         source=FIT,
         lever=True,
+        prior=(4.0, 24.0),
     ),
     P(
         "manager.admin_hours_per_rep",
@@ -668,6 +738,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         1,
         source=f"{A003}: they hang on to existing customers and get engaged in customer service or delivery work; {FIT}",
+        prior=(0.0, 1.0),
     ),
     P(
         "manager.quota_share",
@@ -687,6 +758,7 @@ REGISTRY: tuple[Param, ...] = (
         1,
         80,
         source=ASSUMED,
+        prior=(8.0, 16.0),
     ),
     P(
         "manager.quota_pressure",
@@ -715,6 +787,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         1,
         source=ASSUMED,
+        prior=(0.1, 0.4),
     ),
     P(
         "manager.coaching_skill_mean",
@@ -733,6 +806,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         0.5,
         source=ASSUMED,
+        prior=(0.05, 0.2),
     ),
     P(
         "manager.ride_along_habit",
@@ -742,6 +816,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         1,
         source=f"{A003}: managers ride along and call it coaching; {FIT}",
+        prior=(0.4, 0.97),
     ),
     P(
         "manager.coach_share",
@@ -751,6 +826,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         1,
         source=f"{A003}: managers who consistently practise coaching perform at a much higher level than those who don't; {FIT}",
+        prior=(0.0, 0.4),
     ),
     P(
         "manager.coach_ride_along_habit",
@@ -760,6 +836,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         1,
         source=f"{A003}; {FIT}",
+        prior=(0.1, 0.7),
     ),
     P(
         "manager.remediation_tilt",
@@ -769,6 +846,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         1,
         source=f"{SEC_COACHING}: managers left to themselves spend their coaching on the lowest performers; {FIT}",
+        prior=(0.0, 1.0),
     ),
     P(
         "manager.ride_along_habit_spread",
@@ -778,6 +856,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         5,
         source=FIT,
+        prior=(0.1, 2.0),
     ),
     P(
         "manager.inspection_response_spread",
@@ -787,6 +866,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         3,
         source=ASSUMED,
+        prior=(0.25, 1.0),
     ),
     P(
         "manager.practice_gain",
@@ -796,6 +876,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         1,
         source=FIT,
+        prior=(0.0, 0.3),
     ),
     P(
         "manager.skill_adjust_rate",
@@ -805,8 +886,18 @@ REGISTRY: tuple[Param, ...] = (
         0,
         1,
         source=ASSUMED,
+        prior=(0.015, 0.06),
     ),
-    P("manager.selling_skill_mean", 0.7, "skill (0-1)", "Selling skill of a hired manager.", 0, 1, source=ASSUMED),
+    P(
+        "manager.selling_skill_mean",
+        0.7,
+        "skill (0-1)",
+        "Selling skill of a hired manager.",
+        0,
+        1,
+        source=ASSUMED,
+        prior=(0.6, 0.8),
+    ),
     P(
         "manager.motivation",
         0.9,
@@ -815,6 +906,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         1,
         source=ASSUMED,
+        prior=(0.8, 1.0),
     ),
     P(
         "manager.attrition_per_year",
@@ -824,9 +916,19 @@ REGISTRY: tuple[Param, ...] = (
         0,
         1,
         source=ASSUMED,
+        prior=(0.1, 0.25),
     ),
     # --- executives ------------------------------------------------------------------------------
-    P("executive.hours_per_week", 55.0, "hours/week", "An executive's working week.", 10, 100, source=ASSUMED),
+    P(
+        "executive.hours_per_week",
+        55.0,
+        "hours/week",
+        "An executive's working week.",
+        10,
+        100,
+        source=ASSUMED,
+        prior=(50.0, 60.0),
+    ),
     P(
         "executive.internal_share",
         0.6,
@@ -864,6 +966,7 @@ REGISTRY: tuple[Param, ...] = (
         0.5,
         40,
         source=ASSUMED,
+        prior=(4.0, 8.0),
     ),
     P(
         "executive.deal_focus_share",
@@ -892,6 +995,7 @@ REGISTRY: tuple[Param, ...] = (
         0.01,
         40,
         source=ASSUMED,
+        prior=(1.0, 4.0),
     ),
     P(
         "executive.visit_protection",
@@ -948,6 +1052,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         1,
         source=f"{A002}: promoted top reps keep selling; {FIT}",
+        prior=(0.5, 0.97),
     ),
     P(
         "promotion.promoted_extra_selling_hours",
@@ -976,6 +1081,7 @@ REGISTRY: tuple[Param, ...] = (
         0,
         1,
         source=ASSUMED,
+        prior=(0.35, 0.55),
     ),
 )
 del P

@@ -41,33 +41,10 @@ __all__ = ["FIT_TARGETS", "FREE", "CalibrationResult", "evaluate", "fit", "held_
 
 FIT_TARGETS: tuple[Target, ...] = TARGETS
 
-#: The parameters fitted to the targets, with the bounds the optimiser searches.
+#: The parameters fitted to the targets (the calibrated ones of the registry), with the bounds the
+#: optimiser searches: their priors.
 FREE: dict[str, tuple[float, float]] = {
-    "pipeline.opportunities_per_hour": (0.05, 0.3),
-    "pipeline.quota_timing": (0.0, 1.0),
-    "rep.practice_share": (0.2, 0.9),
-    "rep.admin_hours_per_week": (18.0, 32.0),
-    "rep.attrition_per_year": (0.02, 0.3),
-    "rep.ramp_learning_rate": (0.03, 0.5),
-    "rep.learning_rate": (0.01, 0.2),
-    "rep.aptitude_sd": (0.05, 0.25),
-    "motivation.base": (0.3, 0.8),
-    "motivation.coaching_effect": (0.05, 0.6),
-    "motivation.attention_scale": (0.5, 10.0),
-    "coaching.dose_scale": (0.3, 6.0),
-    "manager.ride_along_habit": (0.4, 0.97),
-    "manager.ride_along_habit_spread": (0.1, 2.0),
-    "manager.customer_work_share": (0.0, 1.0),
-    "manager.admin_hours_per_week": (4.0, 24.0),
-    "org.span_sd": (0.0, 4.0),
-    "motivation.behind_effect": (0.0, 1.0),
-    "manager.practice_gain": (0.0, 0.3),
-    "rep.attrition_attainment_sensitivity": (0.0, 3.0),
-    "promotion.promoted_ride_along_habit": (0.5, 0.97),
-    "coaching.ride_along_teaching": (0.0, 0.4),
-    "manager.coach_share": (0.0, 0.4),
-    "manager.coach_ride_along_habit": (0.1, 0.7),
-    "manager.remediation_tilt": (0.0, 1.0),
+    p.name: p.prior for p in registry.REGISTRY if registry.FIT in p.source and p.prior is not None
 }
 
 #: Org size and seeds of a calibration run: big enough that the targets are not noise. Every
