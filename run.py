@@ -46,6 +46,8 @@ EXIT_SIGNAL = 128
 SIGPIPE = int(getattr(signal, "SIGPIPE", 13))
 #: calibrate's scenario file when --out is not given.
 CALIBRATED = "results/calibrated.toml"
+#: calibrate --ensemble's file when --out is not given (the shipped one is scenarios/ensemble.parquet).
+ENSEMBLE_OUT = "results/ensemble.parquet"
 #: What the messages of analysis/ call each choice here: the flag it is given with.
 FLAGS = {
     "workers": "--workers",
@@ -73,6 +75,13 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _at_least_two(text: str) -> int:
+    value = _positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 2")
     return value
 
 
@@ -333,14 +342,24 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from analysis.common.outputs import OutputError, writable_file
     from analysis.evidence.calibration import calibrate_command
 
-    out = Path(args.out or CALIBRATED)
+    if args.ensemble is not None and args.free:
+        raise ParameterError("--free: an ensemble varies every parameter with a prior in the registry; drop --free")
+    out = Path(args.out or (ENSEMBLE_OUT if args.ensemble is not None else CALIBRATED))
     if not _replaces(args) and out.is_file():
         raise OutputError(
             f"{out} already holds an earlier calibration, which this one would replace; "
             "add --overwrite to replace it, or --out FILE to write somewhere else"
         )
     writable_file(out)  # before the fit, not after it
-    return calibrate_command(args.targets, args.free, str(out), args.max_evaluations, **_where(args))
+    if args.ensemble is not None:
+        from analysis.evidence.calibration import parse_targets
+        from analysis.evidence.ensemble import ensemble_command
+        from analysis.evidence.targets import TARGETS
+
+        targets = parse_targets(args.targets) if args.targets else list(TARGETS)
+        return ensemble_command(args.ensemble, args.seed, targets, out, args.invocation, **_where(args))
+    targets = args.targets or "T1,T2,T3,T4,T5,T6,T7"
+    return calibrate_command(targets, args.free, str(out), args.max_evaluations, **_where(args))
 
 
 def cmd_params(args: argparse.Namespace) -> int:
@@ -570,7 +589,21 @@ def build_parser() -> argparse.ArgumentParser:
     val.set_defaults(func=cmd_validate)
 
     cal = sub.add_parser("calibrate", help="fit free parameters to the published targets; write a scenario")
-    cal.add_argument("--targets", default="T1,T2,T3,T4,T5,T6,T7", metavar="T1,T2,...", help="targets to fit")
+    cal.add_argument(
+        "--targets",
+        default=None,
+        metavar="T1,T2,...",
+        help="targets to fit (default T1-T7), or that every member of an ensemble passes (default: all of validate's)",
+    )
+    cal.add_argument(
+        "--ensemble",
+        type=_at_least_two,
+        default=None,
+        metavar="N",
+        help="instead of one fitted point, N parameter vectors that all pass every target (ABC-SMC), "
+        f"written as Parquet (default {ENSEMBLE_OUT})",
+    )
+    cal.add_argument("--seed", type=_seed, default=0, metavar="S", help="seed of the ensemble's sampler (default 0)")
     cal.add_argument(
         "--free",
         nargs="+",
@@ -578,7 +611,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY[=LOW..HIGH]",
         help="parameters to fit (default: the shipped calibration's free set)",
     )
-    cal.add_argument("--out", default=None, metavar="FILE", help=f"scenario file to write (default {CALIBRATED})")
+    cal.add_argument(
+        "--out", default=None, metavar="FILE", help=f"scenario file to write (default {CALIBRATED}), or the ensemble"
+    )
     _overwrite(cal, "file")
     cal.add_argument("--max-evaluations", type=_positive_int, default=300, metavar="N")
     _executor_options(cal)
