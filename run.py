@@ -188,6 +188,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             warmup=args.warmup,
             overrides={**parse_sets(args.set), **org_override(args.org)},
             command=args.invocation,
+            **_ensemble(args),
             **_where(args),
         ),
     )
@@ -206,8 +207,22 @@ def cmd_workshop(args: argparse.Namespace) -> int:
         **_where(args),
     }
     if args.full:
+        if args.ensemble is not None:
+            raise ParameterError("--ensemble: the full workshop answers seven questions at the defaults; drop --full")
         return _full_workshop(out, _replaces(args), job)
-    return _comparison("workshop", out, _replaces(args), lambda: workshop(**job))
+    return _comparison("workshop", out, _replaces(args), lambda: workshop(**job, **_ensemble(args)))
+
+
+def _ensemble(args: argparse.Namespace) -> dict[str, object]:
+    """--ensemble [FILE] and --ensemble-replications as compare() takes them (the file checked first)."""
+    if args.ensemble is None:
+        if args.ensemble_replications is not None:
+            raise ParameterError("--ensemble-replications: only with --ensemble")
+        return {}
+    from analysis.comparisons.robustness import ENSEMBLE_FILE
+    from analysis.evidence.ensemble import load
+
+    return {"ensemble": load(args.ensemble or ENSEMBLE_FILE), "ensemble_replications": args.ensemble_replications}
 
 
 def _replaces(args: argparse.Namespace) -> bool:
@@ -257,6 +272,15 @@ def _comparison(command: str, out: Path, replace: bool, run) -> int:
         print(f"  {line}")
     print()
     print(comp.format_table())
+    if comp.ensemble is not None:
+        from analysis.comparisons.robustness_report import robustness_lines
+
+        print(f"\nAcross the {len(comp.ensemble.ensemble)} plausible models of the ensemble:")
+        for line in robustness_lines(comp.ensemble):
+            print(f"  {line}")
+        tables = "robustness.csv, ensemble_effects.csv, ranking.csv, failure_regions.csv"
+        print(f"\nwrote {out}/: comparison.csv, {tables}, report.html, charts (PNG and SVG)")
+        return 0
     print(f"\nwrote {out}/: comparison.csv, report.html, charts (PNG and SVG)")
     return 0
 
@@ -478,6 +502,26 @@ def _inputs(p: argparse.ArgumentParser, where: str = "") -> None:
     p.add_argument("--org", default=None, metavar="ROSTER.csv", help="build the org chart from a roster CSV")
 
 
+def _ensemble_options(p: argparse.ArgumentParser) -> None:
+    """--ensemble [FILE] and --ensemble-replications: the comparison in every plausible model too."""
+    p.add_argument(
+        "--ensemble",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="FILE",
+        help="also run the comparison in every member of a calibrated ensemble and say how robust each effect "
+        "is (default file: the shipped scenarios/ensemble.parquet)",
+    )
+    p.add_argument(
+        "--ensemble-replications",
+        type=_at_least_two,
+        default=None,
+        metavar="N",
+        help="replications of each policy in each member (default 8)",
+    )
+
+
 def _overwrite(p: argparse.ArgumentParser, what: str = "folder") -> None:
     """--overwrite: let a command replace the earlier results in its default output folder (or file)."""
     p.add_argument(
@@ -511,6 +555,7 @@ def build_parser() -> argparse.ArgumentParser:
     _replicated(comp, "of every scenario", 20, 20)
     _warmup(comp)
     _inputs(comp, " in every scenario")
+    _ensemble_options(comp)
     comp.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/compare)")
     _overwrite(comp)
     comp.set_defaults(func=cmd_compare)
@@ -523,6 +568,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="answer all seven questions: one comparison per question, one report over all (a few minutes)",
     )
+    _ensemble_options(shop)
     shop.add_argument("--out", default=None, metavar="DIR", help="output folder (default results/workshop)")
     _overwrite(shop)
     shop.set_defaults(func=cmd_workshop)

@@ -35,6 +35,9 @@ from typing import Any
 from analysis.common.limits import check_job
 from analysis.comparisons.comparison import Comparison
 from analysis.comparisons.questions import QUESTIONS
+from analysis.comparisons.robustness import ENSEMBLE_REPLICATIONS, compare_ensemble
+from analysis.evidence.ensemble import Ensemble
+from analysis.evidence.ensemble import load as load_ensemble
 from analysis.runs.executors import ExecutorChoice, executor_for
 from analysis.runs.runner import Replications, RunResult, kept_job, map_ordered, replication_seeds, run_one
 from sim.params import ParameterError
@@ -99,6 +102,8 @@ def compare(
     *,
     executor: ExecutorChoice = None,
     scheduler: str | None = None,
+    ensemble: str | os.PathLike[str] | Ensemble | None = None,
+    ensemble_replications: int | None = None,
 ) -> Comparison:
     """Run ``scenarios`` side by side with common random numbers and compare them with ``baseline``.
 
@@ -120,6 +125,11 @@ def compare(
             ``concurrent.futures`` pool (left open), or its name; default ``workers`` local
             processes.
         scheduler: The address of a Dask scheduler to run on, instead of local processes.
+        ensemble: A calibrated ensemble (its file, or an :class:`~analysis.evidence.ensemble.Ensemble`):
+            the comparison is also run in every member (``ensemble_replications`` replications
+            each, default :data:`~analysis.comparisons.robustness.ENSEMBLE_REPLICATIONS`), and
+            ``Comparison.ensemble`` holds how robust each effect is
+            (:class:`~analysis.comparisons.robustness.EnsembleComparison`).
         The results are the same on every executor.
 
     Returns:
@@ -162,12 +172,25 @@ def compare(
             + "); paired comparison needs one horizon: give every scenario the same sim.weeks"
         )
     runs_total = len(values) * replications
+    labels = _labels(loaded)
+    ens = load_ensemble(ensemble) if isinstance(ensemble, (str, os.PathLike)) else ensemble
     with executor_for(executor, workers, scheduler, tasks=runs_total) as ex:  # checked, not started
         check_job(max((kept_job("compare", runs_total, v, ex.workers) for v in values), key=lambda job: job.reps))
-        labels = _labels(loaded)
         seeds = replication_seeds(seed, replications)
         tasks = [(label, v, s, i) for label, v in zip(labels, values, strict=True) for i, s in enumerate(seeds)]
         results = map_ordered(_run_task, tasks, ex, progress, desc="compare")
+        robust = None
+        if ens is not None:
+            order = [base_index, *(i for i in range(len(loaded)) if i != base_index)]
+            robust = compare_ensemble(
+                [loaded[i] for i in order],
+                ens,
+                replications=ensemble_replications or ENSEMBLE_REPLICATIONS,
+                seed=seed,
+                progress=progress,
+                labels=[labels[i] for i in order],
+                executor=ex,
+            )
     runs: dict[str, list[RunResult]] = {label: [] for label in labels}
     for label, run in results:
         runs[label].append(run)
@@ -183,6 +206,7 @@ def compare(
         question=question
         or f"How do these policies change attainment and the way time is spent, against {labels[base_index]}?",
         command=command,
+        ensemble=robust,
     )
 
 
@@ -203,11 +227,13 @@ def workshop(
     *,
     executor: ExecutorChoice = None,
     scheduler: str | None = None,
+    ensemble: str | os.PathLike[str] | Ensemble | None = None,
+    ensemble_replications: int | None = None,
 ) -> Comparison:
     """The shipped workshop: the most telling policies against the typical org, in steady state.
 
-    ``replications`` defaults to :data:`WORKSHOP_REPLICATIONS`; ``command``, ``executor`` and
-    ``scheduler`` are as for :func:`compare`.
+    ``replications`` defaults to :data:`WORKSHOP_REPLICATIONS`; ``command``, ``executor``,
+    ``scheduler``, ``ensemble`` and ``ensemble_replications`` are as for :func:`compare`.
     """
     replications = WORKSHOP_REPLICATIONS if replications is None else replications
     return compare(
@@ -222,6 +248,8 @@ def workshop(
         command=command,
         executor=executor,
         scheduler=scheduler,
+        ensemble=ensemble,
+        ensemble_replications=ensemble_replications,
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,9 @@ from analysis.comparisons.statistics import holm, paired_difference, verdict
 from analysis.runs.runner import Replications
 from sim.metrics import CANONICAL, METRICS, MIN_WEEKS_FOR_REP_ATTAINMENT
 from sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    from analysis.comparisons.robustness import EnsembleComparison
 
 __all__ = ["COLUMNS", "HEADLINE_METRICS", "Comparison", "fmt_delta", "fmt_p", "fmt_value"]
 
@@ -54,6 +57,8 @@ class Comparison:
         overrides: Parameter values applied to every scenario.
         question: The question the comparison answers.
         command: The command line that made it (empty: made from Python).
+        ensemble: The same comparison in every member of a calibrated ensemble
+            (:class:`~analysis.comparisons.robustness.EnsembleComparison`), when one was asked for.
     """
 
     labels: list[str]
@@ -65,6 +70,7 @@ class Comparison:
     overrides: dict[str, Any] = field(default_factory=dict)
     question: str = ""
     command: str = ""
+    ensemble: EnsembleComparison | None = None
 
     @property
     def scenarios(self) -> dict[str, Scenario]:

@@ -28,6 +28,7 @@ from analysis.comparisons.comparison import HEADLINE_METRICS, Comparison, fmt_de
 from analysis.comparisons.palette import BAD, GOOD, judgement, scenario_colours
 from analysis.comparisons.plots import CHARTS, STYLE
 from analysis.comparisons.questions import QUESTIONS
+from analysis.comparisons.robustness_report import ensemble_figures, robustness_section
 from analysis.evidence.targets import TARGETS
 from sim import params as registry
 from sim.metrics import CANONICAL, METRICS
@@ -316,17 +317,42 @@ def _methods(comp: Comparison) -> str:
 
 
 def _images(comp: Comparison, names: Sequence[str] | None = None) -> dict[str, bytes]:
-    """PNG bytes of the comparison's charts (``names``, default all), by name."""
-    images = {}
-    for name, draw, _ in CHARTS:
-        if names is not None and name not in names:
-            continue
-        fig = draw(comp)
-        buf = io.BytesIO()
-        with mpl.rc_context(STYLE):
-            fig.savefig(buf, format="png", dpi=130)
-        images[name] = buf.getvalue()
+    """PNG bytes of the comparison's charts (``names``, default all), by name; with an ensemble, its charts too."""
+    figures = {name: draw for name, draw, _ in CHARTS if names is None or name in names}
+    images = {name: _png(draw(comp)) for name, draw in figures.items()}
+    if comp.ensemble is not None and names is None:
+        images |= {name: _png(fig) for name, fig in ensemble_figures(comp.ensemble).items()}
     return images
+
+
+def _png(fig: Any) -> bytes:
+    buf = io.BytesIO()
+    with mpl.rc_context(STYLE):
+        fig.savefig(buf, format="png", dpi=130)
+    return buf.getvalue()
+
+
+def _robustness(comp: Comparison, images: Mapping[str, bytes]) -> str:
+    """The ensemble's section, when the comparison was also run across a calibrated ensemble."""
+    if comp.ensemble is None:
+        return ""
+    ec = comp.ensemble
+    chart = _figure(
+        images,
+        "effect_across_models",
+        "Each policy's effect on attainment in every plausible model: a dot per model, the bar its middle 90%.",
+    )
+    boxes = {
+        name: _figure(
+            images,
+            name,
+            "Scenario discovery (PRIM): left, the peeling trajectory of boxes (coverage against density); right, "
+            "the chosen box's limits on each parameter it restricts.",
+        )
+        for name in images
+        if name.startswith("failure_region_")
+    }
+    return robustness_section(ec, chart, boxes)
 
 
 def _figure(images: Mapping[str, bytes], name: str, caption: str, folder: str = "") -> str:
@@ -410,6 +436,7 @@ def render_report(comp: Comparison, images: Mapping[str, bytes] | None = None) -
 when the runs cannot tell it from chance.</p>
 {_headline(comp, HEADLINE_METRICS)}
 </section>
+{_robustness(comp, images)}
 
 <section id="questions">
 <h2>The seven questions</h2>
