@@ -85,8 +85,10 @@ def render() -> str:
         "(`coaching.hours_per_rep_month` is `coaching_hours_per_rep_month`). Parameters marked *lever* are the",
         "policy choices the scenarios vary; the rest describe the organisation and the mechanisms. A source",
         "marked *calibrated* is fitted to the published figures T1-T7 by `analysis/evidence/calibration.py`;",
-        "one marked *modelling assumption* has no published figure behind it. The model is described in",
-        "[ODD.md](ODD.md).",
+        "one marked *modelling assumption* has no published figure behind it. The *ensemble prior* is the",
+        "uniform range a parameter may take in the calibrated ensemble (`python run.py calibrate --ensemble N`,",
+        "`analysis/evidence/ensemble.py`): for a calibrated parameter the range the fit searches, for an",
+        "assumption a stated range around the assumed value. The model is described in [ODD.md](ODD.md).",
         "",
         "## Contents",
         "",
@@ -103,8 +105,8 @@ def render() -> str:
         if section in SECTION_NOTES:
             lines += [SECTION_NOTES[section], ""]
         lines += [
-            "| name | default | unit | allowed values | meaning | source | lever |",
-            "|------|---------|------|----------------|---------|--------|-------|",
+            "| name | default | unit | allowed values | meaning | source | lever | ensemble prior |",
+            "|------|---------|------|----------------|---------|--------|-------|----------------|",
         ]
         for p in group:
             row = (
@@ -115,6 +117,7 @@ def render() -> str:
                 p.help,
                 p.source or "-",
                 "lever" if p.lever else "",
+                f"uniform {_shown(p.prior[0])} to {_shown(p.prior[1])}" if p.prior else "",
             )
             lines.append("| " + " | ".join(_cell(c) for c in row) + " |")
         lines.append("")

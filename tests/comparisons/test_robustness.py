@@ -148,3 +148,44 @@ def test_compare_with_an_ensemble_keeps_its_point_answer_and_adds_the_ensembles(
     )
     pd.testing.assert_frame_equal(plain.table, both.table)
     assert plain.ensemble is None and both.ensemble.labels == ["baseline", "coaching_3h"]
+
+
+def test_the_command_line_compares_across_an_ensemble_and_writes_its_tables_and_report(run_cli, tmp_path):
+    path = _ensemble({"executive.coaching_scale": [1.5, 3.5, 2.0], "rep.skill_decay": [0.02, 0.05, 0.03]}).write(
+        tmp_path / "ens.parquet"
+    )
+    sets = [a for k, v in SMALL.items() for a in ("--set", f"{k}={v}")]
+    out = tmp_path / "cmp"
+    res = run_cli(
+        "compare", "baseline", "coaching_3h", "--replications", "2", "--ensemble", path, "--ensemble-replications",
+        "2", "--workers", "1", "--out", out, *sets,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    assert "Across the 3 plausible models of the ensemble" in res.stdout
+    for name in (
+        "robustness.csv",
+        "ensemble_effects.csv",
+        "ranking.csv",
+        "failure_regions.csv",
+        "effect_across_models.png",
+    ):
+        assert (out / name).is_file(), name
+    effects = pd.read_csv(out / "ensemble_effects.csv")
+    assert set(effects["member"]) == {0, 1, 2} and set(effects["scenario"]) == {"coaching_3h"}
+    report = (out / "report.html").read_text()
+    assert "How sure: the answer in 3 plausible models" in report and "of the 3 plausible models" in report
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("workshop", "--full", "--ensemble"), "--ensemble: the full workshop"),
+        (("compare", "baseline", "coaching_3h", "--ensemble", "nowhere.parquet"), "nowhere.parquet: no such file"),
+        (("workshop", "--ensemble-replications", "3"), "--ensemble-replications: only with --ensemble"),
+        (("calibrate", "--ensemble", "1"), "must be at least 2"),
+        (("calibrate", "--ensemble", "4", "--free", "rep.learning_rate"), "drop --free"),
+    ],
+)
+def test_bad_ensemble_options_get_one_message_and_exit_code_2(run_cli, tmp_path, args, message):
+    res = run_cli(*args, "--out", tmp_path / "out")
+    assert res.returncode == 2 and message in res.stderr and "Traceback" not in res.stderr

@@ -1,0 +1,107 @@
+"""Fill the calibrated ensemble's tables of docs/ODD.md (section 8) from the shipped ensemble.
+
+    python docs/make_ensemble.py           # (re)write the tables from scenarios/ensemble.parquet
+    python docs/make_ensemble.py --check   # exit 1 if docs/ODD.md is out of date
+
+It reads the shipped ensemble (``analysis.comparisons.robustness.ENSEMBLE_FILE`` and its record
+beside it) and rewrites the part of docs/ODD.md between ``<!-- ensemble-table:begin -->`` and
+``<!-- ensemble-table:end -->``: how the ensemble was made (command, seed, generations, versions),
+each parameter's prior and plausible range and how far the targets narrow it, and which
+parameters each target constrains. Every number comes from the file; nothing is typed by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+ODD = DOCS / "ODD.md"
+BEGIN = "<!-- ensemble-table:begin -->"
+END = "<!-- ensemble-table:end -->"
+#: A correlation at least this strong (in size) over the prior draws counts as a target constraining a parameter.
+STRONG = 0.2
+
+
+def _imports() -> tuple[Any, Any]:
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from analysis.comparisons.robustness import ENSEMBLE_FILE
+    from analysis.evidence import ensemble
+
+    return ensemble, ENSEMBLE_FILE
+
+
+def _g(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def render() -> str:
+    """The tables as Markdown, between the markers."""
+    ensemble, path = _imports()
+    ens = ensemble.load(path)
+    record = ens.record
+    constraints = record.get("constraints", {})
+    lines = [BEGIN, ""]
+    gens = record.get("generations", [])
+    tolerances = ", ".join("prior" if g["tolerance"] is None else f"{g['tolerance']:.3g}" for g in gens)
+    versions = ", ".join(f"{k} {v}" for k, v in record.get("versions", {}).items() if k != "platform")
+    lines += [
+        f"The shipped ensemble: **{len(ens)} members** (effective sample size {ens.effective_size():.0f}), made by",
+        f"`{record.get('command', '')}` (seed {record.get('seed')}) in {record.get('seconds', 0) / 60:.0f} minutes",
+        f"on 2 cores: {len(gens)} generations at tolerances {tolerances} (the last measured as `validate`",
+        f"does: {record.get('final', '')}), {sum(g['evaluated'] for g in gens):,} proposals evaluated. Versions:",
+        f"{versions}.",
+        "",
+        "| parameter | default | prior (uniform) | plausible: 5% - median - 95% | 90% range / prior's | "
+        "constrained by |",
+        "|-----------|---------|-----------------|------------------------------|---------------------|"
+        "----------------|",
+    ]
+    for r in ens.ranges().sort_values("narrowed_to").itertuples():
+        by = sorted(
+            ((t, rho[r.parameter]) for t, rho in constraints.items() if rho.get(r.parameter) is not None),
+            key=lambda item: -abs(item[1]),
+        )
+        shown = ", ".join(f"{t} ({rho:+.2f})" for t, rho in by if abs(rho) >= STRONG) or "none"
+        lines.append(
+            f"| `{r.parameter}` | {_g(r.default)} | {_g(r.prior_low)} - {_g(r.prior_high)} | "
+            f"{_g(r.q05)} - {_g(r.median)} - {_g(r.q95)} | {r.narrowed_to:.0%} | {shown} |"
+        )
+    lines += [
+        "",
+        "*Constrained by*: the targets whose value is rank-correlated with the parameter (|Spearman rho| of at",
+        f"least {STRONG}) over the first generation's {len(ens)} draws from the prior. The targets, and the parameters",
+        "they constrain most:",
+        "",
+        "| target | most strongly rank-correlated parameters over the prior |",
+        "|--------|----------------------------------------------------------|",
+    ]
+    for target in constraints:
+        shown = ", ".join(f"`{name}` ({rho:+.2f})" for name, rho in ensemble.strongest(ens, target, 4))
+        lines.append(f"| {target} | {shown} |")
+    lines += ["", END]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Rewrite the tables in docs/ODD.md, or check them."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true", help="exit 1 if docs/ODD.md is out of date")
+    args = ap.parse_args(argv)
+    text = ODD.read_text(encoding="utf-8")
+    head, _, rest = text.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    new = head + render() + tail
+    if args.check:
+        return 0 if new == text else 1
+    ODD.write_text(new, encoding="utf-8")
+    print(f"wrote the ensemble's tables into {ODD}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
