@@ -13,24 +13,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from analysis.comparisons.palette import BASELINE_COLOUR, NEUTRAL, SCENARIO_COLOURS
+from analysis.comparisons.plots import STYLE  # as the comparison's charts: type large enough to project
 from analysis.discovery.prim import PrimResult, format_value
 
 __all__ = ["prim_figure"]
 
-#: As the comparison's charts: type large enough to project.
-STYLE = {
-    "font.size": 11,
-    "axes.titlesize": 13,
-    "axes.titleweight": "bold",
-    "axes.labelsize": 11,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "legend.frameon": False,
-    "svg.fonttype": "path",
-    "svg.hashsalt": "coachsim",
-}
 #: The chosen box's bar, and the full range behind it.
 BOX_COLOUR = SCENARIO_COLOURS[0]
 RANGE_COLOUR = "#e4e4e4"
