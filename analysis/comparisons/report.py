@@ -69,6 +69,8 @@ ol.questions li { margin: 0.3em 0; }
 table.headline .value { font-weight: 700; font-size: 1.15em; }
 table.headline .delta { display: block; font-size: 0.78em; }
 table.full { font-size: 0.78em; }
+table.robust th { font-size: 0.8em; white-space: normal; }
+table.robust td:first-child { min-width: 12em; }
 .good { color: var(--good); font-weight: 600; }
 .bad { color: var(--bad); font-weight: 600; }
 .neutral { color: var(--ink); font-weight: 600; }

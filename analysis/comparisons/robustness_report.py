@@ -61,7 +61,7 @@ def robustness_sentences(ec: EnsembleComparison, metric: str = LEAD) -> list[tup
         share = r.share_improved
         how = (
             f"raises {metric} in {_share(share)} of the {n} plausible models "
-            f"(95% CI {_share(r.share_improved_ci_low)} to {_share(r.share_improved_ci_high)})"
+            f"(Monte Carlo 95% CI {_share(r.share_improved_ci_low)} to {_share(r.share_improved_ci_high)})"
         )
         if share >= ROBUST_SHARE:
             verdict = "robust to what the published figures leave open"
@@ -70,7 +70,7 @@ def robustness_sentences(ec: EnsembleComparison, metric: str = LEAD) -> list[tup
         else:
             verdict = "whether it pays depends on assumptions the published figures do not pin down"
         size = (
-            f"median effect {_points(r.median)} points (95% CI {_points(r.median_ci_low)} to "
+            f"median effect {_points(r.median)} points (Monte Carlo 95% CI {_points(r.median_ci_low)} to "
             f"{_points(r.median_ci_high)}); in 90% of the models between {_points(r.q05)} and {_points(r.q95)} points"
         )
         out.append((r.scenario, f"{r.title}: {how}, {verdict}; {size}."))
@@ -185,9 +185,9 @@ calibrated parameters and the model's flagged assumptions
 {ec.replications} times in every one of them, with common random numbers, against
 <b>{_e(ec.titles[ec.baseline])}</b>.</p>
 <ul class="answer">{items}</ul>
-<table><thead><tr><th>policy</th><th class="num">median effect, points [95% MC CI]</th>
-<th class="num">90% of the models</th><th class="num">models where it raises attainment [95% MC CI]</th>
-<th class="num">MC standard error of one model's effect</th></tr></thead><tbody>{rows}</tbody></table>
+<table class="robust"><thead><tr><th>policy</th><th class="num">median effect, points [95% MC CI]</th>
+<th class="num">middle 90% of the models, points</th><th class="num">models it raises attainment in [95% MC CI]</th>
+<th class="num">MC standard error of one model's effect, points</th></tr></thead><tbody>{rows}</tbody></table>
 <h3>Does the ranking hold?</h3>
 <ul class="findings">{ranking}</ul>
 <h3>When does a policy fail?</h3>
