@@ -6,6 +6,8 @@
     python run.py sweep SCENARIO --vary KEY=SPEC [--vary ...] [--sampler grid|lhs|sobol] [--resume] ...
     python run.py validate [--replications N] [--seed S] [--no-screen] [--out DIR]
     python run.py calibrate [--targets T1,T2,...] [--free KEY[=LOW..HIGH] ...] [--out FILE]
+    python run.py calibrate --ensemble N [--seed S] [--out FILE]
+    python run.py discover SWEEP_DIR [--metric M] (--below X | --above X) [--out DIR]
     python run.py params
     python run.py scenarios
     python run.py dashboard [--port P] [--host H] [--scenarios DIR]
@@ -63,6 +65,12 @@ FLAGS = {
     "targets": "--targets",
     "host": "--host",
     "warmup": "--warmup",
+    "metric": "--metric",
+    "below": "--below",
+    "above": "--above",
+    "threshold": "--threshold",
+    "peel_alpha": "--peel-alpha",
+    "mass_min": "--mass-min",
 }
 #: The signals that stop the work cleanly, as Ctrl-C does.
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
@@ -402,6 +410,26 @@ def cmd_params(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_discover(args: argparse.Namespace) -> int:
+    """Scenario discovery (PRIM) on a finished sweep: where the metric is below (or above) a value."""
+    from analysis.discovery.sweep import DISCOVERY_FILES, discover_sweep, format_discovery, write_discovery
+
+    result = discover_sweep(
+        args.sweep,
+        args.metric,
+        below=args.below,
+        above=args.above,
+        threshold=args.threshold,
+        peel_alpha=args.peel_alpha,
+        mass_min=args.mass_min,
+    )
+    default = Path(args.sweep) / f"discover-{args.metric}"
+    out = write_discovery(result, args.out or default, replace=_replaces(args))
+    print(format_discovery(result))
+    print(f"\nwrote {out}/: {', '.join(DISCOVERY_FILES)}")
+    return 0
+
+
 def cmd_scenarios(args: argparse.Namespace) -> int:
     """List the shipped scenarios with their descriptions."""
     from sim.scenario import load, shipped
@@ -664,6 +692,21 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--max-evaluations", type=_positive_int, default=300, metavar="N")
     _executor_options(cal)
     cal.set_defaults(func=cmd_calibrate)
+
+    disc = sub.add_parser("discover", help="scenario discovery (PRIM) on a sweep: where does the metric fall short?")
+    disc.add_argument("sweep", metavar="SWEEP_DIR", help="the folder of a finished (or interrupted) sweep")
+    disc.add_argument(
+        "--metric", default="attainment", metavar="M", help="a canonical metric (default attainment; see README)"
+    )
+    rule = disc.add_mutually_exclusive_group(required=True)
+    rule.add_argument("--below", type=float, default=None, metavar="X", help="cases: points whose mean is below X")
+    rule.add_argument("--above", type=float, default=None, metavar="X", help="cases: points whose mean is above X")
+    disc.add_argument("--threshold", type=float, default=0.8, help="least density of the box chosen (default 0.8)")
+    disc.add_argument("--peel-alpha", type=float, default=0.05, help="share of the box peeled a step (default 0.05)")
+    disc.add_argument("--mass-min", type=float, default=0.05, help="least share of the points in a box (default 0.05)")
+    disc.add_argument("--out", default=None, metavar="DIR", help="output folder (default SWEEP_DIR/discover-METRIC)")
+    _overwrite(disc)
+    disc.set_defaults(func=cmd_discover)
 
     params = sub.add_parser("params", help="list every parameter: default, unit, range, meaning")
     params.add_argument("--format", choices=("table", "csv"), default="table")

@@ -1,6 +1,6 @@
 """Output folders: one owner at a time, checked before the work, files replaced whole or not at all.
 
-Every command that writes a folder (``run``, ``compare``, ``workshop``, ``sweep``, ``validate``)
+Every command that writes a folder (``run``, ``compare``, ``workshop``, ``sweep``, ``validate``, ``discover``)
 claims it with :func:`claim` before any run starts, and holds it until its files are written:
 
 - the folder is created with its parents, and must be a folder;
@@ -53,7 +53,14 @@ __all__ = [
 ]
 
 #: The kind of output each command writes; a folder holds one kind.
-KINDS = {"run": "run", "compare": "comparison", "workshop": "comparison", "sweep": "sweep", "validate": "validation"}
+KINDS = {
+    "run": "run",
+    "compare": "comparison",
+    "workshop": "comparison",
+    "sweep": "sweep",
+    "validate": "validation",
+    "discover": "discovery",
+}
 #: A file that tells each kind apart in a folder written before markers existed.
 SIGNATURES = {"sweep.json": "sweep", "run.json": "run", "comparison.csv": "comparison", "validation.csv": "validation"}
 MARKER = ".coachsim.json"
