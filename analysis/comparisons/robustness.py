@@ -55,7 +55,7 @@ __all__ = [
     "compare_ensemble",
 ]
 
-#: The shipped ensemble: ``python run.py calibrate --ensemble 120 --out scenarios/ensemble.parquet``.
+#: The shipped ensemble: ``python run.py calibrate --ensemble 100 --seed 0 --out scenarios/ensemble.parquet``.
 ENSEMBLE_FILE = str(SCENARIO_DIR / "ensemble.parquet")
 #: Replications of each policy in each member: with common random numbers within a member, enough
 #: that a member's effect on attainment is known to about a point (its Monte Carlo standard error

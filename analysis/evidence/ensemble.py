@@ -21,28 +21,33 @@ likelihood is the published targets themselves:
   Applications in Genetics and Molecular Biology 12:87-107). A proposal outside the prior's
   box has prior density 0 and is dropped before any run. Parameters are scaled to [0, 1]
   within their prior.
-* **Two fidelities.** The generations that narrow the tolerance measure the targets on
-  ``SCOUT`` runs (the validation's org size, fewer seeds); the last generation measures each
-  proposal exactly as ``validate`` does at its defaults (``FINAL``: 8 replications of each
-  policy and 24 of the typical org, 1,536 reps, ``validate``'s seeds), and keeps those within
-  the published ranges. Its importance weights (prior over the proposal's density) make the
-  ensemble a weighted sample of the ABC posterior at that fidelity, whatever the scouting did,
-  and every member passes every target of ``validate`` with its values.
+* **A ladder of fidelities.** The generations that narrow the tolerance measure the targets on
+  cheaper runs first: ``SCOUT`` (the validation's org size, one replication of each policy
+  setting) while the tolerance is wide, then ``MEDIUM`` (three replications) once the scout's
+  own noise would be what the tolerance selects (its floor, ``LADDER``); the last generation
+  measures each proposal exactly as ``validate`` does at its defaults (``FINAL``: 8
+  replications of each policy and 24 of the typical org, 1,536 reps, ``validate``'s seeds),
+  and keeps those within the published ranges. Its importance weights (prior over the
+  proposal's density) make the ensemble a weighted sample of the ABC posterior at that
+  fidelity, whatever the scouting did, and every member passes every target of ``validate``
+  with its values.
 
 A seed fixes the ensemble bit for bit: proposals come from ``numpy.random.SeedSequence(seed)``
 in batches of a fixed size, every run uses the validation's fixed seeds (common random numbers
-across proposals), and results do not depend on the workers or the executor.
+across proposals), and results do not depend on the workers or the executor. A build keeps a
+checkpoint after every generation and, interrupted, resumes from it to the same ensemble.
 
 Which targets constrain which parameters: over the first generation (draws from the prior), the
 Spearman rank correlation of each parameter with each target's value; how much the evidence
 narrows each parameter: the ensemble's 90% range as a share of the prior's.
 
-    python run.py calibrate --ensemble 120 --out scenarios/ensemble.parquet
+    python run.py calibrate --ensemble 100 --seed 0 --out scenarios/ensemble.parquet --workers 2
 """
 
 from __future__ import annotations
 
 import json
+import pickle
 import platform
 import sys
 import time
@@ -66,6 +71,8 @@ from sim.params import ParameterError
 
 __all__ = [
     "FINAL",
+    "LADDER",
+    "MEDIUM",
     "SCOUT",
     "Ensemble",
     "Fidelity",
@@ -104,16 +111,20 @@ class Fidelity:
 
 #: ``validate``'s defaults (analysis.evidence.validation.validate): a member passes there.
 FINAL = Fidelity(reps=1536, replications=8)
-#: The cheaper measurement of the generations that narrow the tolerance: the same org size (a
-#: smaller org shifts the cross-section's groups, T1x), an eighth of the runs (T1x's mean is then
-#: known to about one half-width of its range, enough while the tolerance is wider).
+#: The cheapest measurement, while the tolerance is wide: the same org size (a smaller org shifts
+#: the cross-section's groups, T1x), an eighth of the runs. T1x's mean is then known to about one
+#: half-width of its range, so at the defaults the scout's distance is anywhere from 0.7 to 2.3.
 SCOUT = Fidelity(reps=1536, replications=1)
+#: Three times the scout's runs: its noise is about 1/sqrt(3) of the scout's.
+MEDIUM = Fidelity(reps=1536, replications=3)
+#: The generations before the last: each fidelity with its floor. Once the tolerance (the
+#: quantile of the last distances) is within a rung's floor, the next generation measures on the
+#: next rung; after the last rung's floor, the next generation is the last: every target inside
+#: its range (tolerance 1) measured at FINAL. Each floor sits above what its own noise alone
+#: would give a parameter vector that passes every target (the scout's 2.3; the medium's 1.3).
+LADDER: tuple[tuple[Fidelity, float], ...] = ((SCOUT, 3.0), (MEDIUM, 1.5))
 #: The tolerance of each generation: this quantile of the last generation's distances.
 QUANTILE = 0.5
-#: Once that quantile is this close to the ranges, the next generation is the last: every target
-#: inside its range (tolerance 1) measured at FINAL. Closer, the scout's own noise (T1x's mean
-#: varies by about one half-width of its range) would be what the tolerance selects.
-SCOUT_FLOOR = 1.5
 #: Proposals evaluated together (in parallel): a fixed number, so the ensemble does not depend on
 #: the number of workers.
 BATCH = 32
@@ -368,8 +379,9 @@ def build(
     space: Mapping[str, tuple[float, float]] | None = None,
     targets: Sequence[Target] = TARGETS,
     fixed: Mapping[str, Any] | None = None,
-    scout: Fidelity = SCOUT,
+    ladder: Sequence[tuple[Fidelity, float]] = LADDER,
     final: Fidelity = FINAL,
+    checkpoint: str | Path | None = None,
     executor: ExecutorChoice = None,
     workers: int | None = None,
     scheduler: str | None = None,
@@ -378,16 +390,30 @@ def build(
     """An ensemble of ``size`` members that all pass ``targets`` at ``final`` (ABC-SMC, see above).
 
     ``space`` is the prior box (default: every parameter with a registry prior); ``fixed`` sets
-    other parameters for every run. The runs go to ``executor`` (left open), else ``workers``
-    local processes or the Dask cluster at ``scheduler``; the ensemble does not depend on which.
+    other parameters for every run; ``ladder`` the fidelities of the generations before the
+    last, each with its floor. The runs go to ``executor`` (left open), else ``workers`` local
+    processes or the Dask cluster at ``scheduler``; the ensemble does not depend on which. With
+    ``checkpoint``, every finished generation is kept in that file, and a build of the same
+    ensemble resumes from it (the file goes once the ensemble is made).
     """
     if size < 2:
         raise ParameterError(f"ensemble size {size}: expected a whole number of at least 2")
+    if not ladder:
+        raise ParameterError("ensemble ladder: expected at least one fidelity before the final one")
     space = dict(space or prior_space())
     fixed = dict(fixed or {})
     rng = np.random.default_rng(np.random.SeedSequence(seed))
     k = len(space)
-    t0 = time.perf_counter()
+    key = repr((size, seed, space, [t.id for t in targets], fixed, list(ladder), final))
+    store = _Checkpoint(Path(checkpoint), key) if checkpoint is not None else None
+    generations: list[Generation] = []
+    rungs: list[int] = []  # the ladder's rung of each generation (len(ladder): the final one)
+    seconds = 0.0
+    if store is not None and (saved := store.load()) is not None:
+        generations, rungs, state, seconds = saved
+        rng.bit_generator.state = state
+        say(f"resumed from {store.path}: {len(generations)} generations done")
+    t0 = time.perf_counter() - seconds
     with executor_for(executor, workers, scheduler) as ex:
 
         def measure(zs: np.ndarray, fidelity: Fidelity) -> list[dict[str, float]]:
@@ -398,13 +424,25 @@ def build(
         def from_prior(n: int) -> tuple[np.ndarray, np.ndarray]:
             return rng.random((n, k)), np.ones(n)
 
-        generations = [_generation(np.inf, scout, size, from_prior, measure, targets, say, "prior, scout")]
-        while True:
-            last = generations[-1]
+        def keep(gen: Generation, rung: int) -> None:
+            generations.append(gen)
+            rungs.append(rung)
+            if store is not None:
+                store.save(generations, rungs, rng.bit_generator.state, time.perf_counter() - t0)
+
+        if not generations:
+            gen = _generation(np.inf, ladder[0][0], size, from_prior, measure, targets, say, "prior, rung 1")
+            keep(gen, 0)
+        while rungs[-1] < len(ladder):
+            last, rung = generations[-1], rungs[-1]
             finite = last.distances[np.isfinite(last.distances)]
             quantile = float(np.quantile(finite, QUANTILE)) if finite.size else np.inf
-            last_step = quantile <= SCOUT_FLOOR
-            epsilon, fidelity = (1.0, final) if last_step else (quantile, scout)
+            if quantile <= ladder[rung][1]:
+                rung += 1  # the next rung; after the last one, the final generation
+            if rung == len(ladder):
+                epsilon, fidelity, name = 1.0, final, "final"
+            else:
+                epsilon, fidelity, name = min(quantile, last.epsilon), ladder[rung][0], f"rung {rung + 1}"
             cov = _local_covariances(last.z, last.weights, last.distances, epsilon)
             chol = np.linalg.cholesky(cov)
 
@@ -417,10 +455,7 @@ def build(
                 out = out[:n]
                 return out, 1.0 / _kernel_density(out, last.z, last.weights, chol)
 
-            name = "final" if last_step else "scout"
-            generations.append(_generation(epsilon, fidelity, size, perturbed, measure, targets, say, name))
-            if last_step:
-                break
+            keep(_generation(epsilon, fidelity, size, perturbed, measure, targets, say, name), rung)
     last = generations[-1]
     lo = np.array([b[0] for b in space.values()])
     hi = np.array([b[1] for b in space.values()])
@@ -438,23 +473,54 @@ def build(
         "size": size,
         "seed": seed,
         "fixed": fixed,
-        "scout": scout.describe(),
+        "ladder": [{"fidelity": f.describe(), "floor": floor} for f, floor in ladder],
         "final": final.describe(),
         "effective_size": float(last.weights.sum() ** 2 / (last.weights**2).sum()),
         "generations": [
             {
                 "tolerance": g.epsilon if np.isfinite(g.epsilon) else None,
-                "fidelity": "final" if g is generations[-1] else "scout",
+                "fidelity": "final" if r == len(ladder) else f"rung {r + 1}",
                 "evaluated": g.evaluations,
                 "seconds": round(g.seconds, 1),
             }
-            for g in generations
+            for g, r in zip(generations, rungs, strict=True)
         ],
         "seconds": round(time.perf_counter() - t0, 1),
         "constraints": constraints(generations[0], space, targets),
         "versions": versions(),
     }
+    if store is not None:
+        store.path.unlink(missing_ok=True)
     return Ensemble(members, space, record)
+
+
+@dataclass
+class _Checkpoint:
+    """A build's finished generations and its sampler's state, in one file; only for the same build."""
+
+    path: Path
+    key: str
+
+    def load(self) -> tuple[list[Generation], list[int], dict, float] | None:
+        if not self.path.is_file():
+            return None
+        with self.path.open("rb") as f:
+            saved = pickle.load(f)
+        if saved.get("key") != self.key:
+            raise ParameterError(
+                f"ensemble checkpoint {self.path}: it belongs to another build (size, seed, space, targets or "
+                "fidelities differ); delete it or build that ensemble"
+            )
+        return saved["generations"], saved["rungs"], saved["state"], saved["seconds"]
+
+    def save(self, generations: list[Generation], rungs: list[int], state: dict, seconds: float) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        part = self.path.with_name(self.path.name + ".tmp")
+        with part.open("wb") as f:
+            pickle.dump(
+                {"key": self.key, "generations": generations, "rungs": rungs, "state": state, "seconds": seconds}, f
+            )
+        part.replace(self.path)  # atomic: an interruption leaves the last whole checkpoint
 
 
 def constraints(first: Generation, space: Mapping[str, tuple[float, float]], targets: Sequence[Target]) -> dict:
@@ -494,11 +560,15 @@ def ensemble_command(
     workers: int | None = None,
     scheduler: str | None = None,
 ) -> int:
-    """``run.py calibrate --ensemble N``: build, print the ranges and constraints, write the ensemble."""
+    """``run.py calibrate --ensemble N``: build, print the ranges and constraints, write the ensemble.
+
+    The build keeps its checkpoint beside ``out`` (``<name>.partial.pkl``); run the same command
+    again after an interruption and it resumes there."""
     ens = build(
         size,
         seed,
         targets=targets,
+        checkpoint=checkpoint_path(out),
         executor=executor,
         workers=workers,
         scheduler=scheduler,
@@ -513,6 +583,12 @@ def ensemble_command(
     print(format_constraints(ens))
     print(f"\nwrote {path} and {path.with_suffix('.json')}")
     return 0
+
+
+def checkpoint_path(out: str | Path) -> Path:
+    """Where ``calibrate --ensemble --out OUT`` keeps its build's checkpoint."""
+    out = Path(out)
+    return out.with_name(out.stem + ".partial.pkl")
 
 
 def format_ranges(ens: Ensemble) -> str:

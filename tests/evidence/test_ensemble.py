@@ -20,20 +20,21 @@ from sim.params import ParameterError
 SMALL = {
     "space": ["rep.admin_hours_per_week", "manager.admin_hours_per_week", "manager.ride_along_habit"],
     "targets": ("T4", "T6"),
-    "scout": E.Fidelity(128, 1),
+    "ladder": ((E.Fidelity(128, 1), 1.5),),
     "final": E.Fidelity(256, 2),
 }
 
 
-def _small(size: int = 6, seed: int = 3, workers: int = 1) -> E.Ensemble:
+def _small(size: int = 6, seed: int = 3, workers: int = 1, **kwargs) -> E.Ensemble:
     return E.build(
         size,
         seed,
         space=E.prior_space(SMALL["space"]),
         targets=[t for t in TARGETS if t.id in SMALL["targets"]],
-        scout=SMALL["scout"],
+        ladder=SMALL["ladder"],
         final=SMALL["final"],
         workers=workers,
+        **kwargs,
     )
 
 
@@ -83,6 +84,32 @@ def test_every_member_of_a_rebuilt_small_ensemble_passes_its_targets(small):
 def test_the_ensemble_depends_on_its_seed_and_not_on_the_workers(small):
     pd.testing.assert_frame_equal(_small(workers=2).members, small.members)
     assert not np.allclose(_small(seed=4).members[SMALL["space"]], small.members[SMALL["space"]])
+
+
+def test_an_interrupted_build_resumes_from_its_checkpoint_to_the_same_ensemble(small, tmp_path, monkeypatch):
+    checkpoint = tmp_path / "ens.partial.pkl"
+    real, calls = E._generation, []
+
+    def interrupted(*args, **kwargs):
+        if len(calls) == len(small.record["generations"]) - 1:  # before the last generation
+            raise KeyboardInterrupt
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(E, "_generation", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _small(checkpoint=checkpoint)
+    assert checkpoint.is_file()
+    monkeypatch.setattr(E, "_generation", real)
+    resumed = _small(checkpoint=checkpoint)
+    pd.testing.assert_frame_equal(resumed.members, small.members)
+    assert [g["tolerance"] for g in resumed.record["generations"]] == [
+        g["tolerance"] for g in small.record["generations"]
+    ]
+    assert not checkpoint.exists()  # gone once the ensemble is made
+    checkpoint.write_bytes(__import__("pickle").dumps({"key": "another build"}))
+    with pytest.raises(ParameterError, match="belongs to another build"):
+        _small(checkpoint=checkpoint)
 
 
 def test_the_targets_narrow_the_parameters_they_constrain(small):
