@@ -47,14 +47,18 @@ def render() -> str:
     constraints = record.get("constraints", {})
     lines = [BEGIN, ""]
     gens = record.get("generations", [])
-    tolerances = ", ".join("prior" if g["tolerance"] is None else f"{g['tolerance']:.3g}" for g in gens)
+    rungs: dict[str, list[str]] = {}
+    for g in gens:
+        rungs.setdefault(g["fidelity"], []).append("prior" if g["tolerance"] is None else f"{g['tolerance']:.3g}")
+    tolerances = "; ".join(f"{rung}: {', '.join(ts)}" for rung, ts in rungs.items())
+    ladder = "; ".join(f"rung {i + 1}: {r['fidelity']}, down to {r['floor']}" for i, r in enumerate(record["ladder"]))
     versions = ", ".join(f"{k} {v}" for k, v in record.get("versions", {}).items() if k != "platform")
     lines += [
         f"The shipped ensemble: **{len(ens)} members** (effective sample size {ens.effective_size():.0f}), made by",
         f"`{record.get('command', '')}` (seed {record.get('seed')}) in {record.get('seconds', 0) / 60:.0f} minutes",
-        f"on 2 cores: {len(gens)} generations at tolerances {tolerances} (the last measured as `validate`",
-        f"does: {record.get('final', '')}), {sum(g['evaluated'] for g in gens):,} proposals evaluated. Versions:",
-        f"{versions}.",
+        f"on 2 cores: {len(gens)} generations at tolerances ({tolerances}), {sum(g['evaluated'] for g in gens):,}",
+        f"proposals evaluated. The ladder: {ladder}; the final generation measured as `validate` does:",
+        f"{record.get('final', '')}. Versions: {versions}.",
         "",
         "| parameter | default | prior (uniform) | plausible: 5% - median - 95% | 90% range / prior's | "
         "constrained by |",

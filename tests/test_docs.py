@@ -54,6 +54,12 @@ def test_the_readme_defines_every_metric_as_the_code_does(root):
         assert row.startswith(f"| `{m.name}` | {m.label} | {m.unit} |") and m.help in row
 
 
+def test_the_odds_ensemble_tables_are_the_shipped_ensembles(root):
+    assert _script(root, "make_ensemble").main(["--check"]) == 0, (
+        "docs/ODD.md's ensemble tables are out of date: run `python docs/make_ensemble.py`"
+    )
+
+
 #: Makes every Python process of the test start its worker processes by ``spawn``, as on macOS
 #: and Windows (a ``sitecustomize`` runs in each new interpreter, so the workers' own pools too).
 SPAWN_EVERYWHERE = """

@@ -12,25 +12,32 @@ likelihood is the published targets themselves:
   of the target's published range (:mod:`analysis.evidence.targets`), so a distance of at most
   1 is every target inside its range: the tolerance of each target is its published range.
   A value the model cannot produce (a ramp that never completes) is infinitely far.
-* **Sampler.** Sequential Monte Carlo ABC (Toni, Welch, Strelkowa, Ipsen and Stumpf 2009,
-  J. R. Soc. Interface 6:187-202) with importance weights as in population Monte Carlo ABC
-  (Beaumont, Cornuet, Marin and Robert 2009, Biometrika 96:983-990), the tolerance of each
-  generation the ``QUANTILE`` of the last one's distances (Del Moral, Doucet and Jasra 2012,
-  Statistics and Computing 22:1009-1020), down to 1, and Gaussian perturbations with the
-  optimal local covariance of Filippi, Barnes, Cornebise and Stumpf (2013, Statistical
-  Applications in Genetics and Molecular Biology 12:87-107). A proposal outside the prior's
-  box has prior density 0 and is dropped before any run. Parameters are scaled to [0, 1]
-  within their prior.
+* **Sampler.** Adaptive sequential Monte Carlo ABC with replenishment (Drovandi and Pettitt
+  2011, Biometrics 67:225-233; the adaptive tolerance of Del Moral, Doucet and Jasra 2012,
+  Statistics and Computing 22:1009-1020): the population starts as draws from the prior; each
+  generation's tolerance is the ``QUANTILE`` of the last one's distances, the particles beyond it
+  are dropped and replaced by copies of those within it, and each copy is moved by Metropolis-
+  Hastings steps that keep the ABC posterior at the new tolerance (a Gaussian random walk with
+  the alive particles' covariance scaled by 2.38^2 / dimensions, Roberts, Gelman and Gilks 1997;
+  a proposal is accepted if its prior ratio allows and its distance is within the tolerance), as
+  many steps as make a copy move at least once with probability ``1 - STUCK`` at the acceptance
+  rate of a first step. Every particle has equal weight: no importance weights, which in 54
+  dimensions collapse onto a handful of particles (a population Monte Carlo ABC with Filippi et
+  al.'s 2013 kernels, tried first, kept an effective size of 1 to 3 of 100 after one generation).
+  The walk moves on the logit scale of the unit cube (each parameter scaled to [0, 1] within its
+  prior), so it never leaves the prior's box; the uniform prior's density there is
+  ``prod z (1 - z)``.
 * **A ladder of fidelities.** The generations that narrow the tolerance measure the targets on
   cheaper runs first: ``SCOUT`` (the validation's org size, one replication of each policy
   setting) while the tolerance is wide, then ``MEDIUM`` (three replications) once the scout's
   own noise would be what the tolerance selects (its floor, ``LADDER``); the last generation
   measures each proposal exactly as ``validate`` does at its defaults (``FINAL``: 8
   replications of each policy and 24 of the typical org, 1,536 reps, ``validate``'s seeds),
-  and keeps those within the published ranges. Its importance weights (prior over the
-  proposal's density) make the ensemble a weighted sample of the ABC posterior at that
-  fidelity, whatever the scouting did, and every member passes every target of ``validate``
-  with its values.
+  and keeps those within the published ranges, replenished and moved as above at that fidelity.
+  A change of rung measures the whole population again at the new one. Every member passes
+  every target of ``validate`` with its values. The copies no step moved then take more steps
+  until every particle is distinct (``MAX_DIVERSIFY``); any still identical are one member whose
+  weight is their number.
 
 A seed fixes the ensemble bit for bit: proposals come from ``numpy.random.SeedSequence(seed)``
 in batches of a fixed size, every run uses the validation's fixed seeds (common random numbers
@@ -59,7 +66,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 import sim
 from analysis.evidence.calibration import evaluate_many
@@ -125,12 +132,16 @@ MEDIUM = Fidelity(reps=1536, replications=3)
 LADDER: tuple[tuple[Fidelity, float], ...] = ((SCOUT, 3.0), (MEDIUM, 1.5))
 #: The tolerance of each generation: this quantile of the last generation's distances.
 QUANTILE = 0.5
-#: Proposals evaluated together (in parallel): a fixed number, so the ensemble does not depend on
-#: the number of workers.
-BATCH = 32
-#: A generation gives up after this many proposals a member (the tolerance is out of reach).
-MAX_PROPOSALS_PER_MEMBER = 60
-#: Added to each local covariance's diagonal (in the unit cube's scale), so it stays positive definite.
+#: Metropolis-Hastings steps of each copy: enough that it stays where it was with at most this
+#: probability (at the first step's acceptance rate), ...
+STUCK = 0.02
+#: ... and at most this many.
+MAX_STEPS = 12
+#: The final population's identical copies take up to this many more steps to move apart.
+MAX_DIVERSIFY = 60
+#: The random walk's covariance: the alive particles' covariance times SCALE / dimensions.
+SCALE = 2.38**2
+#: Added to the covariance's diagonal (on the logit scale), so it stays positive definite.
 JITTER = 1e-6
 
 
@@ -163,17 +174,18 @@ def distance(achieved: Mapping[str, float], targets: Sequence[Target] = TARGETS)
 
 @dataclass
 class Generation:
-    """One population: its tolerance, fidelity, members (unit-cube coordinates), weights and distances."""
+    """One population at its tolerance and fidelity: the particles (unit-cube coordinates, equal
+    weights), their distances and target values, and what making it took."""
 
     epsilon: float
     fidelity: Fidelity
     z: np.ndarray
-    weights: np.ndarray
     distances: np.ndarray
     achieved: list[dict[str, float]]
-    proposals: int
     evaluations: int
+    acceptance: float
     seconds: float
+    diversified: bool = False
 
 
 @dataclass
@@ -288,35 +300,16 @@ def _weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: Sequence[float]) -> li
     return [float(np.quantile(x, q, weights=w, method="inverted_cdf")) for q in qs]
 
 
-def _weighted_cov(z: np.ndarray, w: np.ndarray) -> np.ndarray:
-    w = w / w.sum()
-    d = z - w @ z
-    return (d * w[:, None]).T @ d
+def _logit(z: np.ndarray) -> np.ndarray:
+    """The unit cube's coordinates on the logit scale, where the random walk moves them: a step
+    there never leaves the prior's box (in 54 dimensions a step in the cube almost always would)."""
+    return special.logit(np.clip(z, 1e-12, 1 - 1e-12))
 
 
-def _local_covariances(z: np.ndarray, w: np.ndarray, dist: np.ndarray, epsilon: float) -> np.ndarray:
-    """Filippi et al.'s optimal local covariance: per particle, the weighted second moment of the
-    particles already within the next tolerance around it (all of them if none is)."""
-    near = dist <= epsilon
-    if not near.any():
-        near = np.ones_like(near)
-    zn, wn = z[near], w[near] / w[near].sum()
-    out = np.empty((len(z), z.shape[1], z.shape[1]))
-    for i, zi in enumerate(z):
-        d = zn - zi
-        out[i] = (d * wn[:, None]).T @ d + JITTER * np.eye(z.shape[1])
-    return out
-
-
-def _kernel_density(zs: np.ndarray, z: np.ndarray, w: np.ndarray, chol: np.ndarray) -> np.ndarray:
-    """The proposal's density at ``zs``: the weighted mixture of Gaussians around each particle."""
-    k = z.shape[1]
-    dens = np.zeros(len(zs))
-    for j in range(len(z)):
-        diff = np.linalg.solve(chol[j], (zs - z[j]).T)
-        logdet = 2 * np.log(np.diag(chol[j])).sum()
-        dens += w[j] * np.exp(-0.5 * (diff**2).sum(0) - 0.5 * logdet - 0.5 * k * np.log(2 * np.pi))
-    return dens
+def _log_prior(y: np.ndarray) -> np.ndarray:
+    """The uniform prior's log density on the logit scale (up to a constant): sum of log z (1 - z)."""
+    z = special.expit(y)
+    return np.log(z * (1 - z)).sum(-1)
 
 
 def _values(z: np.ndarray, space: Mapping[str, tuple[float, float]], fixed: Mapping[str, Any]) -> dict[str, Any]:
@@ -325,51 +318,118 @@ def _values(z: np.ndarray, space: Mapping[str, tuple[float, float]], fixed: Mapp
     return {**fixed, **{n: float(v) for n, v in zip(space, lo + (hi - lo) * z, strict=True)}}
 
 
-def _generation(
+Measure = Callable[[np.ndarray, Fidelity], list[dict[str, float]]]
+
+
+@dataclass
+class _Walk:
+    """Particles that take random-walk Metropolis-Hastings steps within a tolerance, in place."""
+
+    y: np.ndarray
+    z: np.ndarray
+    d: np.ndarray
+    achieved: list[dict[str, float]]
+    chol: np.ndarray
+    epsilon: float
+    fidelity: Fidelity
+    evaluations: int = 0
+    accepted: int = 0
+    tried: int = 0
+
+    @classmethod
+    def over(cls, z: np.ndarray, d: np.ndarray, achieved: list, alive: np.ndarray, epsilon: float, fidelity: Fidelity):
+        """The walk's covariance: the ``alive`` particles' (logit scale) times SCALE / dimensions."""
+        y, k = _logit(z), z.shape[1]
+        cov = np.cov(y[alive], rowvar=False) if alive.size > k else np.diag(np.var(y[alive], axis=0) + 1e-2)
+        chol = np.linalg.cholesky(SCALE / k * np.atleast_2d(cov) + JITTER * np.eye(k))
+        return cls(y, z, d, achieved, chol, epsilon, fidelity)
+
+    def step(self, movers: np.ndarray, rng: np.random.Generator, measure: Measure, targets: Sequence[Target]) -> None:
+        """One step of each of ``movers``: a proposal the prior ratio allows is run, and accepted
+        if its distance is within the tolerance."""
+        prop = self.y[movers] + rng.standard_normal((movers.size, self.y.shape[1])) @ self.chol.T
+        allowed = np.log(rng.random(movers.size)) < _log_prior(prop) - _log_prior(self.y[movers])
+        run = movers[allowed]
+        results = measure(special.expit(prop[allowed]), self.fidelity) if run.size else []
+        self.evaluations += run.size
+        for i, yp, a in zip(run, prop[allowed], results, strict=True):
+            dp = distance(a, targets)
+            if dp <= self.epsilon:
+                self.y[i], self.z[i], self.d[i], self.achieved[i] = yp, special.expit(yp), dp, a
+                self.accepted += 1
+        self.tried += movers.size
+
+    def generation(self, t0: float, *, diversified: bool = False) -> Generation:
+        rate = self.accepted / self.tried if self.tried else float("nan")
+        seconds = time.perf_counter() - t0
+        return Generation(
+            self.epsilon, self.fidelity, self.z, self.d, self.achieved, self.evaluations, rate, seconds, diversified
+        )
+
+
+def _replenish(
+    last: Generation,
     epsilon: float,
-    fidelity: Fidelity,
-    size: int,
-    propose: Callable[[int], tuple[np.ndarray, np.ndarray]],
-    measure: Callable[[np.ndarray, Fidelity], list[dict[str, float]]],
+    rng: np.random.Generator,
+    measure: Measure,
     targets: Sequence[Target],
-    say: Callable[[str], None],
-    name: str,
 ) -> Generation:
-    """Propose in batches until ``size`` proposals are within ``epsilon``; keep the first ``size``."""
+    """Drop the particles beyond ``epsilon``, replace them with copies of those within, and move
+    each copy by Metropolis-Hastings steps that keep the ABC posterior at ``epsilon``."""
     t0 = time.perf_counter()
-    kept_z, kept_w, kept_d, kept_a = [], [], [], []
-    proposals = evaluations = 0
-    while len(kept_z) < size:
-        if evaluations >= MAX_PROPOSALS_PER_MEMBER * size:
-            raise RuntimeError(
-                f"ABC-SMC: {len(kept_z)} of {size} proposals within tolerance {epsilon:.3g} after {evaluations} "
-                "evaluations; the targets are out of reach of the prior"
-            )
-        zs, weights = propose(BATCH)
-        proposals += BATCH
-        achieved = measure(zs, fidelity)
-        evaluations += len(zs)
-        for z, w, a in zip(zs, weights, achieved, strict=True):
-            d = distance(a, targets)
-            if d <= epsilon and len(kept_z) < size:
-                kept_z.append(z)
-                kept_w.append(w)
-                kept_d.append(d)
-                kept_a.append(a)
-    w = np.array(kept_w)
-    gen = Generation(
-        epsilon,
-        fidelity,
-        np.array(kept_z),
-        w / w.sum(),
-        np.array(kept_d),
-        kept_a,
-        proposals,
-        evaluations,
-        time.perf_counter() - t0,
-    )
-    say(f"generation at tolerance {epsilon:.3g} ({name}): {size} kept of {evaluations} evaluated ({gen.seconds:.0f} s)")
-    return gen
+    z, d, achieved = last.z.copy(), last.distances.copy(), list(last.achieved)
+    alive = np.flatnonzero(d <= epsilon)
+    if alive.size == 0:
+        raise RuntimeError(f"ABC-SMC: no particle within tolerance {epsilon:.3g}; the targets are out of reach")
+    dead = np.flatnonzero(d > epsilon)
+    copies = alive[rng.integers(alive.size, size=dead.size)]
+    z[dead], d[dead] = z[copies], d[copies]
+    for i, j in zip(dead, copies, strict=True):
+        achieved[i] = achieved[j]
+    walk = _Walk.over(z, d, achieved, alive, epsilon, last.fidelity)
+    steps, step = 1, 0
+    while step < steps and dead.size:
+        walk.step(dead, rng, measure, targets)
+        if step == 0:  # how many steps move a copy at least once, but for STUCK, at this rate
+            rate = walk.accepted / walk.tried
+            if rate >= 1:
+                steps = 1
+            elif rate > 0:
+                steps = int(min(MAX_STEPS, max(1, np.ceil(np.log(STUCK) / np.log1p(-rate)))))
+            else:
+                steps = MAX_STEPS
+        step += 1
+    return walk.generation(t0)
+
+
+def _copies(z: np.ndarray) -> np.ndarray:
+    """The particles identical to an earlier one."""
+    _, first = np.unique(z, axis=0, return_index=True)
+    return np.setdiff1d(np.arange(len(z)), first)
+
+
+def _diversify(last: Generation, rng: np.random.Generator, measure: Measure, targets: Sequence[Target]) -> Generation:
+    """The final population's copies that no step moved take more steps, all together, until every
+    particle is distinct (at most ``MAX_DIVERSIFY`` steps): each step keeps the ABC posterior."""
+    t0 = time.perf_counter()
+    alive = np.arange(len(last.z))
+    walk = _Walk.over(last.z.copy(), last.distances.copy(), list(last.achieved), alive, last.epsilon, last.fidelity)
+    for _ in range(MAX_DIVERSIFY):
+        movers = _copies(walk.z)
+        if not movers.size:
+            break
+        walk.step(movers, rng, measure, targets)
+    return walk.generation(t0, diversified=True)
+
+
+def _measured(
+    z: np.ndarray, fidelity: Fidelity, measure: Measure, targets: Sequence[Target], epsilon: float = np.inf
+) -> Generation:
+    """A population measured (again) at ``fidelity``: the prior's draws, or a change of rung."""
+    t0 = time.perf_counter()
+    achieved = measure(z, fidelity)
+    d = np.array([distance(a, targets) for a in achieved])
+    return Generation(epsilon, fidelity, z, d, achieved, len(z), float("nan"), time.perf_counter() - t0)
 
 
 def build(
@@ -387,7 +447,7 @@ def build(
     scheduler: str | None = None,
     say: Callable[[str], None] = lambda _: None,
 ) -> Ensemble:
-    """An ensemble of ``size`` members that all pass ``targets`` at ``final`` (ABC-SMC, see above).
+    """An ensemble from ``size`` particles that all pass ``targets`` at ``final`` (ABC-SMC, see above).
 
     ``space`` is the prior box (default: every parameter with a registry prior); ``fixed`` sets
     other parameters for every run; ``ladder`` the fidelities of the generations before the
@@ -403,8 +463,7 @@ def build(
     space = dict(space or prior_space())
     fixed = dict(fixed or {})
     rng = np.random.default_rng(np.random.SeedSequence(seed))
-    k = len(space)
-    key = repr((size, seed, space, [t.id for t in targets], fixed, list(ladder), final))
+    key = repr((size, seed, space, [t.id for t in targets], fixed, list(ladder), final, QUANTILE, STUCK, SCALE))
     store = _Checkpoint(Path(checkpoint), key) if checkpoint is not None else None
     generations: list[Generation] = []
     rungs: list[int] = []  # the ladder's rung of each generation (len(ladder): the final one)
@@ -421,53 +480,49 @@ def build(
             points = [_values(z, space, fixed) for z in zs]
             return evaluate_many(points, targets, seeds, fidelity.reps, typical_seeds=typical, executor=ex)
 
-        def from_prior(n: int) -> tuple[np.ndarray, np.ndarray]:
-            return rng.random((n, k)), np.ones(n)
-
-        def keep(gen: Generation, rung: int) -> None:
+        def keep(gen: Generation, rung: int, name: str) -> None:
             generations.append(gen)
             rungs.append(rung)
             if store is not None:
                 store.save(generations, rungs, rng.bit_generator.state, time.perf_counter() - t0)
+            within = f"median distance {np.median(gen.distances):.3g}"
+            moved = "" if np.isnan(gen.acceptance) else f", {gen.acceptance:.0%} of steps accepted"
+            say(
+                f"generation {len(generations) - 1} ({name}): tolerance {gen.epsilon:.3g}, {within}; "
+                f"{gen.evaluations} runs of proposals{moved} ({gen.seconds:.0f} s)"
+            )
 
         if not generations:
-            gen = _generation(np.inf, ladder[0][0], size, from_prior, measure, targets, say, "prior, rung 1")
-            keep(gen, 0)
-        while rungs[-1] < len(ladder):
+            keep(_measured(rng.random((size, len(space))), ladder[0][0], measure, targets), 0, "prior, rung 1")
+        while rungs[-1] < len(ladder) or np.isinf(generations[-1].epsilon) or generations[-1].epsilon > 1:
             last, rung = generations[-1], rungs[-1]
-            finite = last.distances[np.isfinite(last.distances)]
-            quantile = float(np.quantile(finite, QUANTILE)) if finite.size else np.inf
-            if quantile <= ladder[rung][1]:
-                rung += 1  # the next rung; after the last one, the final generation
-            if rung == len(ladder):
-                epsilon, fidelity, name = 1.0, final, "final"
+            quantile = _next_tolerance(last.distances)
+            if rung < len(ladder) and quantile <= ladder[rung][1]:
+                rung += 1  # the next rung (after the last one, the final fidelity): measure everyone there
+                fidelity = final if rung == len(ladder) else ladder[rung][0]
+                name = "final" if rung == len(ladder) else f"rung {rung + 1}"
+                keep(_measured(last.z, fidelity, measure, targets, last.epsilon), rung, f"{name}, measured again")
+                continue
+            epsilon = min(quantile, last.epsilon)
+            if rung == len(ladder):  # at the final fidelity, on down to every target inside its range
+                epsilon, name = max(epsilon, 1.0), "final"
             else:
-                epsilon, fidelity, name = min(quantile, last.epsilon), ladder[rung][0], f"rung {rung + 1}"
-            cov = _local_covariances(last.z, last.weights, last.distances, epsilon)
-            chol = np.linalg.cholesky(cov)
-
-            def perturbed(n: int, last: Generation = last, chol: np.ndarray = chol) -> tuple[np.ndarray, np.ndarray]:
-                out = np.empty((0, k))
-                while len(out) < n:  # a proposal outside the prior's box has density 0: drop it unrun
-                    j = rng.choice(len(last.z), size=n, p=last.weights)
-                    zs = last.z[j] + np.einsum("nij,nj->ni", chol[j], rng.standard_normal((n, k)))
-                    out = np.concatenate([out, zs[np.all((zs >= 0) & (zs <= 1), axis=1)]])
-                out = out[:n]
-                return out, 1.0 / _kernel_density(out, last.z, last.weights, chol)
-
-            keep(_generation(epsilon, fidelity, size, perturbed, measure, targets, say, name), rung)
+                name = f"rung {rung + 1}"
+            keep(_replenish(last, epsilon, rng, measure, targets), rung, name)
+        if not generations[-1].diversified and _copies(generations[-1].z).size:
+            keep(_diversify(generations[-1], rng, measure, targets), len(ladder), "final, copies moved apart")
     last = generations[-1]
+    members, weights, achieved = _distinct(last)
     lo = np.array([b[0] for b in space.values()])
     hi = np.array([b[1] for b in space.values()])
-    x = lo + (hi - lo) * last.z
-    members = pd.DataFrame(x, columns=list(space))
-    members.insert(0, "weight", last.weights)
-    members.insert(0, "member", np.arange(size))
+    frame = pd.DataFrame(lo + (hi - lo) * members, columns=list(space))
+    frame.insert(0, "weight", weights)
+    frame.insert(0, "member", np.arange(len(members)))
     for t in targets:
-        members[t.id] = [a[t.id] for a in last.achieved]
+        frame[t.id] = [a[t.id] for a in achieved]
     record = {
-        "method": "ABC-SMC (Toni et al. 2009; Beaumont et al. 2009), adaptive tolerance (Del Moral et al. 2012), "
-        "optimal local covariance kernel (Filippi et al. 2013); see analysis/evidence/ensemble.py",
+        "method": "adaptive ABC-SMC with replenishment (Drovandi and Pettitt 2011; tolerance as Del Moral et al. "
+        "2012), random-walk Metropolis-Hastings moves on the logit scale; see analysis/evidence/ensemble.py",
         "tolerance": "every target inside its published range: max |value - middle| / half-width <= 1",
         "targets": {t.id: [t.low, t.high] for t in targets},
         "size": size,
@@ -475,12 +530,13 @@ def build(
         "fixed": fixed,
         "ladder": [{"fidelity": f.describe(), "floor": floor} for f, floor in ladder],
         "final": final.describe(),
-        "effective_size": float(last.weights.sum() ** 2 / (last.weights**2).sum()),
+        "effective_size": float(1 / (weights**2).sum()),
         "generations": [
             {
                 "tolerance": g.epsilon if np.isfinite(g.epsilon) else None,
                 "fidelity": "final" if r == len(ladder) else f"rung {r + 1}",
                 "evaluated": g.evaluations,
+                "acceptance": None if np.isnan(g.acceptance) else round(g.acceptance, 3),
                 "seconds": round(g.seconds, 1),
             }
             for g, r in zip(generations, rungs, strict=True)
@@ -491,7 +547,27 @@ def build(
     }
     if store is not None:
         store.path.unlink(missing_ok=True)
-    return Ensemble(members, space, record)
+    return Ensemble(frame, space, record)
+
+
+def _next_tolerance(d: np.ndarray) -> float:
+    """The ``QUANTILE`` of the distances (one of them), or, if that is infinite (a value the model
+    cannot produce), the largest finite one: the particles with a finite distance go on."""
+    q = float(np.quantile(d, QUANTILE, method="lower"))
+    finite = d[np.isfinite(d)]
+    if np.isfinite(q):
+        return q
+    if finite.size == 0:
+        raise RuntimeError("ABC-SMC: no particle produces every target; the targets are out of reach of the prior")
+    return float(finite.max())
+
+
+def _distinct(gen: Generation) -> tuple[np.ndarray, np.ndarray, list[dict[str, float]]]:
+    """The population's distinct particles, each weighted by its number of copies."""
+    _, first, counts = np.unique(gen.z, axis=0, return_index=True, return_counts=True)
+    order = np.argsort(first)
+    first, counts = first[order], counts[order]
+    return gen.z[first], counts / counts.sum(), [gen.achieved[i] for i in first]
 
 
 @dataclass

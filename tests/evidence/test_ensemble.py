@@ -88,19 +88,16 @@ def test_the_ensemble_depends_on_its_seed_and_not_on_the_workers(small):
 
 def test_an_interrupted_build_resumes_from_its_checkpoint_to_the_same_ensemble(small, tmp_path, monkeypatch):
     checkpoint = tmp_path / "ens.partial.pkl"
-    real, calls = E._generation, []
+    real = E._replenish
 
     def interrupted(*args, **kwargs):
-        if len(calls) == len(small.record["generations"]) - 1:  # before the last generation
-            raise KeyboardInterrupt
-        calls.append(1)
-        return real(*args, **kwargs)
+        raise KeyboardInterrupt  # after the prior's generation, in the first replenishment
 
-    monkeypatch.setattr(E, "_generation", interrupted)
+    monkeypatch.setattr(E, "_replenish", interrupted)
     with pytest.raises(KeyboardInterrupt):
         _small(checkpoint=checkpoint)
     assert checkpoint.is_file()
-    monkeypatch.setattr(E, "_generation", real)
+    monkeypatch.setattr(E, "_replenish", real)
     resumed = _small(checkpoint=checkpoint)
     pd.testing.assert_frame_equal(resumed.members, small.members)
     assert [g["tolerance"] for g in resumed.record["generations"]] == [
