@@ -18,7 +18,9 @@ likelihood is the published targets themselves:
   generation's tolerance is the ``QUANTILE`` of the last one's distances, the particles beyond it
   are dropped and replaced by copies of those within it, and each copy is moved by Metropolis-
   Hastings steps that keep the ABC posterior at the new tolerance (a Gaussian random walk with
-  the alive particles' covariance scaled by 2.38^2 / dimensions, Roberts, Gelman and Gilks 1997;
+  the alive particles' covariance, shrunk halfway to its diagonal, times a scale over the
+  dimensions that starts at 2.38^2 and follows the acceptance rate towards 0.234, Roberts, Gelman
+  and Gilks 1997;
   a proposal is accepted if its prior ratio allows and its distance is within the tolerance), as
   many steps as make a copy move at least once with probability ``1 - STUCK`` at the acceptance
   rate of a first step. Every particle has equal weight: no importance weights, which in 54
@@ -139,8 +141,13 @@ STUCK = 0.02
 MAX_STEPS = 12
 #: The final population's identical copies take up to this many more steps to move apart.
 MAX_DIVERSIFY = 60
-#: The random walk's covariance: the alive particles' covariance times SCALE / dimensions.
+#: The random walk's covariance: the alive particles' covariance (shrunk halfway to its diagonal,
+#: so it has full rank when fewer distinct particles than dimensions are alive) times a scale over
+#: the dimensions; the scale starts at SCALE (Roberts, Gelman and Gilks 1997) ...
 SCALE = 2.38**2
+#: ... and each generation multiplies it by its last acceptance rate over this one (the optimal
+#: rate of a random-walk Metropolis, ibid.), within [1/4, 2].
+ACCEPTANCE = 0.234
 #: Added to the covariance's diagonal (on the logit scale), so it stays positive definite.
 JITTER = 1e-6
 
@@ -186,6 +193,7 @@ class Generation:
     acceptance: float
     seconds: float
     diversified: bool = False
+    scale: float = 0.0
 
 
 @dataclass
@@ -336,13 +344,26 @@ class _Walk:
     accepted: int = 0
     tried: int = 0
 
+    scale: float = SCALE
+
     @classmethod
-    def over(cls, z: np.ndarray, d: np.ndarray, achieved: list, alive: np.ndarray, epsilon: float, fidelity: Fidelity):
-        """The walk's covariance: the ``alive`` particles' (logit scale) times SCALE / dimensions."""
+    def over(
+        cls,
+        z: np.ndarray,
+        d: np.ndarray,
+        achieved: list,
+        alive: np.ndarray,
+        epsilon: float,
+        fidelity: Fidelity,
+        scale: float,
+    ) -> _Walk:
+        """The walk's covariance: the ``alive`` particles' (logit scale, shrunk halfway to its
+        diagonal) times ``scale`` / dimensions."""
         y, k = _logit(z), z.shape[1]
-        cov = np.cov(y[alive], rowvar=False) if alive.size > k else np.diag(np.var(y[alive], axis=0) + 1e-2)
-        chol = np.linalg.cholesky(SCALE / k * np.atleast_2d(cov) + JITTER * np.eye(k))
-        return cls(y, z, d, achieved, chol, epsilon, fidelity)
+        cov = np.atleast_2d(np.cov(y[alive], rowvar=False)) if alive.size > 1 else np.eye(k)
+        cov = (cov + np.diag(np.diag(cov))) / 2
+        chol = np.linalg.cholesky(scale / k * cov + JITTER * np.eye(k))
+        return cls(y, z, d, achieved, chol, epsilon, fidelity, scale=scale)
 
     def step(self, movers: np.ndarray, rng: np.random.Generator, measure: Measure, targets: Sequence[Target]) -> None:
         """One step of each of ``movers``: a proposal the prior ratio allows is run, and accepted
@@ -363,7 +384,16 @@ class _Walk:
         rate = self.accepted / self.tried if self.tried else float("nan")
         seconds = time.perf_counter() - t0
         return Generation(
-            self.epsilon, self.fidelity, self.z, self.d, self.achieved, self.evaluations, rate, seconds, diversified
+            self.epsilon,
+            self.fidelity,
+            self.z,
+            self.d,
+            self.achieved,
+            self.evaluations,
+            rate,
+            seconds,
+            diversified,
+            self.scale,
         )
 
 
@@ -386,7 +416,7 @@ def _replenish(
     z[dead], d[dead] = z[copies], d[copies]
     for i, j in zip(dead, copies, strict=True):
         achieved[i] = achieved[j]
-    walk = _Walk.over(z, d, achieved, alive, epsilon, last.fidelity)
+    walk = _Walk.over(z, d, achieved, alive, epsilon, last.fidelity, _next_scale(last))
     steps, step = 1, 0
     while step < steps and dead.size:
         walk.step(dead, rng, measure, targets)
@@ -402,6 +432,15 @@ def _replenish(
     return walk.generation(t0)
 
 
+def _next_scale(last: Generation) -> float:
+    """The walk's scale after ``last``: its scale times its acceptance rate over ACCEPTANCE."""
+    if not last.scale:
+        return SCALE
+    if np.isnan(last.acceptance):
+        return last.scale
+    return last.scale * float(np.clip(last.acceptance / ACCEPTANCE, 0.25, 2.0))
+
+
 def _copies(z: np.ndarray) -> np.ndarray:
     """The particles identical to an earlier one."""
     _, first = np.unique(z, axis=0, return_index=True)
@@ -413,7 +452,9 @@ def _diversify(last: Generation, rng: np.random.Generator, measure: Measure, tar
     particle is distinct (at most ``MAX_DIVERSIFY`` steps): each step keeps the ABC posterior."""
     t0 = time.perf_counter()
     alive = np.arange(len(last.z))
-    walk = _Walk.over(last.z.copy(), last.distances.copy(), list(last.achieved), alive, last.epsilon, last.fidelity)
+    walk = _Walk.over(
+        last.z.copy(), last.distances.copy(), list(last.achieved), alive, last.epsilon, last.fidelity, _next_scale(last)
+    )
     for _ in range(MAX_DIVERSIFY):
         movers = _copies(walk.z)
         if not movers.size:
@@ -423,13 +464,18 @@ def _diversify(last: Generation, rng: np.random.Generator, measure: Measure, tar
 
 
 def _measured(
-    z: np.ndarray, fidelity: Fidelity, measure: Measure, targets: Sequence[Target], epsilon: float = np.inf
+    z: np.ndarray,
+    fidelity: Fidelity,
+    measure: Measure,
+    targets: Sequence[Target],
+    epsilon: float = np.inf,
+    scale: float = 0.0,
 ) -> Generation:
     """A population measured (again) at ``fidelity``: the prior's draws, or a change of rung."""
     t0 = time.perf_counter()
     achieved = measure(z, fidelity)
     d = np.array([distance(a, targets) for a in achieved])
-    return Generation(epsilon, fidelity, z, d, achieved, len(z), float("nan"), time.perf_counter() - t0)
+    return Generation(epsilon, fidelity, z, d, achieved, len(z), float("nan"), time.perf_counter() - t0, scale=scale)
 
 
 def build(
@@ -463,7 +509,9 @@ def build(
     space = dict(space or prior_space())
     fixed = dict(fixed or {})
     rng = np.random.default_rng(np.random.SeedSequence(seed))
-    key = repr((size, seed, space, [t.id for t in targets], fixed, list(ladder), final, QUANTILE, STUCK, SCALE))
+    key = repr(
+        (size, seed, space, [t.id for t in targets], fixed, list(ladder), final, QUANTILE, STUCK, SCALE, ACCEPTANCE)
+    )
     store = _Checkpoint(Path(checkpoint), key) if checkpoint is not None else None
     generations: list[Generation] = []
     rungs: list[int] = []  # the ladder's rung of each generation (len(ladder): the final one)
@@ -501,7 +549,7 @@ def build(
                 rung += 1  # the next rung (after the last one, the final fidelity): measure everyone there
                 fidelity = final if rung == len(ladder) else ladder[rung][0]
                 name = "final" if rung == len(ladder) else f"rung {rung + 1}"
-                keep(_measured(last.z, fidelity, measure, targets, last.epsilon), rung, f"{name}, measured again")
+                keep(_measured(last.z, fidelity, measure, targets, last.epsilon, last.scale), rung, f"{name}, again")
                 continue
             epsilon = min(quantile, last.epsilon)
             if rung == len(ladder):  # at the final fidelity, on down to every target inside its range
@@ -537,6 +585,7 @@ def build(
                 "fidelity": "final" if r == len(ladder) else f"rung {r + 1}",
                 "evaluated": g.evaluations,
                 "acceptance": None if np.isnan(g.acceptance) else round(g.acceptance, 3),
+                "scale": round(g.scale, 4),
                 "seconds": round(g.seconds, 1),
             }
             for g, r in zip(generations, rungs, strict=True)
