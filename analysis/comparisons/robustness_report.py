@@ -194,8 +194,9 @@ calibrated parameters and the model's flagged assumptions
 <ul class="findings">{failures}</ul>
 {figure}
 {boxes}
-<p class="small">Weighted statistics: each model carries its importance weight from the sampler. The Monte
-Carlo intervals resample the models and the replications ({len(ec.summary())} policies, 1,000 resamples).
+<p class="small">Weighted statistics: each model carries its weight in the ensemble (its share of the
+sampler's final population). The Monte Carlo intervals resample the models and the replications
+({len(ec.summary())} policies, 1,000 resamples).
 Scenario discovery is PRIM (Friedman and Fisher 1999) over the models' parameters, unweighted: coverage is
 the share of the failing models inside the box, density the share of the models inside it that fail.</p>
 </section>"""

@@ -200,7 +200,7 @@ class Generation:
 class Ensemble:
     """A calibrated ensemble: the members' values and weights, and how it was made.
 
-    ``members`` has one row per member: ``member``, ``weight`` (normalised importance weight),
+    ``members`` has one row per member: ``member``, ``weight`` (its share of the final population),
     each parameter (dotted name) and each target's value at :data:`FINAL`.
     """
 
