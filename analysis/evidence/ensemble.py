@@ -139,6 +139,9 @@ QUANTILE = 0.5
 STUCK = 0.02
 #: ... and at most this many.
 MAX_STEPS = 12
+#: At the final fidelity, the tolerance goes straight to 1 once this share of the particles is
+#: within it (the copies of those then walk within the ranges); else on by the quantile.
+FINAL_ALIVE = 0.1
 #: The final population's identical copies take up to this many more steps to move apart.
 MAX_DIVERSIFY = 60
 #: The random walk's covariance: the alive particles' covariance (shrunk halfway to its diagonal,
@@ -509,9 +512,7 @@ def build(
     space = dict(space or prior_space())
     fixed = dict(fixed or {})
     rng = np.random.default_rng(np.random.SeedSequence(seed))
-    key = repr(
-        (size, seed, space, [t.id for t in targets], fixed, list(ladder), final, QUANTILE, STUCK, SCALE, ACCEPTANCE)
-    )
+    key = _key(size, seed, space, targets, fixed, ladder, final)
     store = _Checkpoint(Path(checkpoint), key) if checkpoint is not None else None
     generations: list[Generation] = []
     rungs: list[int] = []  # the ladder's rung of each generation (len(ladder): the final one)
@@ -552,8 +553,10 @@ def build(
                 keep(_measured(last.z, fidelity, measure, targets, last.epsilon, last.scale), rung, f"{name}, again")
                 continue
             epsilon = min(quantile, last.epsilon)
-            if rung == len(ladder):  # at the final fidelity, on down to every target inside its range
-                epsilon, name = max(epsilon, 1.0), "final"
+            if rung == len(ladder):  # at the final fidelity: every target inside its range, at once if
+                # enough particles are already (each final generation costs ~8 times a medium one)
+                within = np.mean(last.distances <= 1.0)
+                epsilon, name = (1.0 if within >= FINAL_ALIVE else max(epsilon, 1.0)), "final"
             else:
                 name = f"rung {rung + 1}"
             keep(_replenish(last, epsilon, rng, measure, targets), rung, name)
@@ -597,6 +600,20 @@ def build(
     if store is not None:
         store.path.unlink(missing_ok=True)
     return Ensemble(frame, space, record)
+
+
+def _key(
+    size: int,
+    seed: int,
+    space: Mapping[str, tuple[float, float]],
+    targets: Sequence[Target],
+    fixed: Mapping[str, Any],
+    ladder: Sequence[tuple[Fidelity, float]],
+    final: Fidelity,
+) -> str:
+    """What makes a build the same build: a checkpoint resumes only a build with this key."""
+    tuning = (QUANTILE, STUCK, MAX_STEPS, MAX_DIVERSIFY, SCALE, ACCEPTANCE, FINAL_ALIVE)
+    return repr((size, seed, dict(space), [t.id for t in targets], dict(fixed), list(ladder), final, tuning))
 
 
 def _next_tolerance(d: np.ndarray) -> float:
