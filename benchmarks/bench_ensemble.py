@@ -2,6 +2,7 @@
 
     python benchmarks/bench_ensemble.py                  # 3 repeats, the shipped ensemble, 2 workers
     python benchmarks/bench_ensemble.py --repeats 5 --workers 2 --json results/bench_ensemble.json
+    python benchmarks/bench_ensemble.py --ensemble results/ensemble.parquet   # any other ensemble
 
 Each repeat runs ``python run.py workshop --ensemble --workers W --out TMP`` in a fresh Python
 process, as a facilitator would: the point comparison (40 replications of each of the 5
@@ -38,11 +39,11 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _run(workers: int, out: Path) -> tuple[float, float]:
+def _run(workers: int, out: Path, ensemble: str) -> tuple[float, float]:
     """One whole command: its wall seconds and the CPU seconds of its process tree."""
     cpu0, t0 = _children_cpu(), time.perf_counter()
     subprocess.run(
-        [sys.executable, "run.py", "workshop", "--ensemble", "--workers", str(workers), "--out", str(out)],
+        [sys.executable, "run.py", "workshop", "--ensemble", ensemble, "--workers", str(workers), "--out", str(out)],
         cwd=ROOT,
         check=True,
         stdout=subprocess.DEVNULL,
@@ -56,20 +57,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--json", default=None, metavar="FILE")
+    ap.add_argument("--ensemble", default=None, metavar="FILE", help="the ensemble (default: the shipped one)")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from analysis.comparisons.robustness import ENSEMBLE_FILE, ENSEMBLE_REPLICATIONS
     from analysis.evidence.ensemble import load
     from sim.model import SalesOrgModel
 
-    members = len(load(ENSEMBLE_FILE))
+    ensemble = str(Path(args.ensemble or ENSEMBLE_FILE).resolve())
+    members = len(load(ensemble))
     # a short run compiles (or loads) every kernel and leaves them cached: every repeat starts warm
     SalesOrgModel(seed=0, params={"org.reps": 16, "sim.weeks": 2, "sim.warmup_weeks": 0}).run_model()
     walls, cpus, loads = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.repeats):
             loads.append(os.getloadavg()[0])
-            wall, cpu = _run(args.workers, Path(tmp) / f"r{i}")
+            wall, cpu = _run(args.workers, Path(tmp) / f"r{i}", ensemble)
             walls.append(wall)
             cpus.append(cpu)
             print(f"repeat {i + 1}: {wall:.1f} s wall, {cpu:.1f} s CPU (load before {loads[-1]:.2f})", flush=True)
