@@ -560,9 +560,15 @@ def build(
                 store.save(generations, rungs, rng.bit_generator.state, time.perf_counter() - t0)
             within = f"median distance {np.median(gen.distances):.3g}"
             moved = "" if np.isnan(gen.acceptance) else f", {gen.acceptance:.0%} of joint steps accepted"
+            q05, q95 = np.quantile(gen.z, [0.05, 0.95], axis=0)
+            narrowest = int(np.argmin(q95 - q05))
+            spread = (  # how much of the prior the population still spans: a collapse shows here first
+                f"{len(np.unique(gen.z, axis=0))} distinct; narrowest 90% range {q95[narrowest] - q05[narrowest]:.0%} "
+                f"of its prior ({list(space)[narrowest]})"
+            )
             say(
                 f"generation {len(generations) - 1} ({name}): tolerance {gen.epsilon:.3g}, {within}; "
-                f"{gen.evaluations} runs of proposals{moved} ({gen.seconds:.0f} s)"
+                f"{gen.evaluations} runs of proposals{moved}; {spread} ({gen.seconds:.0f} s)"
             )
 
         if not generations:
