@@ -22,22 +22,22 @@ ROOT = DOCS.parent
 ODD = DOCS / "ODD.md"
 BEGIN = "<!-- ensemble-table:begin -->"
 END = "<!-- ensemble-table:end -->"
-#: What the section says while the shipped ensemble is not in the repository.
+#: What the section says while the shipped ensemble is not in the repository ({command}: how it is made).
 NOT_BUILT = (
-    "*The shipped ensemble is not built yet* (issue 15): `python run.py calibrate --ensemble 100 --seed 0 --out "
-    "scenarios/ensemble.parquet` makes it, and resumes from its checkpoint where it was interrupted."
+    "*The shipped ensemble is not built yet* (issue 15): `{command}` makes it, and resumes from its checkpoint "
+    "where it was interrupted."
 )
 #: A correlation at least this strong (in size) over the prior draws counts as a target constraining a parameter.
 STRONG = 0.2
 
 
-def _imports() -> tuple[Any, Any]:
+def _imports() -> tuple[Any, str, str]:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from analysis.comparisons.robustness import ENSEMBLE_FILE
+    from analysis.comparisons.robustness import ENSEMBLE_COMMAND, ENSEMBLE_FILE
     from analysis.evidence import ensemble
 
-    return ensemble, ENSEMBLE_FILE
+    return ensemble, ENSEMBLE_FILE, ENSEMBLE_COMMAND
 
 
 def _g(x: float) -> str:
@@ -46,9 +46,9 @@ def _g(x: float) -> str:
 
 def render() -> str:
     """The tables as Markdown, between the markers."""
-    ensemble, path = _imports()
+    ensemble, path, command = _imports()
     if not Path(path).is_file():
-        return "\n".join([BEGIN, "", NOT_BUILT, "", END])
+        return "\n".join([BEGIN, "", NOT_BUILT.format(command=command), "", END])
     ens = ensemble.load(path)
     record = ens.record
     constraints = record.get("constraints", {})

@@ -48,6 +48,7 @@ from sim.scenario import SCENARIO_DIR, Scenario, load
 
 __all__ = [
     "BOOTSTRAP",
+    "ENSEMBLE_COMMAND",
     "ENSEMBLE_FILE",
     "ENSEMBLE_REPLICATIONS",
     "FLIP_SHARE",
@@ -55,8 +56,9 @@ __all__ = [
     "compare_ensemble",
 ]
 
-#: The shipped ensemble: ``python run.py calibrate --ensemble 100 --seed 0 --out scenarios/ensemble.parquet``.
+#: The shipped ensemble, and the command that makes it (and resumes its build where interrupted).
 ENSEMBLE_FILE = str(SCENARIO_DIR / "ensemble.parquet")
+ENSEMBLE_COMMAND = "python run.py calibrate --ensemble 100 --seed 0 --out scenarios/ensemble.parquet"
 #: Replications of each policy in each member: with common random numbers within a member, enough
 #: that a member's effect on attainment is known to about a point (its Monte Carlo standard error
 #: is in the report), so the spread across members is the models', not the noise's.

@@ -154,6 +154,9 @@ MAX_DIVERSIFY = 60
 #: accepted whenever the targets do not care, so such a coordinate mixes at once. The acceptance
 #: counts joint steps only.
 COORDINATES = 3
+#: How those coordinates move, in the checkpoint's key: a checkpoint of another kind of move is
+#: another build.
+MOVES = "prior draws"
 #: The random walk's covariance: the alive particles' covariance (shrunk halfway to its diagonal,
 #: so it has full rank when fewer distinct particles than dimensions are alive) times a scale over
 #: the dimensions; the scale starts at SCALE (Roberts, Gelman and Gilks 1997) ...
@@ -576,7 +579,7 @@ def build(
 
         if not generations:
             keep(_measured(rng.random((size, len(space))), ladder[0][0], measure, targets), 0, "prior, rung 1")
-        while rungs[-1] < len(ladder) or np.isinf(generations[-1].epsilon) or generations[-1].epsilon > 1:
+        while rungs[-1] < len(ladder) or generations[-1].epsilon > 1:  # the prior's epsilon is inf
             last, rung = generations[-1], rungs[-1]
             quantile = _next_tolerance(last.distances)
             if rung < len(ladder) and quantile <= ladder[rung][1]:
@@ -645,7 +648,7 @@ def _key(
     final: Fidelity,
 ) -> str:
     """What makes a build the same build: a checkpoint resumes only a build with this key."""
-    tuning = (QUANTILE, STUCK, MAX_STEPS, MAX_DIVERSIFY, SCALE, ACCEPTANCE, FINAL_ALIVE, COORDINATES, "prior draws")
+    tuning = (QUANTILE, STUCK, MAX_STEPS, MAX_DIVERSIFY, SCALE, ACCEPTANCE, FINAL_ALIVE, COORDINATES, MOVES)
     return repr((size, seed, dict(space), [t.id for t in targets], dict(fixed), list(ladder), final, tuning))
 
 

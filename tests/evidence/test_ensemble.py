@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.comparisons.robustness import ENSEMBLE_FILE
+from analysis.comparisons.robustness import ENSEMBLE_COMMAND, ENSEMBLE_FILE
 from analysis.evidence import ensemble as E
 from analysis.evidence.calibration import FREE, evaluate
 from analysis.evidence.targets import TARGETS
@@ -177,8 +177,7 @@ def test_a_parameter_without_a_prior_cannot_be_in_the_ensemble():
 
 @pytest.mark.xfail(
     not Path(ENSEMBLE_FILE).is_file(),
-    reason="scenarios/ensemble.parquet is not built yet (issue 15): its build resumes with "
-    "`python run.py calibrate --ensemble 100 --seed 0 --out scenarios/ensemble.parquet`",
+    reason=f"scenarios/ensemble.parquet is not built yet (issue 15): its build resumes with `{ENSEMBLE_COMMAND}`",
     raises=ParameterError,
     strict=True,
 )
