@@ -20,8 +20,8 @@ likelihood is the published targets themselves:
   Hastings steps that keep the ABC posterior at the new tolerance (a Gaussian random walk with
   the alive particles' covariance, shrunk halfway to its diagonal, times a scale over the
   dimensions that starts at 2.38^2 and follows the acceptance rate towards 0.234, Roberts, Gelman
-  and Gilks 1997;
-  a proposal is accepted if its prior ratio allows and its distance is within the tolerance), as
+  and Gilks 1997, alternating with steps that draw ``COORDINATES`` coordinates afresh from their
+  prior; a proposal is accepted if its prior ratio allows and its distance is within the tolerance), as
   many steps as make a copy move at least once with probability ``1 - STUCK`` at the acceptance
   rate of a first step. Every particle has equal weight: no importance weights, which in 54
   dimensions collapse onto a handful of particles (a population Monte Carlo ABC with Filippi et
@@ -32,7 +32,8 @@ likelihood is the published targets themselves:
 * **A ladder of fidelities.** The generations that narrow the tolerance measure the targets on
   cheaper runs first: ``SCOUT`` (the validation's org size, one replication of each policy
   setting) while the tolerance is wide, then ``MEDIUM`` (three replications) once the scout's
-  own noise would be what the tolerance selects (its floor, ``LADDER``); the last generation
+  own noise would be what the tolerance selects (its floor, ``LADDER``), down to the ranges
+  themselves (the medium rung's floor, a trade of cost, see ``LADDER``); the last generation
   measures each proposal exactly as ``validate`` does at its defaults (``FINAL``: 8
   replications of each policy and 24 of the typical org, 1,536 reps, ``validate``'s seeds),
   and keeps those within the published ranges, replenished and moved as above at that fidelity.
