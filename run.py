@@ -674,7 +674,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_at_least_two,
         default=None,
         metavar="N",
-        help="instead of one fitted point, N parameter vectors that all pass every target (ABC-SMC), "
+        help="instead of one fitted point, N parameter vectors that all pass every target (ABC-MCMC), "
         f"written as Parquet (default {ENSEMBLE_OUT})",
     )
     cal.add_argument("--seed", type=_seed, default=0, metavar="S", help="seed of the ensemble's sampler (default 0)")

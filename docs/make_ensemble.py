@@ -5,7 +5,7 @@
 
 It reads the shipped ensemble (``analysis.comparisons.robustness.ENSEMBLE_FILE`` and its record
 beside it) and rewrites the part of docs/ODD.md between ``<!-- ensemble-table:begin -->`` and
-``<!-- ensemble-table:end -->``: how the ensemble was made (command, seed, generations, versions),
+``<!-- ensemble-table:end -->``: how the ensemble was made (command, seed, chains, acceptance, R-hat, versions),
 each parameter's prior and plausible range and how far the targets narrow it, and which
 parameters each target constrains. Every number comes from the file; nothing is typed by hand.
 """
@@ -16,6 +16,8 @@ import argparse
 import sys
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
@@ -44,6 +46,10 @@ def _g(x: float) -> str:
     return f"{x:.4g}"
 
 
+def _rhat(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
 def render() -> str:
     """The tables as Markdown, between the markers."""
     ensemble, path, command = _imports()
@@ -53,23 +59,25 @@ def render() -> str:
     record = ens.record
     constraints = record.get("constraints", {})
     lines = [BEGIN, ""]
-    gens = record.get("generations", [])
-    rungs: dict[str, list[str]] = {}
-    for g in gens:
-        rungs.setdefault(g["fidelity"], []).append("prior" if g["tolerance"] is None else f"{g['tolerance']:.3g}")
-    tolerances = "; ".join(f"{rung}: {', '.join(ts)}" for rung, ts in rungs.items())
-    ladder = "; ".join(f"rung {i + 1}: {r['fidelity']}, down to {r['floor']}" for i, r in enumerate(record["ladder"]))
     versions = ", ".join(f"{k} {v}" for k, v in record.get("versions", {}).items() if k != "platform")
+    acceptance = record.get("acceptance", {})
+    rhat = {k: v for k, v in record.get("rhat", {}).items() if v is not None}
+    worst = max(rhat, key=rhat.get) if rhat else None
     lines += [
-        f"The shipped ensemble: **{len(ens)} members** (effective sample size {ens.effective_size():.0f}), made by",
-        f"`{record.get('command', '')}` (seed {record.get('seed')}) in {record.get('seconds', 0) / 60:.0f} minutes",
-        f"on 2 cores: {len(gens)} generations at tolerances ({tolerances}), {sum(g['evaluated'] for g in gens):,}",
-        f"proposals evaluated. The ladder: {ladder}; the final generation measured as `validate` does:",
-        f"{record.get('final', '')}. Versions: {versions}.",
+        f"The shipped ensemble: **{len(ens)} members**, made by `{record.get('command', '')}` (seed",
+        f"{record.get('seed')}) in {record.get('seconds', 0) / 60:.0f} minutes on 2 cores:",
+        f"{record.get('chains')} chains from the registry's defaults, {record.get('burn_in')} steps of burn-in,",
+        f"then a member every {record.get('thin')} steps ({record.get('steps')} steps;",
+        f"{record.get('evaluated', 0):,} parameter vectors run,",
+        f"each as `validate` does: {record.get('final', '')}). After the burn-in,",
+        f"{acceptance.get('joint', 0):.0%} of the joint steps and {acceptance.get('prior draws', 0):.0%} of the",
+        "prior-draw steps were accepted. R-hat over the steps after the burn-in: median",
+        f"{np.median(list(rhat.values())):.3f}, largest {rhat.get(worst, float('nan')):.3f} (`{worst}`);",
+        f"{sum(v < 1.1 for v in rhat.values())} of {len(ens.space)} parameters below 1.1. Versions: {versions}.",
         "",
-        "| parameter | default | prior (uniform) | plausible: 5% - median - 95% | 90% range / prior's | "
+        "| parameter | default | prior (uniform) | plausible: 5% - median - 95% | 90% range / prior's | R-hat | "
         "constrained by |",
-        "|-----------|---------|-----------------|------------------------------|---------------------|"
+        "|-----------|---------|-----------------|------------------------------|---------------------|-------|"
         "----------------|",
     ]
     for r in ens.ranges().sort_values("narrowed_to").itertuples():
@@ -80,13 +88,15 @@ def render() -> str:
         shown = ", ".join(f"{t} ({rho:+.2f})" for t, rho in by if abs(rho) >= STRONG) or "none"
         lines.append(
             f"| `{r.parameter}` | {_g(r.default)} | {_g(r.prior_low)} - {_g(r.prior_high)} | "
-            f"{_g(r.q05)} - {_g(r.median)} - {_g(r.q95)} | {r.narrowed_to:.0%} | {shown} |"
+            f"{_g(r.q05)} - {_g(r.median)} - {_g(r.q95)} | {r.narrowed_to:.0%} | {_rhat(rhat.get(r.parameter))} | "
+            f"{shown} |"
         )
     lines += [
         "",
         "*Constrained by*: the targets whose value is rank-correlated with the parameter (|Spearman rho| of at",
-        f"least {STRONG}) over the first generation's {len(ens)} draws from the prior. The targets, and the parameters",
-        "they constrain most:",
+        f"least {STRONG}) over the screen's draws from the prior ({record.get('screen', '')}). R-hat: rank-normalised",
+        "split R-hat over the chains' steps after the burn-in (near 1: the chains agree). The targets, and the",
+        "parameters they constrain most:",
         "",
         "| target | most strongly rank-correlated parameters over the prior |",
         "|--------|----------------------------------------------------------|",

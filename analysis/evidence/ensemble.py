@@ -12,43 +12,50 @@ likelihood is the published targets themselves:
   of the target's published range (:mod:`analysis.evidence.targets`), so a distance of at most
   1 is every target inside its range: the tolerance of each target is its published range.
   A value the model cannot produce (a ramp that never completes) is infinitely far.
-* **Sampler.** Adaptive sequential Monte Carlo ABC with replenishment (Drovandi and Pettitt
-  2011, Biometrics 67:225-233; the adaptive tolerance of Del Moral, Doucet and Jasra 2012,
-  Statistics and Computing 22:1009-1020): the population starts as draws from the prior; each
-  generation's tolerance is the ``QUANTILE`` of the last one's distances, the particles beyond it
-  are dropped and replaced by copies of those within it, and each copy is moved by Metropolis-
-  Hastings steps that keep the ABC posterior at the new tolerance (a Gaussian random walk with
-  the alive particles' covariance, shrunk halfway to its diagonal, times a scale over the
-  dimensions that starts at 2.38^2 and follows the acceptance rate towards 0.234, Roberts, Gelman
-  and Gilks 1997, alternating with steps that draw ``COORDINATES`` coordinates afresh from their
-  prior; a proposal is accepted if its prior ratio allows and its distance is within the tolerance), as
-  many steps as make a copy move at least once with probability ``1 - STUCK`` at the acceptance
-  rate of a first step. Every particle has equal weight: no importance weights, which in 54
-  dimensions collapse onto a handful of particles (a population Monte Carlo ABC with Filippi et
-  al.'s 2013 kernels, tried first, kept an effective size of 1 to 3 of 100 after one generation).
-  The walk moves on the logit scale of the unit cube (each parameter scaled to [0, 1] within its
-  prior), so it never leaves the prior's box; the uniform prior's density there is
-  ``prod z (1 - z)``.
-* **A ladder of fidelities.** The generations that narrow the tolerance measure the targets on
-  cheaper runs first: ``SCOUT`` (the validation's org size, one replication of each policy
-  setting) while the tolerance is wide, then ``MEDIUM`` (three replications) once the scout's
-  own noise would be what the tolerance selects (its floor, ``LADDER``), down to the ranges
-  themselves (the medium rung's floor, a trade of cost, see ``LADDER``); the last generation
-  measures each proposal exactly as ``validate`` does at its defaults (``FINAL``: 8
-  replications of each policy and 24 of the typical org, 1,536 reps, ``validate``'s seeds),
-  and keeps those within the published ranges, replenished and moved as above at that fidelity.
-  A change of rung measures the whole population again at the new one. Every member passes
-  every target of ``validate`` with its values. The copies no step moved then take more steps
-  until every particle is distinct (``MAX_DIVERSIFY``); any still identical are one member whose
-  weight is their number.
+* **Sampler.** ABC Markov chain Monte Carlo (Marjoram, Molitor, Plagnol and Tavare 2003, PNAS
+  100:15324-15328): ``CHAINS`` independent chains, each a Metropolis-Hastings chain whose
+  stationary distribution is the prior restricted to the vectors within the tolerance. A proposal
+  is accepted when the prior ratio allows it and every target is inside its range, measured
+  exactly as ``validate`` does at its defaults (``FINAL``: 8 replications of each policy setting
+  and 24 of the typical org, 1,536 reps, ``validate``'s seeds), so every state of every chain,
+  and every member, passes every target of ``validate`` with its values. With the seeds fixed,
+  passing is a deterministic property of the parameter vector and the chain is exact.
+* **Where the chains start.** At the registry's defaults: the fitted point, which passes every
+  target (``validate``), so no chain has to find the targets first. The first ``BURN`` steps are
+  burn-in: the chains move away from their common start and the joint step is tuned; then each
+  chain gives a member every ``THIN`` steps. How well the chains have forgotten their start is
+  measured, not assumed: the rank-normalised split R-hat of each parameter over the steps after
+  the burn-in (:func:`split_rhat`) is in the record. A region of plausible models that no chain
+  reaches from the defaults is missed; chains that start together cannot show it.
+* **Moves.** Steps alternate. A joint step moves every coordinate on the logit scale of the unit
+  cube (each parameter scaled to [0, 1] within its prior, so a step never leaves the box; the
+  uniform prior's density there is ``prod z (1 - z)``) by a Gaussian whose covariance is
+  ``scale^2 (I + J'J)^-1``, J the slopes of the targets (in half-widths per logit unit) fitted by
+  least squares to every joint proposal run so far (:func:`proposal`): a step moves each target
+  by about ``scale`` half-widths and the directions no target depends on by about ``scale`` logit
+  units. Isotropic steps inside the ranges are rejected almost always: the targets pin about a
+  dozen directions of the 54 to a few hundredths of the prior while the rest are free. The scale
+  follows the acceptance rate towards 0.234 (Roberts, Gelman and Gilks 1997) during the burn-in;
+  the local model and the scale are then fixed, so the chains after the burn-in are Markov chains
+  that keep the posterior (adaptation that stops, as Haario, Saksman and Tamminen 2001 allow).
+  The other steps draw ``COORDINATES`` coordinates, chosen at random, afresh from their prior:
+  an independence proposal, accepted whenever the targets allow, so a parameter no target
+  constrains mixes at once.
+* **Why not sequential Monte Carlo.** Three builds with adaptive ABC-SMC with replenishment
+  (Drovandi and Pettitt 2011) collapsed in 54 dimensions before their tolerance reached the
+  ranges: resampling copies a few ancestors, and the moves did not decorrelate the copies (a
+  parameter no target constrains shrank to 5% of its prior), and the population settled where
+  T4 and T6 were 1.2-1.3 half-widths outside their ranges, away from the defaults, which pass.
+  History matching with regression emulators (Vernon, Goldstein and Bower 2010) stalled at 0.4%
+  of the prior with no run passing. Chains that start where the targets pass need neither.
 
-A seed fixes the ensemble bit for bit: proposals come from ``numpy.random.SeedSequence(seed)``
-in batches of a fixed size, every run uses the validation's fixed seeds (common random numbers
+A seed fixes the ensemble bit for bit: every proposal comes from ``numpy.random.SeedSequence(seed)``
+for all the chains at once, every run uses the validation's fixed seeds (common random numbers
 across proposals), and results do not depend on the workers or the executor. A build keeps a
-checkpoint after every generation and, interrupted, resumes from it to the same ensemble.
+checkpoint after every step and, interrupted, resumes from it to the same ensemble.
 
-Which targets constrain which parameters: over the first generation (draws from the prior), the
-Spearman rank correlation of each parameter with each target's value; how much the evidence
+Which targets constrain which parameters: over a screen of draws from the prior (``SCREEN``),
+the Spearman rank correlation of each parameter with each target's value; how much the evidence
 narrows each parameter: the ensemble's 90% range as a share of the prior's.
 
     python run.py calibrate --ensemble 100 --seed 0 --out scenarios/ensemble.parquet --workers 2
@@ -81,9 +88,7 @@ from sim.params import ParameterError
 
 __all__ = [
     "FINAL",
-    "LADDER",
-    "MEDIUM",
-    "SCOUT",
+    "SCREEN",
     "Ensemble",
     "Fidelity",
     "build",
@@ -121,56 +126,30 @@ class Fidelity:
 
 #: ``validate``'s defaults (analysis.evidence.validation.validate): a member passes there.
 FINAL = Fidelity(reps=1536, replications=8)
-#: The cheapest measurement, while the tolerance is wide: the same org size (a smaller org shifts
-#: the cross-section's groups, T1x), an eighth of the runs. T1x's mean is then known to about one
-#: half-width of its range, so at the defaults the scout's distance is anywhere from 0.7 to 2.3.
-SCOUT = Fidelity(reps=1536, replications=1)
-#: Three times the scout's runs: its noise is about 1/sqrt(3) of the scout's.
-MEDIUM = Fidelity(reps=1536, replications=3)
-#: The generations before the last: each fidelity with its floor. Once the tolerance (the
-#: quantile of the last distances) is within a rung's floor, the next generation measures on the
-#: next rung; after the last rung's floor, the next generation is the last: every target inside
-#: its range (tolerance 1) measured at FINAL. The scout's floor sits above what its own noise
-#: alone gives a parameter vector that passes every target (2.3). The medium's is the ranges
-#: themselves, a trade of cost: a proposal costs 2.5 times as much at FINAL, and near 1.5 a
-#: generation narrows the median by only 1-5%, so the narrowing is done at MEDIUM; its lucky
-#: noise is then dropped by the final measurement (a particle's distance there was the medium's
-#: plus 0.075 +- 0.106, so about half of a population within 1 at MEDIUM is within 1 at FINAL).
-LADDER: tuple[tuple[Fidelity, float], ...] = ((SCOUT, 3.0), (MEDIUM, 1.0))
-#: The tolerance of each generation: this quantile of the last generation's distances.
-QUANTILE = 0.5
-#: Metropolis-Hastings steps of each copy: enough that it stays where it was with at most this
-#: probability (at the first step's acceptance rate), ...
-STUCK = 0.02
-#: ... and at most this many.
-MAX_STEPS = 12
-#: At the final fidelity, the tolerance goes straight to 1 once this share of the particles is
-#: within it (the copies of those then walk within the ranges); else on by the quantile.
-FINAL_ALIVE = 0.1
-#: The final population's identical copies take up to this many more steps to move apart.
-MAX_DIVERSIFY = 60
-#: Every other step draws this many coordinates, chosen at random, afresh from their prior: the
-#: joint walk's scale follows the acceptance of the directions the targets constrain, and alone it
-#: moved the others by a few hundredths of their spread a step, so that resampling shrank a
-#: parameter no target constrains (executive.hours_per_week, |rho| <= 0.18 with every target) to
-#: 10% of its prior in 26 generations (path degeneracy). A random walk on a few coordinates scaled
-#: to the population's spread did not undo it either (once narrow, its steps are narrow: 9 steps
-#: of every particle at a fixed tolerance left that range at 21%). A draw from the prior is
-#: accepted whenever the targets do not care, so such a coordinate mixes at once. The acceptance
-#: counts joint steps only.
+#: The screen of prior draws that says which targets constrain which parameters: the validation's
+#: org size, one replication of each policy setting (the Spearman correlations need ranks, not
+#: the last digit).
+SCREEN = Fidelity(reps=1536, replications=1)
+#: Independent chains, each started at the registry's defaults.
+CHAINS = 20
+#: Steps of each chain before its first member: the chains move away from their common start and
+#: the joint step's scale and local model are tuned (then fixed, so the chains are Markov chains
+#: that keep the posterior from there on).
+BURN = 40
+#: Steps between a chain's members.
+THIN = 12
+#: Every odd step draws this many coordinates, chosen at random, afresh from their prior (an
+#: independence proposal: only the targets decide). A parameter no target constrains then mixes
+#: at once, whatever the joint step's scale.
 COORDINATES = 3
-#: How those coordinates move, in the checkpoint's key: a checkpoint of another kind of move is
-#: another build.
-MOVES = "prior draws"
-#: The random walk's covariance: the alive particles' covariance (shrunk halfway to its diagonal,
-#: so it has full rank when fewer distinct particles than dimensions are alive) times a scale over
-#: the dimensions; the scale starts at SCALE (Roberts, Gelman and Gilks 1997) ...
-SCALE = 2.38**2
-#: ... and each generation multiplies it by its last acceptance rate over this one (the optimal
-#: rate of a random-walk Metropolis, ibid.), within [1/4, 2].
+#: The joint step's scale (about how many half-widths a step moves each target along its slope,
+#: and logit units along the directions no target depends on) at the start of the burn-in ...
+SCALE = 0.1
+#: ... tuned during the burn-in towards this acceptance rate (the optimum of a random-walk
+#: Metropolis, Roberts, Gelman and Gilks 1997).
 ACCEPTANCE = 0.234
-#: Added to the covariance's diagonal (on the logit scale), so it stays positive definite.
-JITTER = 1e-6
+#: Added to the joint step's covariance's diagonal (logit scale), so it stays positive definite.
+JITTER = 1e-9
 
 
 def prior_space(names: Sequence[str] | None = None) -> dict[str, tuple[float, float]]:
@@ -198,23 +177,6 @@ def distance(achieved: Mapping[str, float], targets: Sequence[Target] = TARGETS)
             return float("inf")
         d = max(d, abs(v - t.middle) / ((t.high - t.low) / 2))
     return d
-
-
-@dataclass
-class Generation:
-    """One population at its tolerance and fidelity: the particles (unit-cube coordinates, equal
-    weights), their distances and target values, and what making it took."""
-
-    epsilon: float
-    fidelity: Fidelity
-    z: np.ndarray
-    distances: np.ndarray
-    achieved: list[dict[str, float]]
-    evaluations: int
-    acceptance: float
-    seconds: float
-    diversified: bool = False
-    scale: float = 0.0
 
 
 @dataclass
@@ -248,9 +210,13 @@ class Ensemble:
         return len(self.members)
 
     def effective_size(self) -> float:
-        """Kish's effective sample size of the weights."""
+        """How many independent draws the members are worth: Kish's effective size of the weights,
+        or, if the record has it, the chains' (the members are steps of Markov chains, which are
+        correlated: the median over the parameters of the chains' bulk effective sample size,
+        at most the number of members)."""
         w = self.weights
-        return float(w.sum() ** 2 / (w**2).sum())
+        kish = float(w.sum() ** 2 / (w**2).sum())
+        return min(kish, float(self.record.get("effective_size", kish)))
 
     def ranges(self) -> pd.DataFrame:
         """Per parameter: its default, prior, the ensemble's weighted 5%, 50% and 95% points, and
@@ -350,170 +316,176 @@ def _values(z: np.ndarray, space: Mapping[str, tuple[float, float]], fixed: Mapp
 Measure = Callable[[np.ndarray, Fidelity], list[dict[str, float]]]
 
 
+def start_point(space: Mapping[str, tuple[float, float]]) -> np.ndarray:
+    """The registry's defaults (the fitted point, which passes every target) in the unit cube of ``space``."""
+    return np.array([(registry.by_name(name).default - lo) / (hi - lo) for name, (lo, hi) in space.items()])
+
+
+def signed(achieved: Mapping[str, float], targets: Sequence[Target]) -> np.ndarray:
+    """Each target's value as its signed distance from the middle of its range, in half-widths."""
+    return np.array([(achieved[t.id] - t.middle) / ((t.high - t.low) / 2) for t in targets], float)
+
+
+def proposal(ys: np.ndarray, ts: np.ndarray, scale: float) -> np.ndarray:
+    """The joint step's Cholesky factor: ``scale^2 (I + J'J)^-1``, J the targets' local slopes.
+
+    ``ys`` are proposals already run (logit scale), ``ts`` their targets (:func:`signed`); J is the
+    least-squares slope of each target on the coordinates, in half-widths per logit unit. A step then
+    moves each target by about ``scale`` half-widths along its slope and every direction no target
+    depends on by about ``scale`` logit units: the Gaussian that a linear model of the targets with
+    one half-width of error and a unit prior step would give. Until there are ``2 (d + 1)`` runs with
+    every target finite, J is 0: an isotropic walk."""
+    k = ys.shape[1] if ys.ndim == 2 else 0
+    ok = np.all(np.isfinite(ts), axis=1) if len(ts) else np.zeros(0, bool)
+    precision = np.eye(k)
+    if ok.sum() >= 2 * (k + 1):
+        x = np.column_stack([np.ones(ok.sum()), ys[ok]])
+        slopes = np.linalg.lstsq(x, ts[ok], rcond=None)[0][1:].T
+        precision += slopes.T @ slopes
+    return np.linalg.cholesky(scale**2 * np.linalg.inv(precision) + JITTER * np.eye(k))
+
+
+def split_rhat(x: np.ndarray) -> float:
+    """Rank-normalised split R-hat of one quantity's draws, ``x[step, chain]`` (Vehtari, Gelman,
+    Simpson, Carpenter and Buerkner 2021): near 1 when the chains agree; above 1.01-1.1, they have
+    not mixed. NaN for a quantity no chain moved."""
+    n = x.shape[0] // 2
+    if n < 2:
+        return float("nan")
+    z = _normal_scores(np.concatenate([x[:n], x[n : 2 * n]], axis=1))
+    within = z.var(axis=0, ddof=1).mean()
+    if within <= 0:
+        return float("nan")
+    between = n * z.mean(axis=0).var(ddof=1)
+    return float(np.sqrt(((n - 1) / n * within + between / n) / within))
+
+
+def _normal_scores(halves: np.ndarray) -> np.ndarray:
+    ranks = stats.rankdata(halves, axis=None).reshape(halves.shape)
+    return special.ndtri((ranks - 3 / 8) / (ranks.size + 1 / 4))
+
+
+def bulk_ess(x: np.ndarray) -> float:
+    """The bulk effective sample size of one quantity's draws, ``x[step, chain]``: rank-normalised
+    split chains, their autocorrelations summed by Geyer's initial monotone sequence (Vehtari et
+    al. 2021, as Stan computes it). NaN for a quantity no chain moved."""
+    n = x.shape[0] // 2
+    if n < 4:
+        return float("nan")
+    z = _normal_scores(np.concatenate([x[:n], x[n : 2 * n]], axis=1))
+    m = z.shape[1]
+    centred = z - z.mean(axis=0)
+    size = 2 ** int(np.ceil(np.log2(2 * n)))
+    spectrum = np.fft.rfft(centred, size, axis=0)
+    acov = np.fft.irfft(spectrum * np.conj(spectrum), size, axis=0)[:n] / n  # per chain, lags 0..n-1
+    within = (acov[0] * n / (n - 1)).mean()
+    if within <= 0:
+        return float("nan")
+    var_plus = (n - 1) / n * within + z.mean(axis=0).var(ddof=1)
+    rho = 1 - (within - acov.mean(axis=1)) / var_plus
+    rho[0] = 1.0
+    total, t, last = 0.0, 0, np.inf
+    while t + 1 < n:
+        pair = rho[t] + rho[t + 1]
+        if pair <= 0:
+            break
+        pair = min(pair, last)  # initial monotone sequence
+        total, last, t = total + pair, pair, t + 2
+    tau = max(-1 + 2 * total, 1 / np.log10(n * m))
+    return float(n * m / tau)
+
+
 @dataclass
-class _Walk:
-    """Particles that take random-walk Metropolis-Hastings steps within a tolerance, in place."""
+class _Chains:
+    """The chains' state after ``step`` steps: everything a checkpoint keeps."""
 
-    y: np.ndarray
-    z: np.ndarray
-    d: np.ndarray
+    y: np.ndarray  # each chain's point, logit scale
+    distances: np.ndarray
     achieved: list[dict[str, float]]
-    chol: np.ndarray
-    epsilon: float
-    fidelity: Fidelity
-    evaluations: int = 0
-    accepted: int = 0
-    tried: int = 0
     scale: float = SCALE
+    step: int = 0
+    chol: np.ndarray | None = None  # the joint step's factor, fixed once the burn-in is over
+    ys: list[np.ndarray] = field(default_factory=list)  # the joint proposals run (logit) ...
+    ts: list[np.ndarray] = field(default_factory=list)  # ... and their targets (signed half-widths)
+    trace: list[np.ndarray] = field(default_factory=list)  # each step after the burn-in: the chains' points
+    members: list[tuple[int, int, np.ndarray, dict[str, float]]] = field(default_factory=list)
+    log: list[dict[str, Any]] = field(default_factory=list)
+    screen: tuple[np.ndarray, list[dict[str, float]]] | None = None
 
-    @classmethod
-    def over(
-        cls,
-        z: np.ndarray,
-        d: np.ndarray,
-        achieved: list,
-        alive: np.ndarray,
-        epsilon: float,
-        fidelity: Fidelity,
-        scale: float,
-    ) -> _Walk:
-        """The walk's covariance: the ``alive`` particles' (logit scale, shrunk halfway to its
-        diagonal) times ``scale`` / dimensions."""
-        y, k = _logit(z), z.shape[1]
-        cov = np.atleast_2d(np.cov(y[alive], rowvar=False)) if alive.size > 1 else np.eye(k)
-        cov = (cov + np.diag(np.diag(cov))) / 2
-        chol = np.linalg.cholesky(scale / k * cov + JITTER * np.eye(k))
-        return cls(y, z, d, achieved, chol, epsilon, fidelity, scale=scale)
-
-    def step(
+    def step_once(
         self,
-        movers: np.ndarray,
         rng: np.random.Generator,
         measure: Measure,
+        fidelity: Fidelity,
         targets: Sequence[Target],
-        *,
-        joint: bool = True,
+        burn: int,
     ) -> None:
-        """One step of each of ``movers``: a proposal the prior ratio allows is run, and accepted
-        if its distance is within the tolerance. A joint step moves every coordinate along the
-        walk's covariance; else ``COORDINATES`` coordinates, chosen at random, are drawn afresh
-        from their prior, the rest stay (an independence proposal from the prior: its
-        Metropolis-Hastings ratio is 1, so only the tolerance decides)."""
-        n, k = movers.size, self.y.shape[1]
+        """One proposal for every chain, accepted where its prior ratio allows and every target is
+        inside its range. Even steps move every coordinate along :func:`proposal`'s Gaussian (its
+        scale tuned to ``ACCEPTANCE`` during the burn-in, then fixed); odd steps draw
+        ``COORDINATES`` coordinates, chosen at random, afresh from their prior."""
+        t0 = time.perf_counter()
+        n, k = self.y.shape
+        joint = self.step % 2 == 0
         if joint:
-            prop = self.y[movers] + rng.standard_normal((n, k)) @ self.chol.T
-            allowed = np.log(rng.random(n)) < _log_prior(prop) - _log_prior(self.y[movers])
+            chol = self.chol if self.chol is not None else proposal(*self._runs(), self.scale)
+            prop = self.y + rng.standard_normal((n, k)) @ chol.T
+            allowed = np.log(rng.random(n)) < _log_prior(prop) - _log_prior(self.y)
         else:
             chosen = np.argsort(rng.random((n, k)), axis=1)[:, :COORDINATES]
-            prop = self.y[movers].copy()
+            prop = self.y.copy()
             np.put_along_axis(prop, chosen, _logit(rng.random((n, COORDINATES))), axis=1)
             allowed = np.ones(n, bool)
-        run = movers[allowed]
-        results = measure(special.expit(prop[allowed]), self.fidelity) if run.size else []
-        self.evaluations += run.size
-        for i, yp, a in zip(run, prop[allowed], results, strict=True):
-            dp = distance(a, targets)
-            if dp <= self.epsilon:
-                self.y[i], self.z[i], self.d[i], self.achieved[i] = yp, special.expit(yp), dp, a
-                self.accepted += joint
-        self.tried += movers.size if joint else 0
-
-    def generation(self, t0: float, *, diversified: bool = False) -> Generation:
-        rate = self.accepted / self.tried if self.tried else float("nan")
-        seconds = time.perf_counter() - t0
-        return Generation(
-            self.epsilon,
-            self.fidelity,
-            self.z,
-            self.d,
-            self.achieved,
-            self.evaluations,
-            rate,
-            seconds,
-            diversified,
-            self.scale,
+        run = np.flatnonzero(allowed)
+        results = measure(special.expit(prop[run]), fidelity) if run.size else []
+        accepted = 0
+        for i, a in zip(run, results, strict=True):
+            if joint:
+                self.ys.append(prop[i])
+                self.ts.append(signed(a, targets))
+            d = distance(a, targets)
+            if d <= 1.0:
+                self.y[i], self.distances[i], self.achieved[i] = prop[i], d, a
+                accepted += 1
+        rate = accepted / n
+        if joint and self.step < burn:  # tune the scale towards ACCEPTANCE (Robbins-Monro on its log)
+            self.scale *= float(np.exp(np.clip(rate - ACCEPTANCE, -0.7, 0.7)))
+        self.step += 1
+        if self.step == burn:  # the burn-in is over: the joint step is fixed from here on
+            self.chol = proposal(*self._runs(), self.scale)
+        self.log.append(
+            {
+                "step": self.step,
+                "kind": "joint" if joint else "prior draws",
+                "evaluated": int(run.size),
+                "accepted": round(rate, 3),
+                "seconds": round(time.perf_counter() - t0, 1),
+            }
         )
 
+    def _runs(self) -> tuple[np.ndarray, np.ndarray]:
+        k = self.y.shape[1]
+        if not self.ys:
+            return np.zeros((0, k)), np.zeros((0, 0))
+        return np.array(self.ys), np.array(self.ts)
 
-def _replenish(
-    last: Generation,
-    epsilon: float,
-    rng: np.random.Generator,
-    measure: Measure,
-    targets: Sequence[Target],
-) -> Generation:
-    """Drop the particles beyond ``epsilon``, replace them with copies of those within, and move
-    each copy by Metropolis-Hastings steps that keep the ABC posterior at ``epsilon``."""
-    t0 = time.perf_counter()
-    z, d, achieved = last.z.copy(), last.distances.copy(), list(last.achieved)
-    alive = np.flatnonzero(d <= epsilon)
-    if alive.size == 0:
-        raise RuntimeError(f"ABC-SMC: no particle within tolerance {epsilon:.3g}; the targets are out of reach")
-    dead = np.flatnonzero(d > epsilon)
-    copies = alive[rng.integers(alive.size, size=dead.size)]
-    z[dead], d[dead] = z[copies], d[copies]
-    for i, j in zip(dead, copies, strict=True):
-        achieved[i] = achieved[j]
-    walk = _Walk.over(z, d, achieved, alive, epsilon, last.fidelity, _next_scale(last))
-    steps, step = 1, 0
-    while step < steps and dead.size:
-        walk.step(dead, rng, measure, targets, joint=step % 2 == 0)
-        if step == 0:  # how many steps move a copy at least once, but for STUCK, at this rate
-            rate = walk.accepted / walk.tried
-            if rate >= 1:
-                steps = 1
-            elif rate > 0:
-                steps = int(min(MAX_STEPS, max(1, np.ceil(np.log(STUCK) / np.log1p(-rate)))))
-            else:
-                steps = MAX_STEPS
-        step += 1
-    return walk.generation(t0)
+    def keep(self, burn: int, thin: int) -> None:
+        """After the burn-in, every step's points go to the trace, and every ``thin``-th step's are members."""
+        if self.step <= burn:
+            return
+        z = special.expit(self.y)
+        self.trace.append(z.copy())
+        if (self.step - burn) % thin == 0:
+            draw = (self.step - burn) // thin - 1
+            self.members += [(draw, c, z[c].copy(), self.achieved[c]) for c in range(len(z))]
 
-
-def _next_scale(last: Generation) -> float:
-    """The walk's scale after ``last``: its scale times its acceptance rate over ACCEPTANCE."""
-    if not last.scale:
-        return SCALE
-    if np.isnan(last.acceptance):
-        return last.scale
-    return last.scale * float(np.clip(last.acceptance / ACCEPTANCE, 0.25, 2.0))
-
-
-def _copies(z: np.ndarray) -> np.ndarray:
-    """The particles identical to an earlier one."""
-    _, first = np.unique(z, axis=0, return_index=True)
-    return np.setdiff1d(np.arange(len(z)), first)
-
-
-def _diversify(last: Generation, rng: np.random.Generator, measure: Measure, targets: Sequence[Target]) -> Generation:
-    """The final population's copies that no step moved take more steps, all together, until every
-    particle is distinct (at most ``MAX_DIVERSIFY`` steps): each step keeps the ABC posterior."""
-    t0 = time.perf_counter()
-    alive = np.arange(len(last.z))
-    walk = _Walk.over(
-        last.z.copy(), last.distances.copy(), list(last.achieved), alive, last.epsilon, last.fidelity, _next_scale(last)
-    )
-    for step in range(MAX_DIVERSIFY):
-        movers = _copies(walk.z)
-        if not movers.size:
-            break
-        walk.step(movers, rng, measure, targets, joint=step % 2 == 0)
-    return walk.generation(t0, diversified=True)
-
-
-def _measured(
-    z: np.ndarray,
-    fidelity: Fidelity,
-    measure: Measure,
-    targets: Sequence[Target],
-    epsilon: float = np.inf,
-    scale: float = 0.0,
-) -> Generation:
-    """A population measured (again) at ``fidelity``: the prior's draws, or a change of rung."""
-    t0 = time.perf_counter()
-    achieved = measure(z, fidelity)
-    d = np.array([distance(a, targets) for a in achieved])
-    return Generation(epsilon, fidelity, z, d, achieved, len(z), float("nan"), time.perf_counter() - t0, scale=scale)
+    def rates(self, burn: int) -> dict[str, float | None]:
+        """The acceptance rate of each kind of step after the burn-in."""
+        out: dict[str, float | None] = {}
+        for kind in ("joint", "prior draws"):
+            rs = [s["accepted"] for s in self.log[burn:] if s["kind"] == kind]
+            out[kind] = round(float(np.mean(rs)), 3) if rs else None
+        return out
 
 
 def build(
@@ -523,119 +495,123 @@ def build(
     space: Mapping[str, tuple[float, float]] | None = None,
     targets: Sequence[Target] = TARGETS,
     fixed: Mapping[str, Any] | None = None,
-    ladder: Sequence[tuple[Fidelity, float]] = LADDER,
+    chains: int = CHAINS,
+    burn: int = BURN,
+    thin: int = THIN,
+    screen: Fidelity = SCREEN,
     final: Fidelity = FINAL,
     checkpoint: str | Path | None = None,
     executor: ExecutorChoice = None,
     workers: int | None = None,
     scheduler: str | None = None,
+    measure: Measure | None = None,
     say: Callable[[str], None] = lambda _: None,
 ) -> Ensemble:
-    """An ensemble from ``size`` particles that all pass ``targets`` at ``final`` (ABC-SMC, see above).
+    """An ensemble of ``size`` members that all pass ``targets`` at ``final`` (ABC-MCMC, see above).
 
     ``space`` is the prior box (default: every parameter with a registry prior); ``fixed`` sets
-    other parameters for every run; ``ladder`` the fidelities of the generations before the
-    last, each with its floor. The runs go to ``executor`` (left open), else ``workers`` local
-    processes or the Dask cluster at ``scheduler``; the ensemble does not depend on which. With
-    ``checkpoint``, every finished generation is kept in that file, and a build of the same
+    other parameters for every run. ``chains`` chains start at the registry's defaults, take
+    ``burn`` steps and then give a member every ``thin`` steps. The runs go to ``executor`` (left
+    open), else ``workers`` local processes or the Dask cluster at ``scheduler``; the ensemble does
+    not depend on which. ``measure`` replaces the model (a function of unit-cube points and a
+    fidelity giving each point's target values), for a test of the sampler alone. With
+    ``checkpoint``, the state after every step is kept in that file, and a build of the same
     ensemble resumes from it (the file goes once the ensemble is made).
     """
     if size < 2:
         raise ParameterError(f"ensemble size {size}: expected a whole number of at least 2")
-    if not ladder:
-        raise ParameterError("ensemble ladder: expected at least one fidelity before the final one")
+    if chains < 2 or burn < 2 or thin < 1:
+        raise ParameterError(f"ensemble chains {chains}, burn-in {burn}, thinning {thin}: expected at least 2, 2, 1")
     space = dict(space or prior_space())
     fixed = dict(fixed or {})
+    chains = min(chains, size)
+    draws = -(-size // chains)
+    steps = burn + thin * draws
     rng = np.random.default_rng(np.random.SeedSequence(seed))
-    key = _key(size, seed, space, targets, fixed, ladder, final)
+    key = _key(size, seed, space, targets, fixed, (chains, burn, thin), screen, final)
     store = _Checkpoint(Path(checkpoint), key) if checkpoint is not None else None
-    generations: list[Generation] = []
-    rungs: list[int] = []  # the ladder's rung of each generation (len(ladder): the final one)
+    state: _Chains | None = None
     seconds = 0.0
     if store is not None and (saved := store.load()) is not None:
-        generations, rungs, state, seconds = saved
-        rng.bit_generator.state = state
-        say(f"resumed from {store.path}: {len(generations)} generations done")
+        state, rng_state, seconds = saved
+        rng.bit_generator.state = rng_state
+        say(f"resumed from {store.path}: {state.step} of {steps} steps done")
     t0 = time.perf_counter() - seconds
     with executor_for(executor, workers, scheduler) as ex:
+        if measure is None:
 
-        def measure(zs: np.ndarray, fidelity: Fidelity) -> list[dict[str, float]]:
-            seeds, typical = fidelity.runs()
-            points = [_values(z, space, fixed) for z in zs]
-            return evaluate_many(points, targets, seeds, fidelity.reps, typical_seeds=typical, executor=ex)
+            def measure(zs: np.ndarray, fidelity: Fidelity) -> list[dict[str, float]]:
+                seeds, typical = fidelity.runs()
+                points = [_values(z, space, fixed) for z in zs]
+                return evaluate_many(points, targets, seeds, fidelity.reps, typical_seeds=typical, executor=ex)
 
-        def keep(gen: Generation, rung: int, name: str) -> None:
-            generations.append(gen)
-            rungs.append(rung)
+        def save(st: _Chains) -> None:
             if store is not None:
-                store.save(generations, rungs, rng.bit_generator.state, time.perf_counter() - t0)
-            within = f"median distance {np.median(gen.distances):.3g}"
-            moved = "" if np.isnan(gen.acceptance) else f", {gen.acceptance:.0%} of joint steps accepted"
-            q05, q95 = np.quantile(gen.z, [0.05, 0.95], axis=0)
-            narrowest = int(np.argmin(q95 - q05))
-            spread = (  # how much of the prior the population still spans: a collapse shows here first
-                f"{len(np.unique(gen.z, axis=0))} distinct; narrowest 90% range {q95[narrowest] - q05[narrowest]:.0%} "
-                f"of its prior ({list(space)[narrowest]})"
-            )
-            say(
-                f"generation {len(generations) - 1} ({name}): tolerance {gen.epsilon:.3g}, {within}; "
-                f"{gen.evaluations} runs of proposals{moved}; {spread} ({gen.seconds:.0f} s)"
-            )
+                store.save(st, rng.bit_generator.state, time.perf_counter() - t0)
 
-        if not generations:
-            keep(_measured(rng.random((size, len(space))), ladder[0][0], measure, targets), 0, "prior, rung 1")
-        while rungs[-1] < len(ladder) or generations[-1].epsilon > 1:  # the prior's epsilon is inf
-            last, rung = generations[-1], rungs[-1]
-            quantile = _next_tolerance(last.distances)
-            if rung < len(ladder) and quantile <= ladder[rung][1]:
-                rung += 1  # the next rung (after the last one, the final fidelity): measure everyone there
-                fidelity = final if rung == len(ladder) else ladder[rung][0]
-                name = "final" if rung == len(ladder) else f"rung {rung + 1}"
-                keep(_measured(last.z, fidelity, measure, targets, last.epsilon, last.scale), rung, f"{name}, again")
-                continue
-            epsilon = min(quantile, last.epsilon)
-            if rung == len(ladder):  # at the final fidelity: every target inside its range, at once if
-                # enough particles are already (a final proposal costs 2.5 times a medium one)
-                within = np.mean(last.distances <= 1.0)
-                epsilon, name = (1.0 if within >= FINAL_ALIVE else max(epsilon, 1.0)), "final"
-            else:
-                name = f"rung {rung + 1}"
-            keep(_replenish(last, epsilon, rng, measure, targets), rung, name)
-        if not generations[-1].diversified and _copies(generations[-1].z).size:
-            keep(_diversify(generations[-1], rng, measure, targets), len(ladder), "final, copies moved apart")
-    last = generations[-1]
-    members, weights, achieved = _distinct(last)
+        if state is None:
+            z0 = start_point(space)
+            first = measure(z0[None], final)[0]
+            if distance(first, targets) > 1:
+                raise ParameterError(
+                    f"ensemble: the chains start at the registry's defaults, which do not pass every target at "
+                    f"the final fidelity (distance {distance(first, targets):.3g}); run `python run.py validate`"
+                )
+            draws_z = rng.random((size, len(space)))
+            state = _Chains(
+                np.tile(_logit(z0), (chains, 1)), np.full(chains, distance(first, targets)), [first] * chains
+            )
+            state.screen = (draws_z, measure(draws_z, screen))
+            save(state)
+            say(f"screen: {size} draws from the prior measured ({time.perf_counter() - t0:.0f} s)")
+        while state.step < steps:
+            state.step_once(rng, measure, final, targets, burn)
+            state.keep(burn, thin)
+            save(state)
+            last = state.log[-1]
+            spread = np.median(np.abs(special.expit(state.y) - start_point(space)).sum(axis=1))
+            say(
+                f"step {state.step}/{steps} ({last['kind']}): {last['accepted']:.0%} accepted, scale "
+                f"{state.scale:.3g}; chains' median L1 distance from the start {spread:.2f} ({last['seconds']:.0f} s)"
+            )
+    members = sorted(state.members, key=lambda m: (m[0], m[1]))[:size]
     lo = np.array([b[0] for b in space.values()])
     hi = np.array([b[1] for b in space.values()])
-    frame = pd.DataFrame(lo + (hi - lo) * members, columns=list(space))
-    frame.insert(0, "weight", weights)
+    frame = pd.DataFrame(lo + (hi - lo) * np.array([m[2] for m in members]), columns=list(space))
+    frame.insert(0, "chain", [m[1] for m in members])
+    frame.insert(0, "weight", np.full(len(members), 1 / len(members)))
     frame.insert(0, "member", np.arange(len(members)))
     for t in targets:
-        frame[t.id] = [a[t.id] for a in achieved]
+        frame[t.id] = [m[3][t.id] for m in members]
+    trace = np.array(state.trace)  # (steps after the burn-in, chains, parameters)
+    rhat = {name: split_rhat(trace[:, :, i]) for i, name in enumerate(space)}
+    ess = {name: bulk_ess(trace[:, :, i]) for i, name in enumerate(space)}
+    moved = [v for v in ess.values() if np.isfinite(v)]
     record = {
-        "method": "adaptive ABC-SMC with replenishment (Drovandi and Pettitt 2011; tolerance as Del Moral et al. "
-        "2012), random-walk Metropolis-Hastings moves on the logit scale; see analysis/evidence/ensemble.py",
+        "method": "ABC-MCMC (Marjoram, Molitor, Plagnol and Tavare 2003) with tolerance the published ranges, "
+        f"{chains} chains from the registry's defaults, joint steps from a local linear model of the targets "
+        "and prior draws of a few coordinates; see analysis/evidence/ensemble.py",
         "tolerance": "every target inside its published range: max |value - middle| / half-width <= 1",
         "targets": {t.id: [t.low, t.high] for t in targets},
         "size": size,
         "seed": seed,
         "fixed": fixed,
-        "ladder": [{"fidelity": f.describe(), "floor": floor} for f, floor in ladder],
+        "chains": chains,
+        "burn_in": burn,
+        "thin": thin,
+        "steps": steps,
         "final": final.describe(),
-        "effective_size": float(1 / (weights**2).sum()),
-        "generations": [
-            {
-                "tolerance": g.epsilon if np.isfinite(g.epsilon) else None,
-                "fidelity": "final" if r == len(ladder) else f"rung {r + 1}",
-                "evaluated": g.evaluations,
-                "acceptance": None if np.isnan(g.acceptance) else round(g.acceptance, 3),
-                "scale": round(g.scale, 4),
-                "seconds": round(g.seconds, 1),
-            }
-            for g, r in zip(generations, rungs, strict=True)
-        ],
+        "screen": screen.describe(),
+        "evaluated": int(sum(s["evaluated"] for s in state.log)) + 1 + size,
+        "acceptance": state.rates(burn),
+        "scale": round(state.scale, 4),
+        "rhat": {k: (round(v, 3) if np.isfinite(v) else None) for k, v in rhat.items()},
+        "ess": {k: (round(v, 1) if np.isfinite(v) else None) for k, v in ess.items()},
+        # the members are a thinned subset of the chains' steps: at most their number, at most the chains' ESS
+        "effective_size": round(min(len(members), float(np.median(moved))) if moved else 1.0, 1),
+        "log": state.log,
         "seconds": round(time.perf_counter() - t0, 1),
-        "constraints": constraints(generations[0], space, targets),
+        "constraints": constraints(*state.screen, space, targets),
         "versions": versions(),
     }
     if store is not None:
@@ -649,73 +625,57 @@ def _key(
     space: Mapping[str, tuple[float, float]],
     targets: Sequence[Target],
     fixed: Mapping[str, Any],
-    ladder: Sequence[tuple[Fidelity, float]],
+    shape: tuple[int, int, int],
+    screen: Fidelity,
     final: Fidelity,
 ) -> str:
     """What makes a build the same build: a checkpoint resumes only a build with this key."""
-    tuning = (QUANTILE, STUCK, MAX_STEPS, MAX_DIVERSIFY, SCALE, ACCEPTANCE, FINAL_ALIVE, COORDINATES, MOVES)
-    return repr((size, seed, dict(space), [t.id for t in targets], dict(fixed), list(ladder), final, tuning))
-
-
-def _next_tolerance(d: np.ndarray) -> float:
-    """The ``QUANTILE`` of the distances (one of them), or, if that is infinite (a value the model
-    cannot produce), the largest finite one: the particles with a finite distance go on."""
-    q = float(np.quantile(d, QUANTILE, method="lower"))
-    finite = d[np.isfinite(d)]
-    if np.isfinite(q):
-        return q
-    if finite.size == 0:
-        raise RuntimeError("ABC-SMC: no particle produces every target; the targets are out of reach of the prior")
-    return float(finite.max())
-
-
-def _distinct(gen: Generation) -> tuple[np.ndarray, np.ndarray, list[dict[str, float]]]:
-    """The population's distinct particles, each weighted by its number of copies."""
-    _, first, counts = np.unique(gen.z, axis=0, return_index=True, return_counts=True)
-    order = np.argsort(first)
-    first, counts = first[order], counts[order]
-    return gen.z[first], counts / counts.sum(), [gen.achieved[i] for i in first]
+    tuning = (COORDINATES, SCALE, ACCEPTANCE, JITTER)
+    return repr((size, seed, dict(space), [t.id for t in targets], dict(fixed), shape, screen, final, tuning))
 
 
 @dataclass
 class _Checkpoint:
-    """A build's finished generations and its sampler's state, in one file; only for the same build."""
+    """A build's chains and its sampler's state, in one file; only for the same build."""
 
     path: Path
     key: str
 
-    def load(self) -> tuple[list[Generation], list[int], dict, float] | None:
+    def load(self) -> tuple[_Chains, dict, float] | None:
         if not self.path.is_file():
             return None
         with self.path.open("rb") as f:
             saved = pickle.load(f)
         if saved.get("key") != self.key:
             raise ParameterError(
-                f"ensemble checkpoint {self.path}: it belongs to another build (size, seed, space, targets or "
+                f"ensemble checkpoint {self.path}: it belongs to another build (size, seed, space, targets, chains or "
                 "fidelities differ); delete it or build that ensemble"
             )
-        return saved["generations"], saved["rungs"], saved["state"], saved["seconds"]
+        return saved["chains"], saved["state"], saved["seconds"]
 
-    def save(self, generations: list[Generation], rungs: list[int], state: dict, seconds: float) -> None:
+    def save(self, chains: _Chains, state: dict, seconds: float) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         part = self.path.with_name(self.path.name + ".tmp")
         with part.open("wb") as f:
-            pickle.dump(
-                {"key": self.key, "generations": generations, "rungs": rungs, "state": state, "seconds": seconds}, f
-            )
+            pickle.dump({"key": self.key, "chains": chains, "state": state, "seconds": seconds}, f)
         part.replace(self.path)  # atomic: an interruption leaves the last whole checkpoint
 
 
-def constraints(first: Generation, space: Mapping[str, tuple[float, float]], targets: Sequence[Target]) -> dict:
+def constraints(
+    z: np.ndarray,
+    achieved: Sequence[Mapping[str, float]],
+    space: Mapping[str, tuple[float, float]],
+    targets: Sequence[Target],
+) -> dict:
     """Which targets constrain which parameters: per target, each parameter's Spearman rank
-    correlation with the target's value over draws from the prior (the first generation)."""
+    correlation with the target's value over draws from the prior (the screen)."""
     out = {}
     for t in targets:
-        v = np.array([a[t.id] for a in first.achieved], float)
+        v = np.array([a[t.id] for a in achieved], float)
         ok = np.isfinite(v)
         row = {}
         for i, name in enumerate(space):
-            rho = stats.spearmanr(first.z[ok, i], v[ok]).statistic if ok.sum() > 2 else np.nan
+            rho = stats.spearmanr(z[ok, i], v[ok]).statistic if ok.sum() > 2 else np.nan
             row[name] = round(float(rho), 3) if np.isfinite(rho) else None
         out[t.id] = row
     return out

@@ -1,4 +1,4 @@
-"""The calibrated ensemble: priors in the registry, ABC-SMC members that pass their targets, the shipped file."""
+"""The calibrated ensemble: priors in the registry, ABC-MCMC members that pass their targets, the shipped file."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from analysis.comparisons.robustness import ENSEMBLE_COMMAND, ENSEMBLE_FILE
 from analysis.evidence import ensemble as E
 from analysis.evidence.calibration import FREE, evaluate
-from analysis.evidence.targets import TARGETS
+from analysis.evidence.targets import TARGETS, Target
 from analysis.evidence.validation import validate
 from sim import params as registry
 from sim.params import ParameterError
@@ -21,8 +22,11 @@ from sim.params import ParameterError
 SMALL = {
     "space": ["rep.admin_hours_per_week", "manager.admin_hours_per_week", "manager.ride_along_habit"],
     "targets": ("T4", "T6"),
-    "ladder": ((E.Fidelity(128, 1), 1.5),),
+    "screen": E.Fidelity(128, 1),
     "final": E.Fidelity(256, 2),
+    "chains": 3,
+    "burn": 4,
+    "thin": 2,
 }
 
 
@@ -32,8 +36,11 @@ def _small(size: int = 6, seed: int = 3, workers: int = 1, **kwargs) -> E.Ensemb
         seed,
         space=E.prior_space(SMALL["space"]),
         targets=[t for t in TARGETS if t.id in SMALL["targets"]],
-        ladder=SMALL["ladder"],
+        screen=SMALL["screen"],
         final=SMALL["final"],
+        chains=SMALL["chains"],
+        burn=SMALL["burn"],
+        thin=SMALL["thin"],
         workers=workers,
         **kwargs,
     )
@@ -89,25 +96,92 @@ def test_the_ensemble_depends_on_its_seed_and_not_on_the_workers(small):
 
 def test_an_interrupted_build_resumes_from_its_checkpoint_to_the_same_ensemble(small, tmp_path, monkeypatch):
     checkpoint = tmp_path / "ens.partial.pkl"
-    real = E._replenish
+    real = E._Chains.step_once
+    calls = []
 
-    def interrupted(*args, **kwargs):
-        raise KeyboardInterrupt  # after the prior's generation, in the first replenishment
+    def interrupted(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt  # in the fifth step, after the burn-in's tuning has begun
+        real(self, *args, **kwargs)
 
-    monkeypatch.setattr(E, "_replenish", interrupted)
+    monkeypatch.setattr(E._Chains, "step_once", interrupted)
     with pytest.raises(KeyboardInterrupt):
         _small(checkpoint=checkpoint)
     assert checkpoint.is_file()
-    monkeypatch.setattr(E, "_replenish", real)
+    monkeypatch.setattr(E._Chains, "step_once", real)
     resumed = _small(checkpoint=checkpoint)
     pd.testing.assert_frame_equal(resumed.members, small.members)
-    assert [g["tolerance"] for g in resumed.record["generations"]] == [
-        g["tolerance"] for g in small.record["generations"]
-    ]
+    assert [s["accepted"] for s in resumed.record["log"]] == [s["accepted"] for s in small.record["log"]]
     assert not checkpoint.exists()  # gone once the ensemble is made
     checkpoint.write_bytes(__import__("pickle").dumps({"key": "another build"}))
     with pytest.raises(ParameterError, match="belongs to another build"):
         _small(checkpoint=checkpoint)
+
+
+#: A synthetic problem whose posterior is known: three parameters (only their unit-cube
+#: coordinates matter), one target that the sum of the first two must keep within 0.15 of its
+#: value at the start, and the third constrained by nothing.
+BAND = 0.15
+
+
+def _band(space: dict) -> tuple[list[Target], E.Measure]:
+    start = E.start_point(space)
+    target = Target("S", "a band", "sum", start[0] + start[1] - BAND, start[0] + start[1] + BAND, "synthetic")
+
+    def measure(z: np.ndarray, fidelity: E.Fidelity) -> list[dict[str, float]]:
+        return [{"S": float(p[0] + p[1])} for p in z]
+
+    return [target], measure
+
+
+def test_the_chains_sample_the_prior_restricted_to_the_targets():
+    """On a known posterior (uniform on a band of the unit cube), the members' marginals match
+    exact draws by rejection, and the unconstrained coordinate keeps its whole prior."""
+    space = E.prior_space(SMALL["space"])
+    targets, measure = _band(space)
+    ens = E.build(400, 1, space=space, targets=targets, chains=20, burn=30, thin=8, measure=measure)
+    lo = np.array([b[0] for b in space.values()])
+    hi = np.array([b[1] for b in space.values()])
+    z = (ens.members[list(space)].to_numpy() - lo) / (hi - lo)
+    assert np.all(np.abs(z[:, 0] + z[:, 1] - targets[0].middle) <= BAND)
+    exact = np.random.default_rng(5).random((200_000, 3))
+    exact = exact[np.abs(exact[:, 0] + exact[:, 1] - targets[0].middle) <= BAND]
+    for i in range(3):
+        assert stats.ks_2samp(z[:, i], exact[:, i]).pvalue > 0.001, i
+    assert z[:, 2].min() < 0.05 and z[:, 2].max() > 0.95  # the free coordinate spans its prior
+    assert max(v for v in ens.record["rhat"].values()) < 1.1
+    assert 50 < ens.effective_size() <= 400  # correlated steps of 20 chains: fewer than the members, not few
+
+
+def test_split_rhat_is_near_one_for_chains_that_agree_and_large_for_chains_that_do_not():
+    rng = np.random.default_rng(0)
+    same = rng.standard_normal((200, 8))
+    assert E.split_rhat(same) == pytest.approx(1.0, abs=0.02)
+    apart = same + np.arange(8)  # each chain stuck around its own value
+    assert E.split_rhat(apart) > 1.5
+    drifting = same + np.linspace(0, 4, 200)[:, None]  # every chain still moving: the halves disagree
+    assert E.split_rhat(drifting) > 1.1
+    assert np.isnan(E.split_rhat(np.ones((50, 4))))
+
+
+def test_bulk_ess_counts_independent_draws_as_many_and_correlated_ones_as_fewer():
+    rng = np.random.default_rng(1)
+    iid = rng.standard_normal((500, 4))
+    assert 1600 < E.bulk_ess(iid) < 2400  # 2,000 independent draws
+    ar = np.zeros((500, 4))
+    for t in range(1, 500):  # an AR(1) chain with coefficient 0.9: about 2000 (1 - 0.9) / (1 + 0.9) = 105
+        ar[t] = 0.9 * ar[t - 1] + rng.standard_normal(4)
+    assert 60 < E.bulk_ess(ar) < 200
+    assert np.isnan(E.bulk_ess(np.ones((50, 4))))
+
+
+def test_a_start_that_fails_its_targets_is_a_clear_error():
+    space = E.prior_space(SMALL["space"])
+    _, measure = _band(space)
+    far = [Target("S", "a band", "sum", 5.0, 6.0, "synthetic")]
+    with pytest.raises(ParameterError, match="do not pass every target"):
+        E.build(4, 0, space=space, targets=far, chains=2, burn=2, thin=1, measure=measure)
 
 
 def test_the_targets_narrow_the_parameters_they_constrain(small):
@@ -148,7 +222,8 @@ def test_an_ensemble_is_written_and_read_back_with_its_record(small, tmp_path):
     pd.testing.assert_frame_equal(back.members, small.members)
     assert back.space == small.space
     record = json.loads(path.with_suffix(".json").read_text())
-    assert record["seed"] == 3 and record["versions"]["numpy"] and record["generations"][-1]["fidelity"] == "final"
+    assert record["seed"] == 3 and record["versions"]["numpy"] and record["final"] == SMALL["final"].describe()
+    assert len(record["log"]) == record["steps"] == SMALL["burn"] + SMALL["thin"] * 2
 
 
 def test_a_bad_ensemble_file_is_named_in_one_message(small, tmp_path):
