@@ -27,20 +27,21 @@ likelihood is the published targets themselves:
   measured, not assumed: the rank-normalised split R-hat of each parameter over the steps after
   the burn-in (:func:`split_rhat`) is in the record. A region of plausible models that no chain
   reaches from the defaults is missed; chains that start together cannot show it.
-* **Moves.** Steps alternate. A joint step moves every coordinate on the logit scale of the unit
-  cube (each parameter scaled to [0, 1] within its prior, so a step never leaves the box; the
-  uniform prior's density there is ``prod z (1 - z)``) by a Gaussian whose covariance is
-  ``scale^2 (I + J'J)^-1``, J the slopes of the targets (in half-widths per logit unit) fitted by
-  least squares to every joint proposal run so far (:func:`proposal`): a step moves each target
-  by about ``scale`` half-widths and the directions no target depends on by about ``scale`` logit
-  units. Isotropic steps inside the ranges are rejected almost always: the targets pin about a
-  dozen directions of the 54 to a few hundredths of the prior while the rest are free. The scale
-  follows the acceptance rate towards 0.234 (Roberts, Gelman and Gilks 1997) during the burn-in;
-  the local model and the scale are then fixed, so the chains after the burn-in are Markov chains
-  that keep the posterior (adaptation that stops, as Haario, Saksman and Tamminen 2001 allow).
-  The other steps draw ``COORDINATES`` coordinates, chosen at random, afresh from their prior:
-  an independence proposal, accepted whenever the targets allow, so a parameter no target
-  constrains mixes at once.
+* **Moves.** Three kinds of step take turns (``KINDS``), all on the logit scale of the unit cube
+  (each parameter scaled to [0, 1] within its prior, so a step never leaves the box; the uniform
+  prior's density there is ``prod z (1 - z)``). They use J, the slopes of the targets (in
+  half-widths per logit unit) fitted by least squares to every proposal run so far (:func:`slopes`):
+  the targets pin about a dozen directions of the 54 while the rest are free, so isotropic steps
+  inside the ranges are rejected almost always. A joint step is Gaussian with covariance
+  ``scale^2 (I + J'J)^-1`` (:func:`joint_factor`): it moves each target by about ``scale``
+  half-widths along its slope. A free step is Gaussian in the null space of J only
+  (:func:`free_basis`), with a scale of its own: it moves the parameters in the directions no
+  target's slope sees, as far as the targets' curvature and noise allow. A prior-draw step draws
+  ``COORDINATES`` coordinate, chosen at random, afresh from its prior: an independence proposal,
+  accepted whenever the targets allow, a jump across a free parameter's whole range. The two scales
+  follow their acceptance rates towards 0.234 (Roberts, Gelman and Gilks 1997) during the burn-in;
+  the slopes and the scales are then fixed, so the chains after the burn-in are Markov chains that
+  keep the posterior (adaptation that stops, as Haario, Saksman and Tamminen 2001 allow).
 * **Why not sequential Monte Carlo.** Three builds with adaptive ABC-SMC with replenishment
   (Drovandi and Pettitt 2011) collapsed in 54 dimensions before their tolerance reached the
   ranges: resampling copies a few ancestors, and the moves did not decorrelate the copies (a
@@ -130,22 +131,25 @@ FINAL = Fidelity(reps=1536, replications=8)
 #: org size, one replication of each policy setting (the Spearman correlations need ranks, not
 #: the last digit).
 SCREEN = Fidelity(reps=1536, replications=1)
-#: Independent chains, each started at the registry's defaults.
-CHAINS = 20
+#: Independent chains, each started at the registry's defaults: fewer, longer chains move further
+#: from their common start for the same number of runs.
+CHAINS = 10
 #: Steps of each chain before its first member: the chains move away from their common start and
-#: the joint step's scale and local model are tuned (then fixed, so the chains are Markov chains
-#: that keep the posterior from there on).
-BURN = 40
+#: the moves are tuned (then fixed, so the chains are Markov chains that keep the posterior from
+#: there on). A multiple of the kinds of step, so each kind is tuned as often.
+BURN = 45
 #: Steps between a chain's members.
 THIN = 12
-#: Every odd step draws this many coordinates, chosen at random, afresh from their prior (an
-#: independence proposal: only the targets decide). A parameter no target constrains then mixes
-#: at once, whatever the joint step's scale.
-COORDINATES = 3
-#: The joint step's scale (about how many half-widths a step moves each target along its slope,
-#: and logit units along the directions no target depends on) at the start of the burn-in ...
+#: A prior-draw step draws this many coordinates, chosen at random, afresh from their prior (an
+#: independence proposal: only the targets decide), a jump across the whole prior that a walk would
+#: take many steps to make. One: each coordinate the targets leave free is then accepted as often
+#: as the runs' noise allows (three at once were accepted 0-20% of the time).
+COORDINATES = 1
+#: The scale of the joint and the free steps (for the joint step, about how many half-widths a
+#: step moves each target along its slope; for both, logit units along the directions no target
+#: depends on) at the start of the burn-in ...
 SCALE = 0.1
-#: ... tuned during the burn-in towards this acceptance rate (the optimum of a random-walk
+#: ... each tuned during the burn-in towards this acceptance rate (the optimum of a random-walk
 #: Metropolis, Roberts, Gelman and Gilks 1997).
 ACCEPTANCE = 0.234
 #: Added to the joint step's covariance's diagonal (logit scale), so it stays positive definite.
@@ -326,23 +330,35 @@ def signed(achieved: Mapping[str, float], targets: Sequence[Target]) -> np.ndarr
     return np.array([(achieved[t.id] - t.middle) / ((t.high - t.low) / 2) for t in targets], float)
 
 
-def proposal(ys: np.ndarray, ts: np.ndarray, scale: float) -> np.ndarray:
-    """The joint step's Cholesky factor: ``scale^2 (I + J'J)^-1``, J the targets' local slopes.
-
-    ``ys`` are proposals already run (logit scale), ``ts`` their targets (:func:`signed`); J is the
-    least-squares slope of each target on the coordinates, in half-widths per logit unit. A step then
-    moves each target by about ``scale`` half-widths along its slope and every direction no target
-    depends on by about ``scale`` logit units: the Gaussian that a linear model of the targets with
-    one half-width of error and a unit prior step would give. Until there are ``2 (d + 1)`` runs with
-    every target finite, J is 0: an isotropic walk."""
+def slopes(ys: np.ndarray, ts: np.ndarray) -> np.ndarray | None:
+    """The targets' local slopes J (targets x coordinates, half-widths per logit unit): least squares
+    of each target's :func:`signed` value on the coordinates of the proposals run so far (``ys``,
+    logit scale; ``ts``, their targets). None until ``2 (d + 1)`` runs have every target finite."""
     k = ys.shape[1] if ys.ndim == 2 else 0
     ok = np.all(np.isfinite(ts), axis=1) if len(ts) else np.zeros(0, bool)
-    precision = np.eye(k)
-    if ok.sum() >= 2 * (k + 1):
-        x = np.column_stack([np.ones(ok.sum()), ys[ok]])
-        slopes = np.linalg.lstsq(x, ts[ok], rcond=None)[0][1:].T
-        precision += slopes.T @ slopes
+    if k == 0 or ok.sum() < 2 * (k + 1):
+        return None
+    x = np.column_stack([np.ones(ok.sum()), ys[ok]])
+    return np.linalg.lstsq(x, ts[ok], rcond=None)[0][1:].T
+
+
+def joint_factor(j: np.ndarray | None, k: int, scale: float) -> np.ndarray:
+    """The joint step's Cholesky factor: ``scale^2 (I + J'J)^-1``. A step moves each target by about
+    ``scale`` half-widths along its slope and every direction no target depends on by about
+    ``scale`` logit units: the Gaussian that a linear model of the targets with one half-width of
+    error and a unit prior step would give. Without slopes, an isotropic walk."""
+    precision = np.eye(k) if j is None else np.eye(k) + j.T @ j
     return np.linalg.cholesky(scale**2 * np.linalg.inv(precision) + JITTER * np.eye(k))
+
+
+def free_basis(j: np.ndarray | None, k: int) -> np.ndarray:
+    """An orthonormal basis (columns) of the directions along which no target's slope moves: the
+    null space of J (every direction, without slopes). A free step moves only along these."""
+    if j is None:
+        return np.eye(k)
+    _, sv, vt = np.linalg.svd(j)
+    rank = int(np.sum(sv > sv.max() * 1e-9)) if sv.size else 0
+    return vt[rank:].T
 
 
 def split_rhat(x: np.ndarray) -> float:
@@ -370,7 +386,7 @@ def bulk_ess(x: np.ndarray) -> float:
     split chains, their autocorrelations summed by Geyer's initial monotone sequence (Vehtari et
     al. 2021, as Stan computes it). NaN for a quantity no chain moved."""
     n = x.shape[0] // 2
-    if n < 4:
+    if n < 2:
         return float("nan")
     z = _normal_scores(np.concatenate([x[:n], x[n : 2 * n]], axis=1))
     m = z.shape[1]
@@ -395,6 +411,10 @@ def bulk_ess(x: np.ndarray) -> float:
     return float(n * m / tau)
 
 
+#: The kinds of step, in turn: the joint step, the free step, prior draws of a few coordinates.
+KINDS = ("joint", "free", "prior draws")
+
+
 @dataclass
 class _Chains:
     """The chains' state after ``step`` steps: everything a checkpoint keeps."""
@@ -402,15 +422,24 @@ class _Chains:
     y: np.ndarray  # each chain's point, logit scale
     distances: np.ndarray
     achieved: list[dict[str, float]]
-    scale: float = SCALE
+    scales: dict[str, float] = field(default_factory=lambda: dict.fromkeys(KINDS[:2], SCALE))
     step: int = 0
-    chol: np.ndarray | None = None  # the joint step's factor, fixed once the burn-in is over
-    ys: list[np.ndarray] = field(default_factory=list)  # the joint proposals run (logit) ...
+    fixed: tuple[np.ndarray, np.ndarray] | None = None  # the joint factor and free basis, after the burn-in
+    ys: list[np.ndarray] = field(default_factory=list)  # the proposals run (logit) ...
     ts: list[np.ndarray] = field(default_factory=list)  # ... and their targets (signed half-widths)
     trace: list[np.ndarray] = field(default_factory=list)  # each step after the burn-in: the chains' points
     members: list[tuple[int, int, np.ndarray, dict[str, float]]] = field(default_factory=list)
     log: list[dict[str, Any]] = field(default_factory=list)
     screen: tuple[np.ndarray, list[dict[str, float]]] | None = None
+
+    def moves(self) -> tuple[np.ndarray, np.ndarray]:
+        """The joint step's factor and the free step's basis: fixed after the burn-in, else from
+        the slopes of every proposal run so far."""
+        if self.fixed is not None:
+            return self.fixed
+        k = self.y.shape[1]
+        j = slopes(np.array(self.ys), np.array(self.ts)) if self.ys else None
+        return joint_factor(j, k, self.scales["joint"]), free_basis(j, k)
 
     def step_once(
         self,
@@ -421,53 +450,51 @@ class _Chains:
         burn: int,
     ) -> None:
         """One proposal for every chain, accepted where its prior ratio allows and every target is
-        inside its range. Even steps move every coordinate along :func:`proposal`'s Gaussian (its
-        scale tuned to ``ACCEPTANCE`` during the burn-in, then fixed); odd steps draw
-        ``COORDINATES`` coordinates, chosen at random, afresh from their prior."""
+        inside its range. The kinds take turns (``KINDS``): a joint step moves every coordinate by
+        :func:`joint_factor`'s Gaussian; a free step moves along :func:`free_basis` only, by a
+        Gaussian of its own scale; a prior draw redraws ``COORDINATES`` coordinates, chosen at
+        random, from their prior (an independence proposal: only the targets decide). The two
+        scales are tuned to ``ACCEPTANCE`` during the burn-in, then fixed with the slopes."""
         t0 = time.perf_counter()
         n, k = self.y.shape
-        joint = self.step % 2 == 0
-        if joint:
-            chol = self.chol if self.chol is not None else proposal(*self._runs(), self.scale)
-            prop = self.y + rng.standard_normal((n, k)) @ chol.T
-            allowed = np.log(rng.random(n)) < _log_prior(prop) - _log_prior(self.y)
-        else:
+        kind = KINDS[self.step % len(KINDS)]
+        if kind == "prior draws":
             chosen = np.argsort(rng.random((n, k)), axis=1)[:, :COORDINATES]
             prop = self.y.copy()
             np.put_along_axis(prop, chosen, _logit(rng.random((n, COORDINATES))), axis=1)
             allowed = np.ones(n, bool)
+        else:
+            chol, basis = self.moves()
+            if kind == "joint":
+                prop = self.y + rng.standard_normal((n, k)) @ chol.T
+            else:
+                prop = self.y + self.scales["free"] * rng.standard_normal((n, basis.shape[1])) @ basis.T
+            allowed = np.log(rng.random(n)) < _log_prior(prop) - _log_prior(self.y)
         run = np.flatnonzero(allowed)
         results = measure(special.expit(prop[run]), fidelity) if run.size else []
         accepted = 0
         for i, a in zip(run, results, strict=True):
-            if joint:
-                self.ys.append(prop[i])
-                self.ts.append(signed(a, targets))
+            self.ys.append(prop[i])
+            self.ts.append(signed(a, targets))
             d = distance(a, targets)
             if d <= 1.0:
                 self.y[i], self.distances[i], self.achieved[i] = prop[i], d, a
                 accepted += 1
         rate = accepted / n
-        if joint and self.step < burn:  # tune the scale towards ACCEPTANCE (Robbins-Monro on its log)
-            self.scale *= float(np.exp(np.clip(rate - ACCEPTANCE, -0.7, 0.7)))
+        if kind in self.scales and self.step < burn:  # towards ACCEPTANCE (Robbins-Monro on the log scale)
+            self.scales[kind] *= float(np.exp(np.clip(rate - ACCEPTANCE, -0.7, 0.7)))
         self.step += 1
-        if self.step == burn:  # the burn-in is over: the joint step is fixed from here on
-            self.chol = proposal(*self._runs(), self.scale)
+        if self.step == burn:  # the burn-in is over: the moves are fixed from here on
+            self.fixed = self.moves()
         self.log.append(
             {
                 "step": self.step,
-                "kind": "joint" if joint else "prior draws",
+                "kind": kind,
                 "evaluated": int(run.size),
                 "accepted": round(rate, 3),
                 "seconds": round(time.perf_counter() - t0, 1),
             }
         )
-
-    def _runs(self) -> tuple[np.ndarray, np.ndarray]:
-        k = self.y.shape[1]
-        if not self.ys:
-            return np.zeros((0, k)), np.zeros((0, 0))
-        return np.array(self.ys), np.array(self.ts)
 
     def keep(self, burn: int, thin: int) -> None:
         """After the burn-in, every step's points go to the trace, and every ``thin``-th step's are members."""
@@ -482,7 +509,7 @@ class _Chains:
     def rates(self, burn: int) -> dict[str, float | None]:
         """The acceptance rate of each kind of step after the burn-in."""
         out: dict[str, float | None] = {}
-        for kind in ("joint", "prior draws"):
+        for kind in KINDS:
             rs = [s["accepted"] for s in self.log[burn:] if s["kind"] == kind]
             out[kind] = round(float(np.mean(rs)), 3) if rs else None
         return out
@@ -570,9 +597,10 @@ def build(
             save(state)
             last = state.log[-1]
             spread = np.median(np.abs(special.expit(state.y) - start_point(space)).sum(axis=1))
+            scales = ", ".join(f"{kind} {v:.3g}" for kind, v in state.scales.items())
             say(
-                f"step {state.step}/{steps} ({last['kind']}): {last['accepted']:.0%} accepted, scale "
-                f"{state.scale:.3g}; chains' median L1 distance from the start {spread:.2f} ({last['seconds']:.0f} s)"
+                f"step {state.step}/{steps} ({last['kind']}): {last['accepted']:.0%} accepted, scales {scales}; "
+                f"chains' median L1 distance from the start {spread:.2f} ({last['seconds']:.0f} s)"
             )
     members = sorted(state.members, key=lambda m: (m[0], m[1]))[:size]
     lo = np.array([b[0] for b in space.values()])
@@ -604,7 +632,7 @@ def build(
         "screen": screen.describe(),
         "evaluated": int(sum(s["evaluated"] for s in state.log)) + 1 + size,
         "acceptance": state.rates(burn),
-        "scale": round(state.scale, 4),
+        "scales": {kind: round(v, 4) for kind, v in state.scales.items()},
         "rhat": {k: (round(v, 3) if np.isfinite(v) else None) for k, v in rhat.items()},
         "ess": {k: (round(v, 1) if np.isfinite(v) else None) for k, v in ess.items()},
         # the members are a thinned subset of the chains' steps: at most their number, at most the chains' ESS
@@ -630,7 +658,7 @@ def _key(
     final: Fidelity,
 ) -> str:
     """What makes a build the same build: a checkpoint resumes only a build with this key."""
-    tuning = (COORDINATES, SCALE, ACCEPTANCE, JITTER)
+    tuning = (KINDS, COORDINATES, SCALE, ACCEPTANCE, JITTER)
     return repr((size, seed, dict(space), [t.id for t in targets], dict(fixed), shape, screen, final, tuning))
 
 
@@ -721,6 +749,7 @@ def ensemble_command(
     path = ens.write(out)
     size_text = f"{len(ens)} members (effective size {ens.effective_size():.0f})"
     print(f"\n{size_text} pass every target; {ens.record['seconds']:.0f} s")
+    print(format_mixing(ens))
     print(format_ranges(ens))
     print("\nwhich parameters each target constrains (Spearman rank correlation over the prior draws):")
     print(format_constraints(ens))
@@ -732,6 +761,21 @@ def checkpoint_path(out: str | Path) -> Path:
     """Where ``calibrate --ensemble --out OUT`` keeps its build's checkpoint."""
     out = Path(out)
     return out.with_name(out.stem + ".partial.pkl")
+
+
+def format_mixing(ens: Ensemble) -> str:
+    """How well the chains mixed, as text: acceptance of each kind of step, R-hat and effective sizes."""
+    rhat = {k: v for k, v in ens.record.get("rhat", {}).items() if v is not None}
+    ess = [v for v in ens.record.get("ess", {}).values() if v is not None]
+    if not rhat or not ess:
+        return "mixing: not recorded"
+    worst = max(rhat, key=rhat.get)
+    rates = ", ".join(f"{kind} {r:.0%}" for kind, r in ens.record.get("acceptance", {}).items() if r is not None)
+    return (
+        f"accepted after the burn-in: {rates}; R-hat median {np.median(list(rhat.values())):.3f}, largest "
+        f"{rhat[worst]:.3f} ({worst}), {sum(v < 1.1 for v in rhat.values())} of {len(rhat)} below 1.1; chains' "
+        f"bulk effective sample size median {np.median(ess):.0f}, smallest {min(ess):.0f}"
+    )
 
 
 def format_ranges(ens: Ensemble) -> str:
