@@ -18,8 +18,10 @@ model. From those:
   region of the plausible models where the policy does not beat the baseline.
 
 The Monte Carlo intervals are percentile intervals of a bootstrap that resamples the members
-(an ensemble is a finite sample of the posterior) and the replications (the same replications
-for every policy, keeping their pairing), :data:`BOOTSTRAP` times from a fixed seed.
+(an ensemble is a finite sample of the posterior; members drawn from Markov chains are resampled
+a whole chain at a time, since one chain's members are correlated) and the replications (the
+same replications for every policy, keeping their pairing), :data:`BOOTSTRAP` times from a
+fixed seed.
 
 A member's parameters are the world; a policy's own settings (its scenario file) are applied on
 top, so a policy that sets a parameter the ensemble varies keeps its value.
@@ -202,10 +204,19 @@ class EnsembleComparison:
         return effect < 0 if BETTER.get(metric) == "lower" else effect > 0
 
     @cached_property
-    def _bootstrap_draws(self) -> tuple[np.ndarray, np.ndarray]:
+    def _bootstrap_draws(self) -> tuple[list[np.ndarray], np.ndarray]:
+        """The members and replications of each resample: members one by one, or, for members drawn
+        from Markov chains (a ``chain`` column), whole chains, since one chain's members are correlated."""
         rng = np.random.default_rng(np.random.SeedSequence([BOOTSTRAP_SEED, self.seed]))
         n_members, n_reps = self.metrics.shape[1], self.metrics.shape[2]
-        return rng.integers(0, n_members, (BOOTSTRAP, n_members)), rng.integers(0, n_reps, (BOOTSTRAP, n_reps))
+        members = self.ensemble.members
+        if "chain" in members.columns:
+            groups = [np.flatnonzero(members["chain"].to_numpy() == c) for c in pd.unique(members["chain"])]
+            picks = rng.integers(0, len(groups), (BOOTSTRAP, len(groups)))
+            member_draws = [np.concatenate([groups[g] for g in row]) for row in picks]
+        else:
+            member_draws = list(rng.integers(0, n_members, (BOOTSTRAP, n_members)))
+        return member_draws, rng.integers(0, n_reps, (BOOTSTRAP, n_reps))
 
     def summary(self, metric: str = "attainment") -> pd.DataFrame:
         """Per policy: the effect's weighted median and 5%/95% points across the ensemble, the share

@@ -22,6 +22,7 @@ from analysis.comparisons.robustness import FLIP_SHARE, EnsembleComparison
 from analysis.comparisons.robustness_plots import effect_across_models
 from analysis.discovery.plots import prim_figure
 from analysis.discovery.prim import PrimResult, box_table, describe, prim
+from analysis.evidence.ensemble import Ensemble
 from sim import params as registry
 
 __all__ = [
@@ -153,6 +154,19 @@ def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
+def floor_sentence(ensemble: Ensemble) -> str:
+    """What an ensemble worth fewer than half its members in independent draws can say: its spread
+    is a floor (empty for an ensemble of nearly independent members)."""
+    n, ess = len(ensemble), ensemble.effective_size()
+    if ess >= 0.5 * n:
+        return ""
+    return (
+        f" The models come from Markov chains that start at the fitted defaults and have not yet forgotten "
+        f"their start (together they are worth about {ess:.0f} independent models), so how much they differ "
+        "here is a floor on how much the evidence lets models differ, not its full extent."
+    )
+
+
 def robustness_section(ec: EnsembleComparison, figure: str, prim_figures: Mapping[str, str]) -> str:
     """The report's section on the ensemble; ``figure`` and ``prim_figures`` are the charts' HTML."""
     col = scenario_colours(ec.labels, ec.baseline)
@@ -175,6 +189,7 @@ def robustness_section(ec: EnsembleComparison, figure: str, prim_figures: Mappin
     record = ec.ensemble.record
     n, ess = len(ec.ensemble), ec.ensemble.effective_size()
     boxes = "".join(prim_figures.values())
+    floor = floor_sentence(ec.ensemble)
     return f"""<section id="robustness">
 <h2>How sure: the answer in {n} plausible models</h2>
 <p>The answer above is the model at its fitted defaults. The published figures allow other
@@ -183,7 +198,7 @@ passes every published target of <code>validate</code>, drawn by approximate Bay
 calibrated parameters and the model's flagged assumptions
 ({_e(record.get("command", "python run.py calibrate --ensemble N"))}). Every policy was run
 {ec.replications} times in every one of them, with common random numbers, against
-<b>{_e(ec.titles[ec.baseline])}</b>.</p>
+<b>{_e(ec.titles[ec.baseline])}</b>.{_e(floor)}</p>
 <ul class="answer">{items}</ul>
 <table class="robust"><thead><tr><th>policy</th><th class="num">median effect, points [95% MC CI]</th>
 <th class="num">middle 90% of the models, points</th><th class="num">models it raises attainment in [95% MC CI]</th>
@@ -194,8 +209,9 @@ calibrated parameters and the model's flagged assumptions
 <ul class="findings">{failures}</ul>
 {figure}
 {boxes}
-<p class="small">Weighted statistics: each model carries its weight in the ensemble (its share of the
-sampler's final population). The Monte Carlo intervals resample the models and the replications
+<p class="small">Weighted statistics: each model carries its weight in the ensemble (the same for every
+member of the chains). The Monte Carlo intervals resample the models (a whole chain at a time: one
+chain's models are alike) and the replications
 ({len(ec.summary())} policies, 1,000 resamples).
 Scenario discovery is PRIM (Friedman and Fisher 1999) over the models' parameters, unweighted: coverage is
 the share of the failing models inside the box, density the share of the models inside it that fail.</p>

@@ -11,6 +11,7 @@ from analysis.comparisons.robustness import EnsembleComparison, _weighted_quanti
 from analysis.comparisons.robustness_report import (
     discover_failures,
     failure_sentence,
+    floor_sentence,
     ranking_sentences,
     robustness_sentences,
 )
@@ -71,6 +72,31 @@ def test_robustness_is_the_weighted_share_of_models_the_policy_improves():
     assert weighted.summary().set_index("scenario").loc["p0", "share_improved"] == pytest.approx(
         w[x <= 0.75].sum() / w.sum()
     )
+
+
+def test_members_of_markov_chains_are_resampled_a_whole_chain_at_a_time():
+    """One chain's members are alike: a bootstrap over single members would understate the Monte
+    Carlo uncertainty, so the resamples take whole chains."""
+    x = np.linspace(0, 1, 40)
+    effects = np.vstack([np.repeat([0.05, -0.02, 0.04, 0.03], 10)])  # four chains, each its own effect
+    chained = _synthetic(effects, x)
+    chained.ensemble.members["chain"] = np.repeat(np.arange(4), 10)
+    members, _ = chained._bootstrap_draws
+    for draw in members[:50]:
+        counts = np.bincount(chained.ensemble.members["chain"].to_numpy()[draw], minlength=4)
+        assert set(counts) <= {0, 10, 20, 30, 40}  # whole chains, with replacement
+    single = _synthetic(effects, x).summary().iloc[0]
+    whole = chained.summary().iloc[0]
+    assert whole["share_improved"] == pytest.approx(0.75) and single["share_improved"] == pytest.approx(0.75)
+    width = whole["share_improved_ci_high"] - whole["share_improved_ci_low"]
+    assert width > single["share_improved_ci_high"] - single["share_improved_ci_low"]
+
+
+def test_an_ensemble_worth_few_independent_models_says_its_spread_is_a_floor():
+    ens = _ensemble({"rep.skill_decay": list(np.linspace(0.02, 0.05, 40))})
+    assert floor_sentence(ens) == ""  # independent members: nothing to add
+    ens.record["effective_size"] = 12.0  # ten chains that have not mixed
+    assert "worth about 12 independent models" in floor_sentence(ens) and "a floor" in floor_sentence(ens)
 
 
 def test_robust_and_fragile_policies_are_said_so():
