@@ -48,7 +48,7 @@ EXIT_SIGNAL = 128
 SIGPIPE = int(getattr(signal, "SIGPIPE", 13))
 #: calibrate's scenario file when --out is not given.
 CALIBRATED = "results/calibrated.toml"
-#: calibrate --ensemble's file when --out is not given (the one to ship is scenarios/ensemble.parquet).
+#: calibrate --ensemble's file when --out is not given (the shipped one is scenarios/ensemble.parquet).
 ENSEMBLE_OUT = "results/ensemble.parquet"
 #: What the messages of analysis/ call each choice here: the flag it is given with.
 FLAGS = {
@@ -539,7 +539,7 @@ def _ensemble_options(p: argparse.ArgumentParser) -> None:
         default=None,
         metavar="FILE",
         help="also run the comparison in every member of a calibrated ensemble and say how robust each effect "
-        "is (default file: scenarios/ensemble.parquet, the ensemble to ship)",
+        "is (default file: scenarios/ensemble.parquet, the shipped ensemble)",
     )
     p.add_argument(
         "--ensemble-replications",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,9 @@ ROOT = DOCS.parent
 ODD = DOCS / "ODD.md"
 BEGIN = "<!-- ensemble-table:begin -->"
 END = "<!-- ensemble-table:end -->"
-#: What the section says while the shipped ensemble is not in the repository ({command}: how it is made).
+#: What the section says if the shipped ensemble is missing from the repository ({command}: how it is made).
 NOT_BUILT = (
-    "*The shipped ensemble is not built yet* (issue 15): `{command}` makes it, and resumes from its checkpoint "
-    "where it was interrupted."
+    "*The shipped ensemble is missing*: `{command}` makes it, and resumes from its checkpoint where it was interrupted."
 )
 #: A correlation at least this strong (in size) over the prior draws counts as a target constraining a parameter.
 STRONG = 0.2
@@ -63,17 +63,30 @@ def render() -> str:
     acceptance = record.get("acceptance", {})
     rhat = {k: v for k, v in record.get("rhat", {}).items() if v is not None}
     worst = max(rhat, key=rhat.get) if rhat else None
+    ess = [v for v in record.get("ess", {}).values() if v is not None]
+    median_rhat = float(np.median(list(rhat.values()))) if rhat else float("nan")
+    text = (
+        f"The shipped ensemble: **{len(ens)} members**, made by `{record.get('command', '')}` (seed "
+        f"{record.get('seed')}) in {record.get('seconds', 0) / 60:.0f} minutes on 2 cores: {record.get('chains')} "
+        f"chains from the registry's defaults, {record.get('burn_in')} steps of burn-in, then a member every "
+        f"{record.get('thin')} steps ({record.get('steps')} steps; {record.get('evaluated', 0):,} parameter vectors "
+        f"run, each as `validate` does: {record.get('final', '')}). After the burn-in, "
+        f"{acceptance.get('joint', 0):.0%} of the joint steps, {acceptance.get('free', 0):.0%} of the free steps and "
+        f"{acceptance.get('prior draws', 0):.0%} of the prior-draw steps were accepted. R-hat over the steps after "
+        f"the burn-in: median {median_rhat:.3f}, largest {rhat.get(worst, float('nan')):.3f} (`{worst}`); "
+        f"{sum(v < 1.1 for v in rhat.values())} of {len(ens.space)} parameters below 1.1; bulk effective sample "
+        f"size: median {np.median(ess) if ess else float('nan'):.0f} over the parameters."
+    )
+    if median_rhat > 1.1:
+        text += (
+            " **The chains have not mixed**: they have not forgotten their common start, so every member passes "
+            "every target, but each plausible range below is a floor on the range the targets allow, not its "
+            "extent, and the ensemble is worth about as many independent models as it has chains."
+        )
+    lines += [*textwrap.wrap(text, 100, break_on_hyphens=False, break_long_words=False)]
     lines += [
-        f"The shipped ensemble: **{len(ens)} members**, made by `{record.get('command', '')}` (seed",
-        f"{record.get('seed')}) in {record.get('seconds', 0) / 60:.0f} minutes on 2 cores:",
-        f"{record.get('chains')} chains from the registry's defaults, {record.get('burn_in')} steps of burn-in,",
-        f"then a member every {record.get('thin')} steps ({record.get('steps')} steps;",
-        f"{record.get('evaluated', 0):,} parameter vectors run,",
-        f"each as `validate` does: {record.get('final', '')}). After the burn-in,",
-        f"{acceptance.get('joint', 0):.0%} of the joint steps and {acceptance.get('prior draws', 0):.0%} of the",
-        "prior-draw steps were accepted. R-hat over the steps after the burn-in: median",
-        f"{np.median(list(rhat.values())):.3f}, largest {rhat.get(worst, float('nan')):.3f} (`{worst}`);",
-        f"{sum(v < 1.1 for v in rhat.values())} of {len(ens.space)} parameters below 1.1. Versions: {versions}.",
+        "",
+        f"Versions: {versions}.",
         "",
         "| parameter | default | prior (uniform) | plausible: 5% - median - 95% | 90% range / prior's | R-hat | "
         "constrained by |",

@@ -147,7 +147,8 @@ def robustness_lines(ec: EnsembleComparison, metric: str = LEAD) -> list[str]:
     lines = [text for _, text in robustness_sentences(ec, metric)]
     lines += ranking_sentences(ec, metric)
     lines += [failure_sentence(ec, label, r, metric) for label, r in found.items()]
-    return lines
+    floor = floor_sentence(ec.ensemble).strip()
+    return [*lines, floor] if floor else lines
 
 
 def _e(text: Any) -> str:

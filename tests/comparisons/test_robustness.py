@@ -13,6 +13,7 @@ from analysis.comparisons.robustness_report import (
     failure_sentence,
     floor_sentence,
     ranking_sentences,
+    robustness_lines,
     robustness_sentences,
 )
 from analysis.evidence.ensemble import Ensemble
@@ -97,6 +98,11 @@ def test_an_ensemble_worth_few_independent_models_says_its_spread_is_a_floor():
     assert floor_sentence(ens) == ""  # independent members: nothing to add
     ens.record["effective_size"] = 12.0  # ten chains that have not mixed
     assert "worth about 12 independent models" in floor_sentence(ens) and "a floor" in floor_sentence(ens)
+    x = np.linspace(0, 1, 40)
+    ec = _synthetic(np.vstack([np.full(40, 0.01)]), x)
+    assert not any("a floor" in line for line in robustness_lines(ec))
+    ec.ensemble.record["effective_size"] = 12.0
+    assert "a floor" in robustness_lines(ec)[-1]  # said in the terminal too
 
 
 def test_robust_and_fragile_policies_are_said_so():
