@@ -22,11 +22,13 @@ likelihood is the published targets themselves:
   passing is a deterministic property of the parameter vector and the chain is exact.
 * **Where the chains start.** At the registry's defaults: the fitted point, which passes every
   target (``validate``), so no chain has to find the targets first. The first ``BURN`` steps are
-  burn-in: the chains move away from their common start and the joint step is tuned; then each
+  burn-in: the chains move away from their common start and the moves are tuned; then each
   chain gives a member every ``THIN`` steps. How well the chains have forgotten their start is
-  measured, not assumed: the rank-normalised split R-hat of each parameter over the steps after
-  the burn-in (:func:`split_rhat`) is in the record. A region of plausible models that no chain
-  reaches from the defaults is missed; chains that start together cannot show it.
+  measured, not assumed: the rank-normalised split R-hat (:func:`split_rhat`) and the bulk
+  effective sample size (:func:`bulk_ess`) of each parameter over the steps after the burn-in are
+  in the record, and the ensemble's effective size is the median of the latter. A region of
+  plausible models that no chain reaches from the defaults is missed; chains that start together
+  cannot show it.
 * **Moves.** Three kinds of step take turns (``KINDS``), all on the logit scale of the unit cube
   (each parameter scaled to [0, 1] within its prior, so a step never leaves the box; the uniform
   prior's density there is ``prod z (1 - z)``). They use J, the slopes of the targets (in
