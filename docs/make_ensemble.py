@@ -18,8 +18,6 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 ODD = DOCS / "ODD.md"
@@ -61,10 +59,14 @@ def render() -> str:
     lines = [BEGIN, ""]
     versions = ", ".join(f"{k} {v}" for k, v in record.get("versions", {}).items() if k != "platform")
     acceptance = record.get("acceptance", {})
-    rhat = {k: v for k, v in record.get("rhat", {}).items() if v is not None}
-    worst = max(rhat, key=rhat.get) if rhat else None
-    ess = [v for v in record.get("ess", {}).values() if v is not None]
-    median_rhat = float(np.median(list(rhat.values()))) if rhat else float("nan")
+    rhat = record.get("rhat", {})
+    mix = ensemble.mixing(ens) or {
+        "rhat_median": float("nan"),
+        "rhat_worst": None,
+        "rhat_largest": float("nan"),
+        "below_1_1": 0,
+        "ess_median": float("nan"),
+    }
     text = (
         f"The shipped ensemble: **{len(ens)} members**, made by `{record.get('command', '')}` (seed "
         f"{record.get('seed')}) in {record.get('seconds', 0) / 60:.0f} minutes on 2 cores: {record.get('chains')} "
@@ -73,11 +75,11 @@ def render() -> str:
         f"run, each as `validate` does: {record.get('final', '')}). After the burn-in, "
         f"{acceptance.get('joint', 0):.0%} of the joint steps, {acceptance.get('free', 0):.0%} of the free steps and "
         f"{acceptance.get('prior draws', 0):.0%} of the prior-draw steps were accepted. R-hat over the steps after "
-        f"the burn-in: median {median_rhat:.3f}, largest {rhat.get(worst, float('nan')):.3f} (`{worst}`); "
-        f"{sum(v < 1.1 for v in rhat.values())} of {len(ens.space)} parameters below 1.1; bulk effective sample "
-        f"size: median {np.median(ess) if ess else float('nan'):.0f} over the parameters."
+        f"the burn-in: median {mix['rhat_median']:.3f}, largest {mix['rhat_largest']:.3f} (`{mix['rhat_worst']}`); "
+        f"{mix['below_1_1']} of {len(ens.space)} parameters below 1.1; bulk effective sample "
+        f"size: median {mix['ess_median']:.0f} over the parameters."
     )
-    if median_rhat > 1.1:
+    if mix["rhat_median"] > 1.1:
         text += (
             " **The chains have not mixed**: they have not forgotten their common start, so every member passes "
             "every target, but each plausible range below is a floor on the range the targets allow, not its "

@@ -147,7 +147,7 @@ def robustness_lines(ec: EnsembleComparison, metric: str = LEAD) -> list[str]:
     lines = [text for _, text in robustness_sentences(ec, metric)]
     lines += ranking_sentences(ec, metric)
     lines += [failure_sentence(ec, label, r, metric) for label, r in found.items()]
-    floor = floor_sentence(ec.ensemble).strip()
+    floor = floor_sentence(ec.ensemble)
     return [*lines, floor] if floor else lines
 
 
@@ -162,7 +162,7 @@ def floor_sentence(ensemble: Ensemble) -> str:
     if ess >= 0.5 * n:
         return ""
     return (
-        f" The models come from Markov chains that start at the fitted defaults and have not yet forgotten "
+        f"The models come from Markov chains that start at the fitted defaults and have not yet forgotten "
         f"their start (together they are worth about {ess:.0f} independent models), so how much they differ "
         "here is a floor on how much the evidence lets models differ, not its full extent."
     )
@@ -199,7 +199,7 @@ passes every published target of <code>validate</code>, drawn by approximate Bay
 calibrated parameters and the model's flagged assumptions
 ({_e(record.get("command", "python run.py calibrate --ensemble N"))}). Every policy was run
 {ec.replications} times in every one of them, with common random numbers, against
-<b>{_e(ec.titles[ec.baseline])}</b>.{_e(floor)}</p>
+<b>{_e(ec.titles[ec.baseline])}</b>.{" " + _e(floor) if floor else ""}</p>
 <ul class="answer">{items}</ul>
 <table class="robust"><thead><tr><th>policy</th><th class="num">median effect, points [95% MC CI]</th>
 <th class="num">middle 90% of the models, points</th><th class="num">models it raises attainment in [95% MC CI]</th>

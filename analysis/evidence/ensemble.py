@@ -367,10 +367,10 @@ def split_rhat(x: np.ndarray) -> float:
     """Rank-normalised split R-hat of one quantity's draws, ``x[step, chain]`` (Vehtari, Gelman,
     Simpson, Carpenter and Buerkner 2021): near 1 when the chains agree; above 1.01-1.1, they have
     not mixed. NaN for a quantity no chain moved."""
-    n = x.shape[0] // 2
-    if n < 2:
+    z = _split_scores(x)
+    if z is None:
         return float("nan")
-    z = _normal_scores(np.concatenate([x[:n], x[n : 2 * n]], axis=1))
+    n = z.shape[0]
     within = z.var(axis=0, ddof=1).mean()
     if within <= 0:
         return float("nan")
@@ -378,7 +378,14 @@ def split_rhat(x: np.ndarray) -> float:
     return float(np.sqrt(((n - 1) / n * within + between / n) / within))
 
 
-def _normal_scores(halves: np.ndarray) -> np.ndarray:
+def _split_scores(x: np.ndarray) -> np.ndarray | None:
+    """Each chain of ``x[step, chain]`` cut in two halves (as chains of their own), the draws
+    replaced by the normal scores of their ranks over all of them (Vehtari et al. 2021). None for
+    fewer than two steps a half."""
+    n = x.shape[0] // 2
+    if n < 2:
+        return None
+    halves = np.concatenate([x[:n], x[n : 2 * n]], axis=1)
     ranks = stats.rankdata(halves, axis=None).reshape(halves.shape)
     return special.ndtri((ranks - 3 / 8) / (ranks.size + 1 / 4))
 
@@ -387,11 +394,10 @@ def bulk_ess(x: np.ndarray) -> float:
     """The bulk effective sample size of one quantity's draws, ``x[step, chain]``: rank-normalised
     split chains, their autocorrelations summed by Geyer's initial monotone sequence (Vehtari et
     al. 2021, as Stan computes it). NaN for a quantity no chain moved."""
-    n = x.shape[0] // 2
-    if n < 2:
+    z = _split_scores(x)
+    if z is None:
         return float("nan")
-    z = _normal_scores(np.concatenate([x[:n], x[n : 2 * n]], axis=1))
-    m = z.shape[1]
+    n, m = z.shape
     centred = z - z.mean(axis=0)
     size = 2 ** int(np.ceil(np.log2(2 * n)))
     spectrum = np.fft.rfft(centred, size, axis=0)
@@ -578,18 +584,17 @@ def build(
             if store is not None:
                 store.save(st, rng.bit_generator.state, time.perf_counter() - t0)
 
+        z0 = start_point(space)
         if state is None:
-            z0 = start_point(space)
             first = measure(z0[None], final)[0]
-            if distance(first, targets) > 1:
+            d0 = distance(first, targets)
+            if d0 > 1:
                 raise ParameterError(
                     f"ensemble: the chains start at the registry's defaults, which do not pass every target at "
-                    f"the final fidelity (distance {distance(first, targets):.3g}); run `python run.py validate`"
+                    f"the final fidelity (distance {d0:.3g}); run `python run.py validate`"
                 )
             draws_z = rng.random((size, len(space)))
-            state = _Chains(
-                np.tile(_logit(z0), (chains, 1)), np.full(chains, distance(first, targets)), [first] * chains
-            )
+            state = _Chains(np.tile(_logit(z0), (chains, 1)), np.full(chains, d0), [first] * chains)
             state.screen = (draws_z, measure(draws_z, screen))
             save(state)
             say(f"screen: {size} draws from the prior measured ({time.perf_counter() - t0:.0f} s)")
@@ -598,7 +603,7 @@ def build(
             state.keep(burn, thin)
             save(state)
             last = state.log[-1]
-            spread = np.median(np.abs(special.expit(state.y) - start_point(space)).sum(axis=1))
+            spread = np.median(np.abs(special.expit(state.y) - z0).sum(axis=1))
             scales = ", ".join(f"{kind} {v:.3g}" for kind, v in state.scales.items())
             say(
                 f"step {state.step}/{steps} ({last['kind']}): {last['accepted']:.0%} accepted, scales {scales}; "
@@ -765,18 +770,36 @@ def checkpoint_path(out: str | Path) -> Path:
     return out.with_name(out.stem + ".partial.pkl")
 
 
-def format_mixing(ens: Ensemble) -> str:
-    """How well the chains mixed, as text: acceptance of each kind of step, R-hat and effective sizes."""
+def mixing(ens: Ensemble) -> dict[str, Any] | None:
+    """How well the chains mixed, from the record: the R-hat of each parameter (median, largest and
+    which, how many below 1.1) and the median and smallest bulk effective sample size; None if the
+    record has neither."""
     rhat = {k: v for k, v in ens.record.get("rhat", {}).items() if v is not None}
     ess = [v for v in ens.record.get("ess", {}).values() if v is not None]
     if not rhat or not ess:
-        return "mixing: not recorded"
+        return None
     worst = max(rhat, key=rhat.get)
+    return {
+        "rhat_median": float(np.median(list(rhat.values()))),
+        "rhat_worst": worst,
+        "rhat_largest": rhat[worst],
+        "below_1_1": sum(v < 1.1 for v in rhat.values()),
+        "parameters": len(rhat),
+        "ess_median": float(np.median(ess)),
+        "ess_smallest": float(min(ess)),
+    }
+
+
+def format_mixing(ens: Ensemble) -> str:
+    """How well the chains mixed, as text: acceptance of each kind of step, R-hat and effective sizes."""
+    mix = mixing(ens)
+    if mix is None:
+        return "mixing: not recorded"
     rates = ", ".join(f"{kind} {r:.0%}" for kind, r in ens.record.get("acceptance", {}).items() if r is not None)
     return (
-        f"accepted after the burn-in: {rates}; R-hat median {np.median(list(rhat.values())):.3f}, largest "
-        f"{rhat[worst]:.3f} ({worst}), {sum(v < 1.1 for v in rhat.values())} of {len(rhat)} below 1.1; chains' "
-        f"bulk effective sample size median {np.median(ess):.0f}, smallest {min(ess):.0f}"
+        f"accepted after the burn-in: {rates}; R-hat median {mix['rhat_median']:.3f}, largest "
+        f"{mix['rhat_largest']:.3f} ({mix['rhat_worst']}), {mix['below_1_1']} of {mix['parameters']} below 1.1; "
+        f"chains' bulk effective sample size median {mix['ess_median']:.0f}, smallest {mix['ess_smallest']:.0f}"
     )
 
 
